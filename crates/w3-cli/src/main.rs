@@ -1,0 +1,36 @@
+//! The `w3` binary: lint, evaluate, compile and run GitHub-Actions workflows as verifiable
+//! automation.
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+mod cmd;
+
+/// Verifiable automation from GitHub-Actions workflows.
+#[derive(Parser)]
+#[command(name = "w3", version, about, long_about = None, propagate_version = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Evaluate a GitHub-Actions expression and print its value as JSON.
+    Expr(cmd::expr::Args),
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            // Help and version are successful outcomes; anything else is a bad invocation (2).
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    match cli.command {
+        Command::Expr(args) => cmd::expr::run(args),
+    }
+}

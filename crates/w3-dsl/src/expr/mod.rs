@@ -1,0 +1,1 @@
+//! GitHub's expression language: lexer, parser and evaluator.
