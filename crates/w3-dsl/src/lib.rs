@@ -8,6 +8,7 @@
 pub mod diag;
 pub mod expr;
 pub mod span;
+pub mod yaml;
 
 pub use diag::{Diagnostic, Severity};
 pub use span::{Pos, Span};
