@@ -408,10 +408,16 @@ mod tests {
 
     #[test]
     fn deep_nesting_is_an_error_not_a_crash() {
+        // Flow nesting is caught by the scanner's own recursion limit.
         let src = "[".repeat(5000) + &"]".repeat(5000);
         let l = ld(&src);
         assert!(l.fatal);
-        assert!(l.diagnostics[0].message.contains("nesting is deeper"), "{:?}", l.diagnostics);
+        assert!(l.diagnostics[0].message.contains("recursion limit"), "{:?}", l.diagnostics);
+        // Block nesting by ours.
+        let src: String = (0..1000).map(|i| format!("{}k{i}:\n", " ".repeat(i))).collect();
+        let l = ld(&src);
+        assert!(l.fatal);
+        assert!(l.diagnostics[0].message.contains("nesting is deeper than the limit of 128"), "{:?}", l.diagnostics);
     }
 
     #[test]
