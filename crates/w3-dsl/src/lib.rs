@@ -5,6 +5,7 @@
 //! The crate does no IO: callers hand it bytes and a file name and get back an AST plus
 //! diagnostics. Nothing in here panics on bad input; every failure is a [`Diagnostic`].
 
+pub mod ast;
 pub mod diag;
 pub mod expr;
 pub mod span;

@@ -124,27 +124,36 @@ impl Node {
     }
 
     /// Returns the source position of the character at `offset` (in characters) of this
-    /// scalar's value. Exact for single-line scalars and for literal block scalars; for
-    /// multi-line flow scalars, whose line breaks were folded, it is the best estimate.
+    /// scalar's value (see [`pos_in_scalar`]).
     pub fn pos_in_value(&self, offset: usize) -> Pos {
-        let NodeKind::Scalar { value, style } = &self.kind else { return self.pos() };
-        let quote = u32::from(matches!(style, Style::SingleQuoted | Style::DoubleQuoted));
-        let block = matches!(style, Style::Literal | Style::Folded);
-        let mut line = 0u32;
-        let mut col = 0u32;
-        for ch in value.chars().take(offset) {
-            if ch == '\n' && block {
-                line += 1;
-                col = 0;
-            } else {
-                col += 1;
-            }
+        match &self.kind {
+            NodeKind::Scalar { value, style } => pos_in_scalar(value, *style, self.span.start, offset),
+            _ => self.pos(),
         }
-        if line == 0 {
-            Pos::new(self.span.start.line, self.span.start.col + quote + col)
+    }
+}
+
+/// Returns the source position of the character at `offset` (in characters) of a scalar whose
+/// text is `value`, written in `style` starting at `start`. Exact for single-line scalars and
+/// literal block scalars; for multi-line flow scalars, whose line breaks were folded, it is the
+/// best estimate.
+pub fn pos_in_scalar(value: &str, style: Style, start: Pos, offset: usize) -> Pos {
+    let quote = u32::from(matches!(style, Style::SingleQuoted | Style::DoubleQuoted));
+    let block = matches!(style, Style::Literal | Style::Folded);
+    let mut line = 0u32;
+    let mut col = 0u32;
+    for ch in value.chars().take(offset) {
+        if ch == '\n' && block {
+            line += 1;
+            col = 0;
         } else {
-            // Later lines of a block scalar start at the block's indentation.
-            Pos::new(self.span.start.line + line, self.span.start.col + col)
+            col += 1;
         }
+    }
+    if line == 0 {
+        Pos::new(start.line, start.col + quote + col)
+    } else {
+        // Later lines of a block scalar start at the block's indentation.
+        Pos::new(start.line + line, start.col + col)
     }
 }

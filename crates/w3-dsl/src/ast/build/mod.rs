@@ -1,0 +1,109 @@
+//! Converts the YAML node tree into the AST.
+
+mod common;
+mod events;
+mod job;
+mod step;
+
+use super::fields::{Cx, Fields};
+use super::{Str, Workflow};
+use crate::diag::Diagnostic;
+use crate::span::Pos;
+use crate::yaml::{self, Node};
+
+/// The result of parsing a workflow file: the AST (absent when the file is not YAML at all) and
+/// every diagnostic found on the way, sorted by position.
+#[derive(Debug, Default)]
+pub struct Parsed {
+    pub workflow: Option<Workflow>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// The largest file accepted, in bytes; larger files get one diagnostic.
+pub const MAX_FILE_BYTES: usize = 32 << 20;
+
+const WORKFLOW_KEYS: &[&str] =
+    &["name", "run-name", "on", "permissions", "env", "defaults", "concurrency", "jobs", "verification", "w3"];
+
+/// Parses a workflow file's bytes. Invalid UTF-8 is reported at its line and column.
+pub fn parse_bytes(bytes: &[u8]) -> Parsed {
+    match std::str::from_utf8(bytes) {
+        Ok(src) => parse(src),
+        Err(e) => {
+            let valid = &bytes[..e.valid_up_to()];
+            let line = valid.iter().filter(|&&b| b == b'\n').count() + 1;
+            let line_start = valid.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+            let col = String::from_utf8_lossy(&valid[line_start..]).chars().count() + 1;
+            let d = Diagnostic::at(
+                "syntax-check",
+                Pos::new(line as u32, col as u32),
+                format!("file is not valid UTF-8: invalid byte 0x{:02x}", bytes[e.valid_up_to()]),
+            );
+            Parsed { workflow: None, diagnostics: vec![d] }
+        }
+    }
+}
+
+/// Parses a workflow's source text.
+pub fn parse(src: &str) -> Parsed {
+    if src.len() > MAX_FILE_BYTES {
+        let d = Diagnostic::at(
+            "syntax-check",
+            Pos::new(1, 1),
+            format!("file is {} bytes, larger than the limit of {} bytes", src.len(), MAX_FILE_BYTES),
+        );
+        return Parsed { workflow: None, diagnostics: vec![d] };
+    }
+    let loaded = yaml::load(src, &yaml::LoadOptions::default());
+    let mut cx = Cx { diags: loaded.diagnostics };
+    let workflow = match (&loaded.root, loaded.fatal) {
+        (_, true) => None,
+        (None, false) => {
+            cx.err(Pos::new(1, 1), "workflow is empty");
+            None
+        }
+        (Some(root), false) => Some(workflow(&mut cx, root)),
+    };
+    let mut diagnostics = cx.diags;
+    diagnostics.sort();
+    diagnostics.dedup();
+    Parsed { workflow, diagnostics }
+}
+
+fn workflow(cx: &mut Cx, root: &Node) -> Workflow {
+    let mut wf = Workflow::default();
+    let Some(entries) = cx.map(root, "workflow") else { return wf };
+    if entries.is_empty() {
+        cx.err(root.pos(), "workflow is empty");
+        return wf;
+    }
+    let f = Fields::new(cx, entries, "\"workflow\" section", WORKFLOW_KEYS);
+    wf.name = f.get("name").and_then(|n| cx.string(n, "name"));
+    wf.run_name = f.get("run-name").and_then(|n| cx.string(n, "run-name"));
+    match f.entry("on") {
+        Some(e) => {
+            wf.on_pos = Some(e.key.pos());
+            wf.on = events::events(cx, &e.value);
+        }
+        None => cx.err(root.pos(), "\"on\" section is missing in workflow"),
+    }
+    wf.permissions = f.get("permissions").and_then(|n| common::permissions(cx, n));
+    wf.env = f.get("env").and_then(|n| common::env(cx, n, "env"));
+    wf.defaults = f.get("defaults").and_then(|n| common::defaults(cx, n));
+    wf.concurrency = f.get("concurrency").and_then(|n| common::concurrency(cx, n));
+    wf.verification = f.get("verification").and_then(|n| common::verification(cx, n));
+    wf.w3 = f.get("w3").and_then(|n| common::capabilities(cx, n));
+    match f.entry("jobs") {
+        Some(e) => {
+            wf.jobs_pos = Some(e.key.pos());
+            wf.jobs = job::jobs(cx, &e.value);
+        }
+        None => cx.err(root.pos(), "\"jobs\" section is missing in workflow"),
+    }
+    wf
+}
+
+/// Returns `node` as a [`Str`] if it is a scalar.
+pub(crate) fn scalar(node: &Node) -> Option<Str> {
+    Str::from_node(node)
+}
