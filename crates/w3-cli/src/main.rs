@@ -16,6 +16,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Lint workflow files (default: .github/workflows) like actionlint.
+    Check(cmd::check::Args),
     /// Evaluate a GitHub-Actions expression and print its value as JSON.
     Expr(cmd::expr::Args),
 }
@@ -31,6 +33,7 @@ fn main() -> ExitCode {
         }
     };
     match cli.command {
+        Command::Check(args) => cmd::check::run(args),
         Command::Expr(args) => cmd::expr::run(args),
     }
 }

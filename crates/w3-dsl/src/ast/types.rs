@@ -225,6 +225,8 @@ pub struct Job {
     pub continue_on_error: Option<ExprOr<bool>>,
     pub container: Option<Container>,
     pub services: Vec<(Str, Container)>,
+    /// `services:` written as one expression.
+    pub services_expr: Option<Str>,
     /// Position of the `steps` key, if present.
     pub steps_pos: Option<Pos>,
     pub steps: Vec<Step>,
@@ -325,6 +327,8 @@ pub struct Container {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Credentials {
     pub pos: Pos,
+    /// The credentials written as one expression yielding `{username, password}`.
+    pub expr: Option<Str>,
     pub username: Option<Str>,
     pub password: Option<Str>,
 }

@@ -124,6 +124,9 @@ pub(super) fn container(cx: &mut Cx, node: &Node, what: &str, service: bool) -> 
 }
 
 fn credentials(cx: &mut Cx, node: &Node) -> Option<Credentials> {
+    if let Some(expr) = scalar(node).filter(Str::is_single_expr) {
+        return Some(Credentials { pos: node.pos(), expr: Some(expr), username: None, password: None });
+    }
     let entries = cx.map(node, "credentials")?;
     let f = Fields::new(cx, entries, "\"credentials\" section", &["username", "password"]);
     let username = f.get("username").and_then(|n| cx.nonempty_string(n, "username"));
@@ -131,7 +134,7 @@ fn credentials(cx: &mut Cx, node: &Node) -> Option<Credentials> {
     if !f.has("username") || !f.has("password") {
         cx.err(node.pos(), "both \"username\" and \"password\" must be specified in \"credentials\" section");
     }
-    Some(Credentials { pos: node.pos(), username, password })
+    Some(Credentials { pos: node.pos(), expr: None, username, password })
 }
 
 /// Reads `verification:` (W3): `onchain`, or `{ policy: shadow, replicas: 3 }`.

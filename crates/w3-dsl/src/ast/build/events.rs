@@ -7,7 +7,7 @@ use crate::diag::{Diagnostic, Severity};
 use crate::yaml::{Node, NodeKind};
 
 const WEBHOOK_KEYS: &[&str] =
-    &["types", "branches", "branches-ignore", "tags", "tags-ignore", "paths", "paths-ignore", "workflows"];
+    &["types", "branches", "branches-ignore", "tags", "tags-ignore", "paths", "paths-ignore", "workflows", "names", "versions"];
 const DISPATCH_INPUT_KEYS: &[&str] = &["description", "required", "default", "type", "options"];
 const CALL_INPUT_KEYS: &[&str] = &["description", "required", "default", "type"];
 
