@@ -19,7 +19,7 @@ fn testdata() -> PathBuf {
 fn lint(dir: &Path, file: &Path) -> Vec<w3_dsl::Diagnostic> {
     let bytes = std::fs::read(file).unwrap();
     let config = Config::default();
-    w3_check::lint(&bytes, &Context { config: &config, project_root: Some(dir) })
+    w3_check::lint(&bytes, &Context { config: &config, project_root: Some(dir), now: 1_767_225_600 })
 }
 
 fn yaml_files(dir: &Path) -> Vec<PathBuf> {

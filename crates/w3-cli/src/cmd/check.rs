@@ -75,7 +75,7 @@ fn check_file(path: &Path, explicit: Option<&Config>) -> Report {
             &discovered
         }
     };
-    let cx = Context { config, project_root: Some(&root) };
+    let cx = Context { config, project_root: Some(&root), now: now() };
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| w3_check::lint(&source, &cx)))
         .map_err(|p| panic_message(&p));
     Report { path: shown, source, result }
@@ -156,6 +156,13 @@ fn project_root(file: &Path) -> PathBuf {
         .find(|d| d.join(".git").exists() || (d.join(".github").is_dir() && !d.ends_with(".github")))
         .map(Path::to_path_buf)
         .unwrap_or(dir)
+}
+
+/// Returns the current time, or `SOURCE_DATE_EPOCH` when set, for reproducible output.
+fn now() -> i64 {
+    std::env::var("SOURCE_DATE_EPOCH").ok().and_then(|s| s.parse().ok()).unwrap_or_else(|| {
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64)
+    })
 }
 
 fn panic_message(p: &Box<dyn std::any::Any + Send>) -> String {
