@@ -21,6 +21,9 @@ pub struct Context<'a> {
     /// The directory local references (`./path`) are resolved against, usually the repository
     /// root; `None` disables checks that read other files.
     pub project_root: Option<&'a Path>,
+    /// The current time as seconds since the Unix epoch, for messages about schedules (next
+    /// fire times). Fixed in tests so output is reproducible.
+    pub now: i64,
 }
 
 /// One lint rule. Rules are stateless and run in parallel over files.
