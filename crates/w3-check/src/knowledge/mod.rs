@@ -7,6 +7,8 @@
 //! `action.yml` files of the actions; each module says which page it follows and how current it is.
 
 pub mod events;
+pub mod permissions;
+pub mod runner_labels;
 
 use std::cmp::Ordering;
 
