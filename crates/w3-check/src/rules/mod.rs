@@ -3,8 +3,11 @@
 
 mod deprecated_commands;
 mod env_var;
+mod events;
 pub mod id;
 mod job_needs;
+mod permissions;
+pub mod runner_label;
 pub mod schedule;
 mod shell_name;
 
@@ -15,7 +18,10 @@ pub fn all() -> &'static [&'static dyn Rule] {
     &[
         &job_needs::JobNeeds,
         &id::Ids,
+        &events::Events,
         &schedule::Schedule,
+        &permissions::PermissionsRule,
+        &runner_label::RunnerLabel,
         &shell_name::ShellName,
         &env_var::EnvVar,
         &deprecated_commands::DeprecatedCommands,

@@ -1,0 +1,93 @@
+//! `runner-label`: `runs-on:` labels name a GitHub-hosted image, a self-hosted label (default
+//! ones or those in the config file), or a W3 environment, and never two different systems.
+
+use crate::knowledge::runner_labels::{classify, github_hosted, os, LabelKind};
+use crate::{Context, Rule};
+use w3_dsl::ast::{RunsOn, Str, Workflow};
+use w3_dsl::diag::did_you_mean;
+use w3_dsl::Diagnostic;
+
+pub struct RunnerLabel;
+
+const NAME: &str = "runner-label";
+
+/// The W3 execution environments (`runs-on: w3/<label>`).
+pub const W3_LABELS: &[&str] = &["w3/ubuntu-latest", "w3/ubuntu-24.04", "w3/ubuntu-22.04", "w3/wasm"];
+
+/// Matches a configured label, where `*` stands for any run of characters.
+fn glob_match(pattern: &str, label: &str) -> bool {
+    let (p, l) = (pattern.to_ascii_lowercase(), label.to_ascii_lowercase());
+    let parts: Vec<&str> = p.split('*').collect();
+    if parts.len() == 1 {
+        return p == l;
+    }
+    let mut rest = l.as_str();
+    for (i, part) in parts.iter().enumerate() {
+        if i == 0 {
+            let Some(r) = rest.strip_prefix(part) else { return false };
+            rest = r;
+        } else if i == parts.len() - 1 {
+            return rest.ends_with(part);
+        } else {
+            let Some(at) = rest.find(part) else { return false };
+            rest = &rest[at + part.len()..];
+        }
+    }
+    true
+}
+
+fn check_label(cx: &Context<'_>, label: &Str, grouped: bool, out: &mut Vec<Diagnostic>) {
+    let l = label.value.as_str();
+    if label.has_expr() || cx.config.self_hosted_runner_labels.iter().any(|p| glob_match(p, l)) {
+        return;
+    }
+    if let Some(w3) = l.strip_prefix("w3/") {
+        if !W3_LABELS.iter().any(|k| k.eq_ignore_ascii_case(l)) {
+            let hint = did_you_mean(l, W3_LABELS.iter().copied()).map(|s| format!("; did you mean \"{s}\"?")).unwrap_or_default();
+            out.push(Diagnostic::at(NAME, label.pos, format!("unknown W3 environment \"{w3}\"{hint} available W3 labels are {}", W3_LABELS.join(", "))));
+        }
+        return;
+    }
+    match classify(l) {
+        LabelKind::GitHubHosted | LabelKind::SelfHosted => {}
+        LabelKind::Removed => out.push(Diagnostic::at(NAME, label.pos, format!("label \"{l}\" names a GitHub-hosted image that has been removed; jobs using it never start. use one of {}", github_hosted().join(", ")))),
+        LabelKind::Unknown if grouped => {}
+        LabelKind::Unknown => {
+            let hint = did_you_mean(l, github_hosted().iter().copied()).map(|s| format!(" did you mean \"{s}\"?")).unwrap_or_default();
+            out.push(Diagnostic::at(NAME, label.pos, format!("label \"{l}\" is unknown.{hint} available labels are {}. if it is a custom label for self-hosted runner, set list of labels in actionlint.yaml config file", github_hosted().join(", "))));
+        }
+    }
+}
+
+impl Rule for RunnerLabel {
+    fn name(&self) -> &'static str {
+        NAME
+    }
+
+    fn check(&self, cx: &Context<'_>, wf: &Workflow, out: &mut Vec<Diagnostic>) {
+        for job in &wf.jobs {
+            let Some(runs_on) = &job.runs_on else { continue };
+            let grouped = matches!(runs_on, RunsOn::Group { group: Some(_), .. });
+            let labels = runs_on.labels();
+            for label in labels {
+                check_label(cx, label, grouped, out);
+            }
+            for (i, label) in labels.iter().enumerate() {
+                let Some(mine) = os(&label.value) else { continue };
+                if let Some(prev) = labels[..i].iter().find(|p| os(&p.value).is_some_and(|o| o != mine)) {
+                    out.push(Diagnostic::at(NAME, label.pos, format!("label \"{}\" conflicts with label \"{}\" defined at line:{},col:{}. note: to run your job on each workers, use matrix", label.value, prev.value, prev.pos.line, prev.pos.col)));
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn globs() {
+        assert!(super::glob_match("linux-*", "Linux-Big"));
+        assert!(super::glob_match("gpu", "GPU"));
+        assert!(!super::glob_match("gpu-*-x", "gpu-a-y"));
+    }
+}
