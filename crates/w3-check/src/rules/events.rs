@@ -69,14 +69,15 @@ fn check_input(input: &Input, call: bool, out: &mut Vec<Diagnostic>) {
     }
     if let Some(opts) = &input.options {
         if ty != "choice" {
-            out.push(Diagnostic::at(NAME, opts.key.pos, format!("\"options\" can not be set to \"{id}\" input because its input type is not \"choice\"")));
+            out.push(Diagnostic::at(NAME, input.id.pos, format!("\"options\" can not be set to \"{id}\" input because its input type is not \"choice\"")));
         }
         for (i, o) in opts.items.iter().enumerate() {
             if opts.items[..i].iter().any(|p| p.value == o.value) {
                 out.push(Diagnostic::at(NAME, o.pos, format!("option \"{}\" is duplicated in options of \"{id}\" input", o.value)));
             }
         }
-    } else if ty == "choice" {
+    }
+    if ty == "choice" && input.options.as_ref().is_none_or(|o| o.items.is_empty()) {
         out.push(Diagnostic::at(NAME, input.id.pos, format!("input type of \"{id}\" is \"choice\" but \"options\" is not set")));
     }
     let Some((text, pos, resolved)) = default_text(input) else { return };

@@ -7,6 +7,7 @@ use crate::ast::{
     Capabilities, Concurrency, Container, Credentials, Defaults, DefaultsRun, Env, EnvVar, ExprOr, Permissions, Str,
     Verification,
 };
+use crate::span::Pos;
 use crate::yaml::{Node, NodeKind};
 
 /// Reads `permissions:`: a single string (`read-all`, `write-all`) or scopes.
@@ -69,7 +70,7 @@ pub(super) fn defaults(cx: &mut Cx, node: &Node) -> Option<Defaults> {
 }
 
 /// Reads `concurrency:`: a group name, or `{group, cancel-in-progress}`.
-pub(super) fn concurrency(cx: &mut Cx, node: &Node) -> Option<Concurrency> {
+pub(super) fn concurrency(cx: &mut Cx, key: Pos, node: &Node) -> Option<Concurrency> {
     if let NodeKind::Scalar { .. } = node.kind {
         let group = cx.nonempty_string(node, "concurrency");
         return Some(Concurrency { pos: node.pos(), group, cancel_in_progress: None });
@@ -78,14 +79,14 @@ pub(super) fn concurrency(cx: &mut Cx, node: &Node) -> Option<Concurrency> {
     let f = Fields::new(cx, entries, "\"concurrency\" section", &["group", "cancel-in-progress"]);
     let group = f.get("group").and_then(|n| cx.nonempty_string(n, "group"));
     if !f.has("group") {
-        cx.err(node.pos(), "group name is missing in \"concurrency\" section");
+        cx.err(key, "group name is missing in \"concurrency\" section");
     }
     let cancel_in_progress = f.get("cancel-in-progress").and_then(|n| cx.bool_or_expr(n, "cancel-in-progress"));
     Some(Concurrency { pos: node.pos(), group, cancel_in_progress })
 }
 
 /// Reads `container:` or a service: an image name, or the detailed mapping.
-pub(super) fn container(cx: &mut Cx, node: &Node, what: &str, service: bool) -> Option<Container> {
+pub(super) fn container(cx: &mut Cx, key: Pos, node: &Node, what: &str, service: bool) -> Option<Container> {
     let mut c = Container {
         pos: node.pos(),
         image: None,
@@ -110,9 +111,9 @@ pub(super) fn container(cx: &mut Cx, node: &Node, what: &str, service: bool) -> 
     let f = Fields::new(cx, entries, &format!("\"{what}\" section"), keys);
     match f.get("image") {
         Some(n) => c.image = cx.nonempty_string(n, "image"),
-        None => cx.err(node.pos(), format!("\"image\" is missing in \"{what}\" section")),
+        None => cx.err(key, format!("\"image\" is missing in \"{what}\" section")),
     }
-    c.credentials = f.get("credentials").and_then(|n| credentials(cx, n));
+    c.credentials = f.entry("credentials").and_then(|e| credentials(cx, e.key.pos(), &e.value));
     c.env = f.get("env").and_then(|n| env(cx, n, "env"));
     c.ports = f.entry("ports").and_then(|e| cx.strings(&e.key, &e.value, "ports", true)).map(|s| s.items).unwrap_or_default();
     c.volumes =
@@ -123,7 +124,7 @@ pub(super) fn container(cx: &mut Cx, node: &Node, what: &str, service: bool) -> 
     Some(c)
 }
 
-fn credentials(cx: &mut Cx, node: &Node) -> Option<Credentials> {
+fn credentials(cx: &mut Cx, key: Pos, node: &Node) -> Option<Credentials> {
     if let Some(expr) = scalar(node).filter(Str::is_single_expr) {
         return Some(Credentials { pos: node.pos(), expr: Some(expr), username: None, password: None });
     }
@@ -132,13 +133,13 @@ fn credentials(cx: &mut Cx, node: &Node) -> Option<Credentials> {
     let username = f.get("username").and_then(|n| cx.nonempty_string(n, "username"));
     let password = f.get("password").and_then(|n| cx.nonempty_string(n, "password"));
     if !f.has("username") || !f.has("password") {
-        cx.err(node.pos(), "both \"username\" and \"password\" must be specified in \"credentials\" section");
+        cx.err(key, "both \"username\" and \"password\" must be specified in \"credentials\" section");
     }
     Some(Credentials { pos: node.pos(), expr: None, username, password })
 }
 
 /// Reads `verification:` (W3): `onchain`, or `{ policy: shadow, replicas: 3 }`.
-pub(super) fn verification(cx: &mut Cx, node: &Node) -> Option<Verification> {
+pub(super) fn verification(cx: &mut Cx, key: Pos, node: &Node) -> Option<Verification> {
     if let NodeKind::Scalar { .. } = node.kind {
         let policy = cx.nonempty_string(node, "verification");
         return Some(Verification { pos: node.pos(), policy, replicas: None });
@@ -147,7 +148,7 @@ pub(super) fn verification(cx: &mut Cx, node: &Node) -> Option<Verification> {
     let f = Fields::new(cx, entries, "\"verification\" section", &["policy", "replicas"]);
     let policy = f.get("policy").and_then(|n| cx.nonempty_string(n, "policy"));
     if !f.has("policy") {
-        cx.err(node.pos(), "\"policy\" is missing in \"verification\" section");
+        cx.err(key, "\"policy\" is missing in \"verification\" section");
     }
     let replicas = f.get("replicas").and_then(|n| cx.int_or_expr(n, "replicas"));
     Some(Verification { pos: node.pos(), policy, replicas })

@@ -56,7 +56,7 @@ fn job(cx: &mut Cx, id: Str, node: &Node) -> Option<Job> {
         needs: f.entry("needs").and_then(|e| cx.strings(&e.key, &e.value, "needs", false)).map(|s| s.items).unwrap_or_default(),
         if_cond: f.get("if").and_then(|n| cx.string(n, "if")),
         runs_on: f.entry("runs-on").and_then(|e| runs_on(cx, e)),
-        environment: f.get("environment").and_then(|n| environment(cx, n)),
+        environment: f.entry("environment").and_then(|e| environment(cx, e.key.pos(), &e.value)),
         outputs: f.get("outputs").map(|n| common::string_map(cx, n, "outputs")).unwrap_or_default(),
         env: f.get("env").and_then(|n| common::env(cx, n, "env")),
         defaults: f.get("defaults").and_then(|n| common::defaults(cx, n)),
@@ -64,7 +64,7 @@ fn job(cx: &mut Cx, id: Str, node: &Node) -> Option<Job> {
         timeout_minutes: f.get("timeout-minutes").and_then(|n| common::positive(cx, n, "timeout-minutes")),
         cancel_timeout_minutes: f.get("cancel-timeout-minutes").and_then(|n| common::positive(cx, n, "cancel-timeout-minutes")),
         continue_on_error: f.get("continue-on-error").and_then(|n| cx.bool_or_expr(n, "continue-on-error")),
-        container: f.get("container").and_then(|n| common::container(cx, n, "container", false)),
+        container: f.entry("container").and_then(|e| common::container(cx, e.key.pos(), &e.value, "container", false)),
         services_expr: f.get("services").and_then(scalar).filter(Str::is_single_expr),
         services: f.get("services").filter(|n| !scalar(n).is_some_and(|s| s.is_single_expr())).map(|n| services(cx, n)).unwrap_or_default(),
         steps_pos: f.entry("steps").map(|e| e.key.pos()),
@@ -73,12 +73,12 @@ fn job(cx: &mut Cx, id: Str, node: &Node) -> Option<Job> {
         with: f.get("with").map(|n| with(cx, n)).unwrap_or_default(),
         secrets: f.get("secrets").and_then(|n| secrets(cx, n)),
         permissions: f.get("permissions").and_then(|n| common::permissions(cx, n)),
-        concurrency: f.get("concurrency").and_then(|n| common::concurrency(cx, n)),
+        concurrency: f.entry("concurrency").and_then(|e| common::concurrency(cx, e.key.pos(), &e.value)),
         snapshot: f.get("snapshot").cloned(),
-        verification: f.get("verification").and_then(|n| common::verification(cx, n)),
+        verification: f.entry("verification").and_then(|e| common::verification(cx, e.key.pos(), &e.value)),
         w3: f.get("w3").and_then(|n| common::capabilities(cx, n)),
     };
-    check_shape(cx, &job, entries, node);
+    check_shape(cx, &job, entries);
     if job.steps_pos.is_none() {
         job.steps.clear();
     }
@@ -86,7 +86,7 @@ fn job(cx: &mut Cx, id: Str, node: &Node) -> Option<Job> {
 }
 
 /// Checks the keys that depend on whether the job calls a reusable workflow.
-fn check_shape(cx: &mut Cx, job: &Job, entries: &[Entry], node: &Node) {
+fn check_shape(cx: &mut Cx, job: &Job, entries: &[Entry]) {
     let id = &job.id.value;
     if job.uses.is_some() {
         for e in entries {
@@ -104,10 +104,10 @@ fn check_shape(cx: &mut Cx, job: &Job, entries: &[Entry], node: &Node) {
         }
     }
     if !entries.iter().any(|e| e.key.as_scalar() == Some("runs-on")) {
-        cx.err(node.pos(), format!("\"runs-on\" section is missing in job \"{id}\""));
+        cx.err(job.id.pos, format!("\"runs-on\" section is missing in job \"{id}\""));
     }
     if !entries.iter().any(|e| e.key.as_scalar() == Some("steps")) {
-        cx.err(node.pos(), format!("\"steps\" section is missing in job \"{id}\""));
+        cx.err(job.id.pos, format!("\"steps\" section is missing in job \"{id}\""));
     }
 }
 
@@ -128,7 +128,7 @@ fn runs_on(cx: &mut Cx, entry: &Entry) -> Option<RunsOn> {
     }
 }
 
-fn environment(cx: &mut Cx, node: &Node) -> Option<Environment> {
+fn environment(cx: &mut Cx, key: crate::span::Pos, node: &Node) -> Option<Environment> {
     if let NodeKind::Scalar { .. } = node.kind {
         return Some(Environment { pos: node.pos(), name: cx.nonempty_string(node, "environment"), url: None });
     }
@@ -136,7 +136,7 @@ fn environment(cx: &mut Cx, node: &Node) -> Option<Environment> {
     let f = Fields::new(cx, entries, "\"environment\" section", &["name", "url", "deployment"]);
     let name = f.get("name").and_then(|n| cx.nonempty_string(n, "name"));
     if !f.has("name") {
-        cx.err(node.pos(), "name is missing in \"environment\" section");
+        cx.err(key, "name is missing in \"environment\" section");
     }
     let url = f.get("url").and_then(|n| cx.string(n, "url"));
     Some(Environment { pos: node.pos(), name, url })
@@ -232,7 +232,7 @@ fn services(cx: &mut Cx, node: &Node) -> Vec<(Str, crate::ast::Container)> {
     let Some(entries) = cx.map(node, "services") else { return Vec::new() };
     unique_ids(cx, entries, "\"services\" section")
         .into_iter()
-        .filter_map(|(id, v)| common::container(cx, v, "services", true).map(|c| (id, c)))
+        .filter_map(|(id, v)| common::container(cx, id.pos, v, "services", true).map(|c| (id, c)))
         .collect()
 }
 

@@ -90,8 +90,8 @@ fn workflow(cx: &mut Cx, root: &Node) -> Workflow {
     wf.permissions = f.get("permissions").and_then(|n| common::permissions(cx, n));
     wf.env = f.get("env").and_then(|n| common::env(cx, n, "env"));
     wf.defaults = f.get("defaults").and_then(|n| common::defaults(cx, n));
-    wf.concurrency = f.get("concurrency").and_then(|n| common::concurrency(cx, n));
-    wf.verification = f.get("verification").and_then(|n| common::verification(cx, n));
+    wf.concurrency = f.entry("concurrency").and_then(|e| common::concurrency(cx, e.key.pos(), &e.value));
+    wf.verification = f.entry("verification").and_then(|e| common::verification(cx, e.key.pos(), &e.value));
     wf.w3 = f.get("w3").and_then(|n| common::capabilities(cx, n));
     match f.entry("jobs") {
         Some(e) => {

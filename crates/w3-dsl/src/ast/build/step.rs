@@ -78,7 +78,7 @@ fn step(cx: &mut Cx, node: &Node) -> Option<Step> {
         env: f.get("env").and_then(|n| common::env(cx, n, "env")),
         continue_on_error: f.get("continue-on-error").and_then(|n| cx.bool_or_expr(n, "continue-on-error")),
         timeout_minutes: f.get("timeout-minutes").and_then(|n| common::positive(cx, n, "timeout-minutes")),
-        verification: f.get("verification").and_then(|n| common::verification(cx, n)),
+        verification: f.entry("verification").and_then(|e| common::verification(cx, e.key.pos(), &e.value)),
     })
 }
 
