@@ -1,9 +1,11 @@
 //! The lint rules, one per file. Structural (schema) diagnostics come from the parser in
 //! `w3-dsl` under the name `syntax-check`; everything here runs on a parsed AST.
 
+mod credentials;
 mod deprecated_commands;
 mod env_var;
 mod events;
+mod glob;
 pub mod id;
 mod job_needs;
 mod permissions;
@@ -25,5 +27,7 @@ pub fn all() -> &'static [&'static dyn Rule] {
         &shell_name::ShellName,
         &env_var::EnvVar,
         &deprecated_commands::DeprecatedCommands,
+        &glob::Glob,
+        &credentials::Credentials,
     ]
 }
