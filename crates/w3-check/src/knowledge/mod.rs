@@ -7,9 +7,11 @@
 //! `action.yml` files of the actions; each module says which page it follows and how current it is.
 
 pub mod availability;
+pub mod contexts;
 pub mod events;
 pub mod permissions;
 pub mod runner_labels;
+pub mod types;
 
 use std::cmp::Ordering;
 
