@@ -1,6 +1,7 @@
 //! The lint rules, one per file. Structural (schema) diagnostics come from the parser in
 //! `w3-dsl` under the name `syntax-check`; everything here runs on a parsed AST.
 
+pub mod action;
 mod credentials;
 mod deprecated_commands;
 mod env_var;
@@ -12,6 +13,7 @@ mod permissions;
 pub mod runner_label;
 pub mod schedule;
 mod shell_name;
+mod workflow_call;
 
 use crate::Rule;
 
@@ -29,5 +31,7 @@ pub fn all() -> &'static [&'static dyn Rule] {
         &deprecated_commands::DeprecatedCommands,
         &glob::Glob,
         &credentials::Credentials,
+        &action::Action,
+        &workflow_call::WorkflowCall,
     ]
 }
