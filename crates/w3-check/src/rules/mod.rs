@@ -9,11 +9,13 @@ mod events;
 mod glob;
 pub mod id;
 mod job_needs;
+mod matrix;
 mod permissions;
 pub mod runner_label;
 pub mod schedule;
 mod shell_name;
 mod workflow_call;
+pub mod w3;
 
 use crate::Rule;
 
@@ -33,5 +35,7 @@ pub fn all() -> &'static [&'static dyn Rule] {
         &credentials::Credentials,
         &action::Action,
         &workflow_call::WorkflowCall,
+        &matrix::MatrixRule,
+        &w3::W3,
     ]
 }
