@@ -49,11 +49,11 @@ fn check_field(field: &str, names: bool) -> Result<(), String> {
     let mut word = String::new();
     for c in field.chars().chain(std::iter::once(',')) {
         if c.is_ascii_alphabetic() {
-            word.push(c.to_ascii_lowercase());
+            word.push(c);
             continue;
         }
         if !word.is_empty() {
-            if !names || !NAMES.contains(&word.as_str()) {
+            if !names || !NAMES.contains(&word.to_ascii_lowercase().as_str()) {
                 return Err(format!("\"{word}\" in field \"{field}\" is not supported by GitHub's cron syntax"));
             }
             word.clear();
