@@ -6,6 +6,7 @@
 //! and nothing does IO. The facts come from GitHub's documentation (docs.github.com) and the
 //! `action.yml` files of the actions; each module says which page it follows and how current it is.
 
+pub mod actions;
 pub mod availability;
 pub mod contexts;
 pub mod events;
