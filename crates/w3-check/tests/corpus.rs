@@ -34,8 +34,8 @@ fn corpus_never_panics() {
     let (mut panics, mut with_errors, mut diags) = (Vec::new(), 0, 0);
     for f in &files {
         let bytes = std::fs::read(f).unwrap();
-        let root = f.parent().unwrap();
-        let cx = Context { config: &config, project_root: Some(root), now: 1_767_225_600 };
+        // Corpus files are not in their repositories, so there is no project to resolve `./` in.
+        let cx = Context { config: &config, project_root: None, now: 1_767_225_600 };
         match std::panic::catch_unwind(|| w3_check::lint(&bytes, &cx)) {
             Ok(d) => {
                 with_errors += usize::from(!d.is_empty());

@@ -18,6 +18,8 @@ struct Cli {
 enum Command {
     /// Lint workflow files (default: .github/workflows) like actionlint.
     Check(cmd::check::Args),
+    /// Measure performance and print one JSON object of figures.
+    Bench(cmd::bench::Args),
     /// Evaluate a GitHub-Actions expression and print its value as JSON.
     Expr(cmd::expr::Args),
 }
@@ -33,6 +35,7 @@ fn main() -> ExitCode {
         }
     };
     match cli.command {
+        Command::Bench(args) => cmd::bench::run(args),
         Command::Check(args) => cmd::check::run(args),
         Command::Expr(args) => cmd::expr::run(args),
     }

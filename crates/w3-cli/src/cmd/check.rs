@@ -64,18 +64,19 @@ fn check_file(path: &Path, explicit: Option<&Config>) -> Report {
         Err(e) => return Report { path: shown, source: Vec::new(), result: Err(format!("could not read file: {e}")) },
     };
     let root = project_root(path);
+    let lookup_root = root.clone().unwrap_or_else(|| path.parent().map(Path::to_path_buf).unwrap_or_default());
     let discovered;
     let config = match explicit {
         Some(c) => c,
         None => {
-            discovered = match Config::discover(&root) {
+            discovered = match Config::discover(&lookup_root) {
                 Ok(c) => c,
                 Err(e) => return Report { path: shown, source, result: Err(e.to_string()) },
             };
             &discovered
         }
     };
-    let cx = Context { config, project_root: Some(&root), now: now() };
+    let cx = Context { config, project_root: root.as_deref(), now: now() };
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| w3_check::lint(&source, &cx)))
         .map_err(|p| panic_message(&p));
     Report { path: shown, source, result }
@@ -120,7 +121,7 @@ fn print(reports: &[Report], format: Format, snippets: bool) -> ExitCode {
 }
 
 /// Expands the command-line paths into the workflow files to check, in a stable order.
-fn collect(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
+pub(crate) fn collect(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
     let mut out = Vec::new();
     for p in paths {
         let meta = std::fs::metadata(p).map_err(|e| format!("{}: {e}", p.display()))?;
@@ -148,14 +149,15 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
     Ok(())
 }
 
-/// Returns the nearest ancestor of `file` holding `.git` or `.github`, else the file's directory.
-fn project_root(file: &Path) -> PathBuf {
-    let abs = std::path::absolute(file).unwrap_or_else(|_| file.to_path_buf());
-    let dir = abs.parent().map(Path::to_path_buf).unwrap_or_default();
+/// Returns the nearest ancestor of `file` holding `.git` or `.github`: the repository whose
+/// local actions and reusable workflows `./` references name. Without one, rules that read
+/// other files are skipped, as a lone workflow file has no repository to look into.
+fn project_root(file: &Path) -> Option<PathBuf> {
+    let abs = std::fs::canonicalize(file).unwrap_or_else(|_| file.to_path_buf());
+    let dir = abs.parent()?.to_path_buf();
     dir.ancestors()
         .find(|d| d.join(".git").exists() || (d.join(".github").is_dir() && !d.ends_with(".github")))
         .map(Path::to_path_buf)
-        .unwrap_or(dir)
 }
 
 /// Returns the current time, or `SOURCE_DATE_EPOCH` when set, for reproducible output.

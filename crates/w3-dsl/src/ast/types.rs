@@ -352,6 +352,8 @@ pub struct Step {
     pub continue_on_error: Option<ExprOr<bool>>,
     pub timeout_minutes: Option<ExprOr<f64>>,
     pub verification: Option<Verification>,
+    /// `background: true` starts the step and goes on without waiting for it.
+    pub background: Option<ExprOr<bool>>,
 }
 
 /// What a step does.
@@ -359,6 +361,14 @@ pub struct Step {
 pub enum StepKind {
     Run { run: Str, shell: Option<Str>, working_directory: Option<Str> },
     Uses { uses: Str, with: Vec<(Str, Node)> },
+    /// `wait: [ids]`: waits for background steps.
+    Wait { ids: Vec<Str> },
+    /// `wait-all:`: waits for every background step started so far.
+    WaitAll,
+    /// `cancel: id`: cancels a background step.
+    Cancel { id: Str },
+    /// `parallel:`: runs the nested steps concurrently.
+    Parallel { steps: Vec<Step> },
     /// Neither `run` nor `uses` could be read (already diagnosed).
     Invalid,
 }

@@ -16,9 +16,12 @@ const RUN_KEYS: &[&str] = &[
     "continue-on-error",
     "timeout-minutes",
     "verification",
+    "background",
 ];
 const USES_KEYS: &[&str] =
-    &["id", "name", "if", "uses", "with", "env", "continue-on-error", "timeout-minutes", "verification"];
+    &["id", "name", "if", "uses", "with", "env", "continue-on-error", "timeout-minutes", "verification", "background"];
+/// Keys of the control steps of background execution (`wait`, `wait-all`, `cancel`, `parallel`).
+const CONTROL_KEYS: &[&str] = &["id", "name", "if", "wait", "wait-all", "cancel", "parallel", "continue-on-error", "timeout-minutes"];
 
 /// Reads the `steps:` sequence.
 pub(super) fn steps(cx: &mut Cx, node: &Node) -> Vec<Step> {
@@ -42,7 +45,10 @@ fn step(cx: &mut Cx, node: &Node) -> Option<Step> {
         return None;
     };
     let has = |k: &str| entries.iter().any(|e| e.key.as_scalar() == Some(k));
-    let (keys, what) = if has("uses") && !has("run") {
+    let control = !has("run") && !has("uses") && ["wait", "wait-all", "cancel", "parallel"].iter().any(|k| has(k));
+    let (keys, what) = if control {
+        (CONTROL_KEYS, "step to control background steps")
+    } else if has("uses") && !has("run") {
         (USES_KEYS, "step to execute action")
     } else {
         (RUN_KEYS, "step to run shell command")
@@ -64,6 +70,7 @@ fn step(cx: &mut Cx, node: &Node) -> Option<Step> {
             Some(uses) => StepKind::Uses { uses, with: f.get("with").map(|n| job::with(cx, n)).unwrap_or_default() },
             None => StepKind::Invalid,
         },
+        (None, None) if control => control_kind(cx, &f),
         (None, None) => {
             cx.err(node.pos(), "step must run script with \"run\" section or run action with \"uses\" section");
             StepKind::Invalid
@@ -79,6 +86,7 @@ fn step(cx: &mut Cx, node: &Node) -> Option<Step> {
         continue_on_error: f.get("continue-on-error").and_then(|n| cx.bool_or_expr(n, "continue-on-error")),
         timeout_minutes: f.get("timeout-minutes").and_then(|n| common::positive(cx, n, "timeout-minutes")),
         verification: f.entry("verification").and_then(|e| common::verification(cx, e.key.pos(), &e.value)),
+        background: f.get("background").and_then(|n| cx.bool_or_expr(n, "background")),
     })
 }
 
@@ -90,5 +98,21 @@ fn report_foreign_keys(cx: &mut Cx, entries: &[Entry], keys: &[&str], what: &str
                 cx.err(e.key.pos(), unexpected_key(k, what, keys));
             }
         }
+    }
+}
+
+/// Reads a `wait`, `wait-all`, `cancel` or `parallel` step.
+fn control_kind(cx: &mut Cx, f: &Fields<'_>) -> StepKind {
+    if let Some(e) = f.entry("wait") {
+        let ids = cx.strings(&e.key, &e.value, "wait", false).map(|s| s.items).unwrap_or_default();
+        StepKind::Wait { ids }
+    } else if f.has("wait-all") {
+        StepKind::WaitAll
+    } else if let Some(n) = f.get("cancel") {
+        cx.nonempty_string(n, "cancel").map_or(StepKind::Invalid, |id| StepKind::Cancel { id })
+    } else if let Some(n) = f.get("parallel") {
+        StepKind::Parallel { steps: steps(cx, n) }
+    } else {
+        StepKind::Invalid
     }
 }
