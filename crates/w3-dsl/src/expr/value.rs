@@ -1,0 +1,421 @@
+//! Values of the expression language: null, booleans, numbers, strings, arrays and objects.
+//!
+//! Arrays and objects are shared (`Arc`), because GitHub compares them by identity: `a == a` is
+//! true for the same context object, and two equal-looking objects are not equal. Cloning a value
+//! is cheap. Object keys keep their insertion order and original spelling; lookups ignore case.
+
+use super::format::number_to_string;
+use super::number::parse_number;
+use super::text::fold;
+use indexmap::IndexMap;
+use std::borrow::Cow;
+use std::fmt;
+use std::sync::Arc;
+
+/// Holds one value of the expression language.
+#[derive(Clone, Debug)]
+pub enum Value {
+    /// `null`.
+    Null,
+    /// `true` or `false`.
+    Bool(bool),
+    /// An IEEE-754 double, including NaN, infinities and `-0`.
+    Number(f64),
+    /// A string.
+    String(Arc<str>),
+    /// An array.
+    Array(Array),
+    /// An object (dictionary) with case-insensitive keys.
+    Object(Object),
+}
+
+/// Names the kind of a value, as GitHub spells it in messages and in `format('{0}', [])`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ValueKind {
+    /// `null`.
+    Null,
+    /// A boolean.
+    Boolean,
+    /// A number.
+    Number,
+    /// A string.
+    String,
+    /// An array.
+    Array,
+    /// An object.
+    Object,
+}
+
+impl ValueKind {
+    /// Returns the kind's name: `Null`, `Boolean`, `Number`, `String`, `Array` or `Object`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            ValueKind::Null => "Null",
+            ValueKind::Boolean => "Boolean",
+            ValueKind::Number => "Number",
+            ValueKind::String => "String",
+            ValueKind::Array => "Array",
+            ValueKind::Object => "Object",
+        }
+    }
+}
+
+impl fmt::Display for ValueKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Value {
+    /// Returns a string value holding `s`.
+    pub fn string(s: impl AsRef<str>) -> Self {
+        Value::String(Arc::from(s.as_ref()))
+    }
+
+    /// Returns the value's kind.
+    pub fn kind(&self) -> ValueKind {
+        match self {
+            Value::Null => ValueKind::Null,
+            Value::Bool(_) => ValueKind::Boolean,
+            Value::Number(_) => ValueKind::Number,
+            Value::String(_) => ValueKind::String,
+            Value::Array(_) => ValueKind::Array,
+            Value::Object(_) => ValueKind::Object,
+        }
+    }
+
+    /// Returns whether the value is null, a boolean, a number or a string.
+    pub fn is_primitive(&self) -> bool {
+        !matches!(self, Value::Array(_) | Value::Object(_))
+    }
+
+    /// Returns whether the value counts as true in a condition: everything except `false`,
+    /// `null`, `0`, `-0`, `NaN` and `''`.
+    pub fn is_truthy(&self) -> bool {
+        match self {
+            Value::Null => false,
+            Value::Bool(b) => *b,
+            Value::Number(n) => !(*n == 0.0 || n.is_nan()),
+            Value::String(s) => !s.is_empty(),
+            Value::Array(_) | Value::Object(_) => true,
+        }
+    }
+
+    /// Returns the value converted to a number: `null` is 0, booleans are 1 and 0, strings are
+    /// parsed (see [`parse_number`](super::parse_number)), arrays and objects are NaN.
+    pub fn to_number(&self) -> f64 {
+        match self {
+            Value::Null => 0.0,
+            Value::Bool(b) => f64::from(u8::from(*b)),
+            Value::Number(n) => *n,
+            Value::String(s) => parse_number(s),
+            Value::Array(_) | Value::Object(_) => f64::NAN,
+        }
+    }
+
+    /// Returns the value converted to a string: `null` is `''`, booleans are `true`/`false`,
+    /// numbers are formatted (see [`number_to_string`](super::number_to_string)), arrays and
+    /// objects are `Array` and `Object`.
+    pub fn to_str(&self) -> Cow<'_, str> {
+        match self {
+            Value::Null => Cow::Borrowed(""),
+            Value::Bool(true) => Cow::Borrowed("true"),
+            Value::Bool(false) => Cow::Borrowed("false"),
+            Value::Number(n) => Cow::Owned(number_to_string(*n)),
+            Value::String(s) => Cow::Borrowed(s),
+            Value::Array(_) => Cow::Borrowed("Array"),
+            Value::Object(_) => Cow::Borrowed("Object"),
+        }
+    }
+
+    /// Returns the string slice of a string value.
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            Value::String(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// Returns the number of a number value.
+    pub fn as_number(&self) -> Option<f64> {
+        match self {
+            Value::Number(n) => Some(*n),
+            _ => None,
+        }
+    }
+
+    /// Returns the boolean of a boolean value.
+    pub fn as_bool(&self) -> Option<bool> {
+        match self {
+            Value::Bool(b) => Some(*b),
+            _ => None,
+        }
+    }
+
+    /// Returns the array of an array value.
+    pub fn as_array(&self) -> Option<&Array> {
+        match self {
+            Value::Array(a) => Some(a),
+            _ => None,
+        }
+    }
+
+    /// Returns the object of an object value.
+    pub fn as_object(&self) -> Option<&Object> {
+        match self {
+            Value::Object(o) => Some(o),
+            _ => None,
+        }
+    }
+
+    /// Returns whether `self` and `other` are the same array or object (GitHub's `==` on
+    /// collections), never true for primitives.
+    pub fn same_collection(&self, other: &Value) -> bool {
+        match (self, other) {
+            (Value::Array(a), Value::Array(b)) => Arc::ptr_eq(&a.items, &b.items),
+            (Value::Object(a), Value::Object(b)) => Arc::ptr_eq(&a.entries, &b.entries),
+            _ => false,
+        }
+    }
+}
+
+/// Compares structurally: numbers by `==` (so NaN differs from itself), strings exactly,
+/// arrays element-wise, objects entry-wise in order with exact keys. This is Rust equality for
+/// tests and tools; the language's `==` is [`loose_eq`](super::loose_eq).
+impl PartialEq for Value {
+    fn eq(&self, other: &Value) -> bool {
+        match (self, other) {
+            (Value::Null, Value::Null) => true,
+            (Value::Bool(a), Value::Bool(b)) => a == b,
+            (Value::Number(a), Value::Number(b)) => a == b,
+            (Value::String(a), Value::String(b)) => a == b,
+            (Value::Array(a), Value::Array(b)) => a.as_slice() == b.as_slice(),
+            (Value::Object(a), Value::Object(b)) => a.iter().eq(b.iter()),
+            _ => false,
+        }
+    }
+}
+
+/// Writes the value as GitHub converts it to a string (see [`Value::to_str`]).
+impl fmt::Display for Value {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.to_str())
+    }
+}
+
+impl From<bool> for Value {
+    fn from(b: bool) -> Self {
+        Value::Bool(b)
+    }
+}
+
+impl From<f64> for Value {
+    fn from(n: f64) -> Self {
+        Value::Number(n)
+    }
+}
+
+impl From<&str> for Value {
+    fn from(s: &str) -> Self {
+        Value::string(s)
+    }
+}
+
+impl From<String> for Value {
+    fn from(s: String) -> Self {
+        Value::String(Arc::from(s))
+    }
+}
+
+impl From<Array> for Value {
+    fn from(a: Array) -> Self {
+        Value::Array(a)
+    }
+}
+
+impl From<Object> for Value {
+    fn from(o: Object) -> Self {
+        Value::Object(o)
+    }
+}
+
+/// Holds an array's elements, shared between clones.
+#[derive(Clone, Debug, Default)]
+pub struct Array {
+    items: Arc<Vec<Value>>,
+    filtered: bool,
+}
+
+impl Array {
+    /// Returns an array of `items`.
+    pub fn new(items: Vec<Value>) -> Self {
+        Self {
+            items: Arc::new(items),
+            filtered: false,
+        }
+    }
+
+    /// Returns the result of an object filter (`*`), which a following property or index maps
+    /// over instead of indexing.
+    pub(crate) fn filtered(items: Vec<Value>) -> Self {
+        Self {
+            items: Arc::new(items),
+            filtered: true,
+        }
+    }
+
+    /// Returns whether the array came from an object filter (`a.*`, `a[*]`), which makes a
+    /// following `.b` or `[i]` apply to every element.
+    pub fn is_filtered(&self) -> bool {
+        self.filtered
+    }
+
+    /// Returns the number of elements.
+    pub fn len(&self) -> usize {
+        self.items.len()
+    }
+
+    /// Returns whether the array has no element.
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+
+    /// Returns the element at `index`.
+    pub fn get(&self, index: usize) -> Option<&Value> {
+        self.items.get(index)
+    }
+
+    /// Returns the elements.
+    pub fn as_slice(&self) -> &[Value] {
+        &self.items
+    }
+
+    /// Returns an iterator over the elements.
+    pub fn iter(&self) -> std::slice::Iter<'_, Value> {
+        self.items.iter()
+    }
+}
+
+impl FromIterator<Value> for Array {
+    fn from_iter<I: IntoIterator<Item = Value>>(iter: I) -> Self {
+        Array::new(iter.into_iter().collect())
+    }
+}
+
+impl<'a> IntoIterator for &'a Array {
+    type Item = &'a Value;
+    type IntoIter = std::slice::Iter<'a, Value>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.iter()
+    }
+}
+
+/// Holds an object's entries in insertion order, shared between clones; keys compare ignoring
+/// case, as in GitHub's dictionaries.
+#[derive(Clone, Debug, Default)]
+pub struct Object {
+    /// Folded key → (key as first written, value).
+    entries: Arc<IndexMap<String, (String, Value)>>,
+}
+
+impl Object {
+    /// Returns an empty object.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Sets `key` to `value`. A key equal ignoring case to an existing one replaces that entry's
+    /// value and keeps its position and spelling.
+    pub fn insert(&mut self, key: impl Into<String>, value: Value) {
+        let key = key.into();
+        let entries = Arc::make_mut(&mut self.entries);
+        match entries.entry(fold(&key)) {
+            indexmap::map::Entry::Occupied(mut e) => e.get_mut().1 = value,
+            indexmap::map::Entry::Vacant(e) => {
+                e.insert((key, value));
+            }
+        }
+    }
+
+    /// Returns the value of `key`, ignoring case.
+    pub fn get(&self, key: &str) -> Option<&Value> {
+        self.entries.get(&fold(key)).map(|(_, v)| v)
+    }
+
+    /// Returns whether the object has `key`, ignoring case.
+    pub fn contains_key(&self, key: &str) -> bool {
+        self.entries.contains_key(&fold(key))
+    }
+
+    /// Returns the number of entries.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Returns whether the object has no entry.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// Returns the entries in insertion order, with keys as first written.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &Value)> + '_ {
+        self.entries.values().map(|(k, v)| (k.as_str(), v))
+    }
+
+    /// Returns the keys in insertion order, as first written.
+    pub fn keys(&self) -> impl Iterator<Item = &str> + '_ {
+        self.entries.values().map(|(k, _)| k.as_str())
+    }
+
+    /// Returns the values in insertion order.
+    pub fn values(&self) -> impl Iterator<Item = &Value> + '_ {
+        self.entries.values().map(|(_, v)| v)
+    }
+}
+
+impl<K: Into<String>> FromIterator<(K, Value)> for Object {
+    fn from_iter<I: IntoIterator<Item = (K, Value)>>(iter: I) -> Self {
+        let mut object = Object::new();
+        for (k, v) in iter {
+            object.insert(k, v);
+        }
+        object
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn object_keys_ignore_case_and_keep_first_spelling() {
+        let mut o = Object::new();
+        o.insert("simPLE", Value::from(1.0));
+        o.insert("other", Value::Null);
+        o.insert("SIMPLE", Value::from(2.0));
+        assert_eq!(o.len(), 2);
+        assert_eq!(o.get("simple"), Some(&Value::from(2.0)));
+        assert_eq!(o.keys().collect::<Vec<_>>(), ["simPLE", "other"]);
+    }
+
+    #[test]
+    fn collections_compare_by_identity() {
+        let a = Value::from(Array::new(vec![]));
+        let b = Value::from(Array::new(vec![]));
+        assert!(a.same_collection(&a.clone()));
+        assert!(!a.same_collection(&b));
+        assert_eq!(a, b);
+    }
+
+    #[test]
+    fn coercions() {
+        assert_eq!(Value::Null.to_str(), "");
+        assert_eq!(Value::from(-0.0).to_str(), "0");
+        assert_eq!(Value::from(Object::new()).to_str(), "Object");
+        assert_eq!(Value::from(" 0x10 ").to_number(), 16.0);
+        assert!(Value::from(Array::default()).to_number().is_nan());
+        assert!(!Value::from(f64::NAN).is_truthy());
+        assert!(Value::from(Object::new()).is_truthy());
+        assert!(!Value::from("").is_truthy());
+    }
+}
