@@ -6,6 +6,7 @@ mod credentials;
 mod deprecated_commands;
 mod env_var;
 mod events;
+pub mod expression;
 mod glob;
 pub mod id;
 mod job_needs;
@@ -37,5 +38,6 @@ pub fn all() -> &'static [&'static dyn Rule] {
         &workflow_call::WorkflowCall,
         &matrix::MatrixRule,
         &w3::W3,
+        &expression::ExpressionRule,
     ]
 }

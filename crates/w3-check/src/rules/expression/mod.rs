@@ -1,0 +1,127 @@
+//! `expression`: every `${{ }}` in the workflow parses, uses only the contexts and special
+//! functions available where it is written, reads only properties that exist (declared inputs,
+//! earlier steps, jobs in `needs`, matrix keys, documented `github` properties), and does not
+//! paste untrusted event data into inline scripts.
+
+mod env;
+mod injection;
+pub mod sites;
+mod typecheck;
+
+use crate::knowledge::availability::availability;
+use crate::{Context, Rule};
+use sites::{Kind, Site};
+use std::sync::OnceLock;
+use w3_dsl::ast::{Str, StepKind, Workflow};
+use w3_dsl::expr::{split_template, Expression, FunctionSig, ParseOptions, Segment, WORKFLOW_CONTEXTS};
+use w3_dsl::yaml::Node;
+use w3_dsl::{Diagnostic, Pos};
+
+pub struct ExpressionRule;
+
+const NAME: &str = "expression";
+
+/// Parse options allowing every context and special function; availability is checked after
+/// parsing, so that the message can say where a name is allowed.
+fn options() -> &'static ParseOptions {
+    static OPTIONS: OnceLock<ParseOptions> = OnceLock::new();
+    OPTIONS.get_or_init(|| {
+        ParseOptions::new()
+            .named_values(WORKFLOW_CONTEXTS)
+            .functions(FunctionSig::status_functions())
+            .function(FunctionSig::hash_files())
+    })
+}
+
+/// One parsed `${{ }}` of a site, with where its text starts in the YAML value.
+pub struct Parsed {
+    pub expr: Expression,
+    pub offset: usize,
+}
+
+/// Splits the text of a site into its expressions, reporting syntax errors. An `if:` without
+/// `${{ }}` is one expression.
+pub fn parse_site(text: &Str, condition: bool, out: &mut Vec<Diagnostic>) -> Vec<Parsed> {
+    let at = |offset: usize| text.pos_in_value(offset);
+    if condition && !text.has_expr() {
+        return parse_one(&text.value, 0, &at, out).into_iter().collect();
+    }
+    let segments = match split_template(&text.value) {
+        Ok(s) => s,
+        Err(e) => {
+            out.push(Diagnostic::at(NAME, at(e.span.start), e.to_string()));
+            return Vec::new();
+        }
+    };
+    segments
+        .iter()
+        .filter_map(|s| match s {
+            Segment::Expression { source, offset, .. } => parse_one(source, *offset, &at, out),
+            Segment::Literal { .. } => None,
+        })
+        .collect()
+}
+
+fn parse_one(source: &str, offset: usize, at: &dyn Fn(usize) -> Pos, out: &mut Vec<Diagnostic>) -> Option<Parsed> {
+    match Expression::parse(source, options()) {
+        Ok(expr) => Some(Parsed { expr, offset }),
+        Err(e) => {
+            let pos = e.span().map_or(offset, |s| offset + s.start);
+            out.push(Diagnostic::at(NAME, at(pos), format!("got an error while parsing expression: {}", e.message())));
+            None
+        }
+    }
+}
+
+/// Returns whether `site` is the `script` input of `actions/github-script`, which runs as
+/// JavaScript and so is as exposed to injection as `run:`.
+fn is_github_script(wf: &Workflow, job: Option<usize>, step: Option<usize>, node: &Node) -> bool {
+    let Some(step) = job.and_then(|j| wf.jobs.get(j)).and_then(|j| step.and_then(|s| j.steps.get(s))) else { return false };
+    let StepKind::Uses { uses, with } = &step.kind else { return false };
+    uses.value.starts_with("actions/github-script@")
+        && with.iter().any(|(k, v)| k.value == "script" && std::ptr::eq(v, node))
+}
+
+fn check_site(cx: &Context<'_>, wf: &Workflow, site: &Site<'_>, out: &mut Vec<Diagnostic>) {
+    let parsed = parse_site(site.text, site.kind == Kind::Condition, out);
+    if parsed.is_empty() {
+        return;
+    }
+    let env = env::TypeEnv::new(wf, site, cx.config);
+    for p in &parsed {
+        let Some(root) = p.expr.root() else { continue };
+        let mut checker = typecheck::Checker { env: &env, availability: availability(site.key), findings: Vec::new() };
+        checker.check(root);
+        for f in checker.findings {
+            out.push(Diagnostic::at(NAME, site.text.pos_in_value(p.offset + f.offset), f.message));
+        }
+        if matches!(site.kind, Kind::Script | Kind::ActionInput) {
+            let mut found = Vec::new();
+            injection::find(root, &mut found);
+            for u in found {
+                out.push(Diagnostic::at(NAME, site.text.pos_in_value(p.offset + u.offset), u.message));
+            }
+        }
+    }
+}
+
+impl Rule for ExpressionRule {
+    fn name(&self) -> &'static str {
+        NAME
+    }
+
+    fn check(&self, cx: &Context<'_>, wf: &Workflow, out: &mut Vec<Diagnostic>) {
+        let (sites, values) = sites::collect(wf);
+        for site in &sites {
+            check_site(cx, wf, site, out);
+        }
+        for (node, key, job, step) in values {
+            for scalar in sites::scalars(node) {
+                let Some(text) = Str::from_node(scalar) else { continue };
+                let kind = if is_github_script(wf, job, step, node) { Kind::ActionInput } else { Kind::Template };
+                let site = Site { text: &text, key, kind, job, step };
+                check_site(cx, wf, &site, out);
+            }
+        }
+    }
+}
