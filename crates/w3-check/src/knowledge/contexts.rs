@@ -83,7 +83,9 @@ pub fn github() -> Ty {
         "workflow_sha",
         "workspace",
     ]);
-    o.props.insert("event".into(), Ty::Any);
+    // An object whose shape depends on the event: any property may be read, but the object
+    // itself is not a string.
+    o.props.insert("event".into(), Ty::map(Ty::Any));
     o.props.insert("ref_protected".into(), Ty::Bool);
     Ty::Object(o)
 }
@@ -239,6 +241,7 @@ mod tests {
         assert_eq!(github.prop("repositoryUrl"), Some(&Ty::String));
         assert_eq!(github.prop("ref_protected"), Some(&Ty::Bool));
         assert_eq!(github.prop("event").and_then(|e| e.prop("head_commit")), Some(&Ty::Any));
+        assert_eq!(github.prop("event").map(ToString::to_string).as_deref(), Some("object"));
         assert_eq!(github.prop("repository").and_then(|r| r.prop("permissions")), None);
         assert!(github.prop("no_such_property").is_none());
         let job = job();

@@ -9,6 +9,7 @@ mod events;
 pub mod expression;
 mod glob;
 pub mod id;
+mod if_cond;
 mod job_needs;
 mod matrix;
 mod permissions;
@@ -39,5 +40,6 @@ pub fn all() -> &'static [&'static dyn Rule] {
         &matrix::MatrixRule,
         &w3::W3,
         &expression::ExpressionRule,
+        &if_cond::IfCond,
     ]
 }

@@ -9,6 +9,7 @@ pub mod sites;
 mod typecheck;
 
 use crate::knowledge::availability::availability;
+use crate::knowledge::types::Ty;
 use crate::{Context, Rule};
 use sites::{Kind, Site};
 use std::sync::OnceLock;
@@ -36,7 +37,10 @@ fn options() -> &'static ParseOptions {
 /// One parsed `${{ }}` of a site, with where its text starts in the YAML value.
 pub struct Parsed {
     pub expr: Expression,
+    /// Where the expression's text starts in the value.
     pub offset: usize,
+    /// Where its `${{` starts in the value (equal to `offset` for a bare condition).
+    pub start: usize,
 }
 
 /// Splits the text of a site into its expressions, reporting syntax errors. An `if:` without
@@ -44,7 +48,7 @@ pub struct Parsed {
 pub fn parse_site(text: &Str, condition: bool, out: &mut Vec<Diagnostic>) -> Vec<Parsed> {
     let at = |offset: usize| text.pos_in_value(offset);
     if condition && !text.has_expr() {
-        return parse_one(&text.value, 0, &at, out).into_iter().collect();
+        return parse_one(&text.value, 0, 0, &at, out).into_iter().collect();
     }
     let segments = match split_template(&text.value) {
         Ok(s) => s,
@@ -56,15 +60,15 @@ pub fn parse_site(text: &Str, condition: bool, out: &mut Vec<Diagnostic>) -> Vec
     segments
         .iter()
         .filter_map(|s| match s {
-            Segment::Expression { source, offset, .. } => parse_one(source, *offset, &at, out),
+            Segment::Expression { source, offset, span } => parse_one(source, *offset, span.start, &at, out),
             Segment::Literal { .. } => None,
         })
         .collect()
 }
 
-fn parse_one(source: &str, offset: usize, at: &dyn Fn(usize) -> Pos, out: &mut Vec<Diagnostic>) -> Option<Parsed> {
+fn parse_one(source: &str, offset: usize, start: usize, at: &dyn Fn(usize) -> Pos, out: &mut Vec<Diagnostic>) -> Option<Parsed> {
     match Expression::parse(source, options()) {
-        Ok(expr) => Some(Parsed { expr, offset }),
+        Ok(expr) => Some(Parsed { expr, offset, start }),
         Err(e) => {
             let pos = e.span().map_or(offset, |s| offset + s.start);
             out.push(Diagnostic::at(NAME, at(pos), format!("got an error while parsing expression: {}", e.message())));
@@ -91,7 +95,13 @@ fn check_site(cx: &Context<'_>, wf: &Workflow, site: &Site<'_>, out: &mut Vec<Di
     for p in &parsed {
         let Some(root) = p.expr.root() else { continue };
         let mut checker = typecheck::Checker { env: &env, availability: availability(site.key), findings: Vec::new() };
-        checker.check(root);
+        let ty = checker.check(root);
+        if matches!(site.kind, Kind::Template | Kind::Script | Kind::ActionInput)
+            && matches!(ty, Ty::Object(_) | Ty::Array(_) | Ty::Null)
+        {
+            let message = format!("object, array, and null values should not be evaluated in template with ${{{{ }}}} but evaluating the value of type {ty}");
+            out.push(Diagnostic::at(NAME, site.text.pos_in_value(p.start), message));
+        }
         for f in checker.findings {
             out.push(Diagnostic::at(NAME, site.text.pos_in_value(p.offset + f.offset), f.message));
         }
@@ -118,7 +128,13 @@ impl Rule for ExpressionRule {
         for (node, key, job, step) in values {
             for scalar in sites::scalars(node) {
                 let Some(text) = Str::from_node(scalar) else { continue };
-                let kind = if is_github_script(wf, job, step, node) { Kind::ActionInput } else { Kind::Template };
+                let kind = if key == "jobs.<job_id>.strategy" {
+                    Kind::Object
+                } else if is_github_script(wf, job, step, node) {
+                    Kind::ActionInput
+                } else {
+                    Kind::Template
+                };
                 let site = Site { text: &text, key, kind, job, step };
                 check_site(cx, wf, &site, out);
             }

@@ -32,6 +32,9 @@ pub enum Kind {
     Script,
     /// An input of an action; `script` inputs of github-script are injection risks too.
     ActionInput,
+    /// A value that may be an object or array when written as one `${{ }}` (`env:`, matrix,
+    /// `runs-on`, credentials, services).
+    Object,
 }
 
 /// One string that may hold expressions.
@@ -71,7 +74,7 @@ impl<'a> Walk<'a> {
 
     fn env(&mut self, env: Option<&'a Env>, key: &'static str) {
         match env {
-            Some(Env::Expr(s)) => self.add(s, key, Kind::Template),
+            Some(Env::Expr(s)) => self.add(s, key, Kind::Object),
             Some(Env::Vars { vars, .. }) => {
                 for v in vars {
                     self.add(&v.name, key, Kind::Template);
@@ -96,7 +99,9 @@ impl<'a> Walk<'a> {
             self.add(p, key, Kind::Template);
         }
         if let Some(cr) = &c.credentials {
-            self.opt(cr.expr.as_ref(), creds);
+            if let Some(e) = &cr.expr {
+                self.add(e, creds, Kind::Object);
+            }
             self.opt(cr.username.as_ref(), creds);
             self.opt(cr.password.as_ref(), creds);
         }
@@ -109,7 +114,7 @@ impl<'a> Walk<'a> {
             self.add(c, "jobs.<job_id>.if", Kind::Condition);
         }
         for l in job.runs_on.iter().flat_map(|r| r.labels()) {
-            self.add(l, "jobs.<job_id>.runs-on", Kind::Template);
+            self.add(l, "jobs.<job_id>.runs-on", Kind::Object);
         }
         if let Some(w3_dsl::ast::RunsOn::Group { group: Some(g), .. }) = &job.runs_on {
             self.add(g, "jobs.<job_id>.runs-on", Kind::Template);
@@ -135,7 +140,9 @@ impl<'a> Walk<'a> {
         if let Some(c) = &job.container {
             self.container(c, "jobs.<job_id>.container", "jobs.<job_id>.container.credentials", "jobs.<job_id>.container.env.<env_id>");
         }
-        self.opt(job.services_expr.as_ref(), "jobs.<job_id>.services");
+        if let Some(e) = &job.services_expr {
+            self.add(e, "jobs.<job_id>.services", Kind::Object);
+        }
         for (_, s) in &job.services {
             self.container(s, "jobs.<job_id>.services", "jobs.<job_id>.services.<service_id>.credentials", "jobs.<job_id>.services.<service_id>.env.<env_id>");
         }
@@ -159,21 +166,21 @@ impl<'a> Walk<'a> {
         self.expr_or(s.fail_fast.as_ref(), KEY);
         self.expr_or(s.max_parallel.as_ref(), KEY);
         match &s.matrix {
-            Some(Matrix::Expr(e)) => self.add(e, KEY, Kind::Template),
+            Some(Matrix::Expr(e)) => self.add(e, KEY, Kind::Object),
             Some(Matrix::Rows { rows, include, exclude, .. }) => {
                 for r in rows {
                     match &r.values {
-                        ExprOr::Expr(e) => self.add(e, KEY, Kind::Template),
+                        ExprOr::Expr(e) => self.add(e, KEY, Kind::Object),
                         ExprOr::Lit { value, .. } => value.iter().for_each(|v| scalars.push((v, KEY, None))),
                     }
                 }
                 for c in include.iter().chain(exclude) {
                     match &c.value {
-                        ExprOr::Expr(e) => self.add(e, KEY, Kind::Template),
+                        ExprOr::Expr(e) => self.add(e, KEY, Kind::Object),
                         ExprOr::Lit { value, .. } => {
                             for combo in value {
                                 match combo {
-                                    Combination::Expr(e) => self.add(e, KEY, Kind::Template),
+                                    Combination::Expr(e) => self.add(e, KEY, Kind::Object),
                                     Combination::Assign { pairs, .. } => pairs.iter().for_each(|(_, v)| scalars.push((v, KEY, None))),
                                 }
                             }

@@ -6,7 +6,7 @@ use super::env::TypeEnv;
 use crate::knowledge::availability::Availability;
 use crate::knowledge::contexts::function;
 use crate::knowledge::types::Ty;
-use w3_dsl::expr::{Expr, ExprKind, Function, Literal};
+use w3_dsl::expr::{Builtin, CompareOp, Expr, ExprKind, Function, Literal};
 
 /// A finding at a character offset of the expression.
 pub struct Finding {
@@ -68,6 +68,15 @@ impl Checker<'_> {
                 for a in &call.args {
                     self.check(a);
                 }
+                match call.function {
+                    Function::Builtin(Builtin::Format) => self.format_args(&call.args),
+                    Function::Builtin(Builtin::FromJson) => {
+                        if let Some(t) = self.from_json_literal(&call.args) {
+                            return t;
+                        }
+                    }
+                    _ => {}
+                }
                 if let Function::Extension(name) = &call.function {
                     if let Some(av) = self.availability {
                         if !av.allows_function(name) {
@@ -82,12 +91,42 @@ impl Checker<'_> {
                 self.check(inner);
                 Ty::Bool
             }
-            ExprKind::Compare { lhs, rhs, .. } => {
-                self.check(lhs);
-                self.check(rhs);
+            ExprKind::Compare { lhs, rhs, op } => {
+                let (l, r) = (self.check(lhs), self.check(rhs));
+                if !comparable(&l, &r, *op) {
+                    self.report(e.span.start, format!("\"{l}\" value cannot be compared to \"{r}\" value with \"{}\" operator", op_text(*op)));
+                }
                 Ty::Bool
             }
             ExprKind::Logical { operands, .. } => operands.iter().map(|o| self.check(o)).reduce(Ty::merge).unwrap_or(Ty::Any),
+        }
+    }
+
+    /// Checks that `format`'s literal format string and its arguments agree.
+    fn format_args(&mut self, args: &[Expr]) {
+        let Some(Expr { kind: ExprKind::Literal(Literal::String(fmt)), span }) = args.first() else { return };
+        let used = placeholders(fmt);
+        let given = args.len() - 1;
+        for i in 0..given {
+            if !used.contains(&i) {
+                self.report(span.start, format!("format string {fmt:?} does not contain placeholder {{{i}}}. remove argument which is unused in the format string"));
+            }
+        }
+        if let Some(&max) = used.iter().max().filter(|&&m| m >= given) {
+            self.report(span.start, format!("format string {fmt:?} contains placeholder {{{max}}} but only {given} arguments are given to format"));
+        }
+    }
+
+    /// Parses `fromJSON('literal')` at lint time: reports broken JSON and returns the type.
+    fn from_json_literal(&mut self, args: &[Expr]) -> Option<Ty> {
+        let Some(Expr { kind: ExprKind::Literal(Literal::String(text)), span }) = args.first() else { return None };
+        match serde_json::from_str::<serde_json::Value>(text) {
+            Ok(v) => Some(json_type(&v)),
+            Err(e) => {
+                let offset = text.lines().take(e.line().saturating_sub(1)).map(|l| l.len() + 1).sum::<usize>() + e.column();
+                self.report(span.start, format!("broken JSON string is passed to fromJSON() at offset {offset}: {e}"));
+                Some(Ty::Any)
+            }
         }
     }
 
@@ -123,5 +162,66 @@ impl Checker<'_> {
                 Ty::Any
             }
         }
+    }
+}
+
+/// Returns the indexes of `{N}` placeholders in a format string (`{{` and `}}` are escapes).
+fn placeholders(fmt: &str) -> Vec<usize> {
+    let mut out = Vec::new();
+    let b = fmt.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'{' if b.get(i + 1) == Some(&b'{') => i += 2,
+            b'}' if b.get(i + 1) == Some(&b'}') => i += 2,
+            b'{' => {
+                let end = fmt[i..].find('}').map(|e| i + e);
+                if let Some(n) = end.and_then(|e| fmt[i + 1..e].parse::<usize>().ok()) {
+                    out.push(n);
+                }
+                i = end.map_or(b.len(), |e| e + 1);
+            }
+            _ => i += 1,
+        }
+    }
+    out
+}
+
+/// Returns the type of a JSON value.
+fn json_type(v: &serde_json::Value) -> Ty {
+    match v {
+        serde_json::Value::Null => Ty::Null,
+        serde_json::Value::Bool(_) => Ty::Bool,
+        serde_json::Value::Number(_) => Ty::Number,
+        serde_json::Value::String(_) => Ty::String,
+        serde_json::Value::Array(a) => Ty::array(a.iter().map(json_type).reduce(Ty::merge).unwrap_or(Ty::Any)),
+        serde_json::Value::Object(o) => Ty::object(o.iter().map(|(k, v)| (k.as_str(), json_type(v)))),
+    }
+}
+
+fn op_text(op: CompareOp) -> &'static str {
+    match op {
+        CompareOp::Eq => "==",
+        CompareOp::Ne => "!=",
+        CompareOp::Lt => "<",
+        CompareOp::Le => "<=",
+        CompareOp::Gt => ">",
+        CompareOp::Ge => ">=",
+    }
+}
+
+/// Returns whether values of types `l` and `r` can be compared with `op` meaningfully:
+/// objects and arrays only equal values of their own type, and ordering needs two numbers or
+/// two strings.
+fn comparable(l: &Ty, r: &Ty, op: CompareOp) -> bool {
+    let composite = |t: &Ty| matches!(t, Ty::Object(_) | Ty::Array(_));
+    if matches!(l, Ty::Any) || matches!(r, Ty::Any) {
+        return true;
+    }
+    match op {
+        CompareOp::Eq | CompareOp::Ne => {
+            matches!(l, Ty::Null) || matches!(r, Ty::Null) || !(composite(l) || composite(r)) || l == r
+        }
+        _ => matches!((l, r), (Ty::Number, Ty::Number) | (Ty::String, Ty::String) | (Ty::Number, Ty::String) | (Ty::String, Ty::Number)),
     }
 }
