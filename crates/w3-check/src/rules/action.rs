@@ -2,6 +2,7 @@
 //! local action (`./path` with an `action.yml`) declares: no unknown inputs, no missing required
 //! ones. W3 Smart Actions (`w3/name@vN`) must name a major version.
 
+use crate::knowledge::actions::{self, ActionSpec};
 use crate::{Context, Rule};
 use std::path::Path;
 use w3_dsl::ast::{Str, StepKind, Workflow};
@@ -100,6 +101,32 @@ fn check_inputs(meta: &Metadata, rel: &str, uses: &Str, with: &[(Str, Node)], ou
     }
 }
 
+/// Checks `with:` against a popular action's known inputs: unknown, missing and deprecated ones.
+fn check_known(spec: &ActionSpec, uses: &Str, with: &[(Str, Node)], out: &mut Vec<Diagnostic>) {
+    let at = format!("action \"{}\"", uses.value);
+    for (k, _) in with {
+        match spec.input(&k.value) {
+            None if !spec.extra_inputs => {
+                let list: Vec<String> = spec.inputs.iter().map(|i| format!("\"{}\"", i.name)).collect();
+                out.push(Diagnostic::at(NAME, k.pos, format!("input \"{}\" is not defined in {at}. available inputs are {}", k.value, list.join(", "))));
+            }
+            Some(i) => {
+                if let Some(why) = i.deprecated {
+                    out.push(Diagnostic::at(NAME, k.pos, format!("avoid using deprecated input \"{}\" in {at}: {why}", k.value)));
+                }
+            }
+            None => {}
+        }
+    }
+    let required: Vec<&str> = spec.required_inputs().map(|i| i.name).collect();
+    for r in &required {
+        if !with.iter().any(|(k, _)| k.value.eq_ignore_ascii_case(r)) {
+            let all: Vec<String> = required.iter().map(|i| format!("\"{i}\"")).collect();
+            out.push(Diagnostic::at(NAME, uses.pos, format!("missing input \"{r}\" which is required by {at}. all required inputs are {}", all.join(", "))));
+        }
+    }
+}
+
 impl Rule for Action {
     fn name(&self) -> &'static str {
         NAME
@@ -117,6 +144,14 @@ impl Rule for Action {
                 Ok(ActionRef::Local(rel)) => {
                     if let Some(meta) = cx.project_root.and_then(|root| read_local(root, rel)) {
                         check_inputs(&meta, rel, uses, with, out);
+                    }
+                }
+                Ok(ActionRef::Remote { .. }) => {
+                    if let Some(why) = actions::outdated(&uses.value) {
+                        out.push(Diagnostic::at(NAME, uses.pos, format!("the runner of \"{}\" action is too old to run on GitHub Actions: {why}. update the action's version to fix this issue", uses.value)));
+                    }
+                    if let Some(spec) = actions::split_uses(&uses.value).and_then(|(n, r)| actions::action(n, r)) {
+                        check_known(spec, uses, with, out);
                     }
                 }
                 Ok(_) => {}

@@ -2,7 +2,7 @@
 //! inputs and secrets, the job's matrix, the steps before the current one, the jobs in `needs`.
 
 use super::sites::Site;
-use crate::knowledge::contexts;
+use crate::knowledge::{actions, contexts};
 use crate::knowledge::types::{Obj, Ty};
 use crate::Config;
 use w3_dsl::ast::{Event, ExprOr, Job, Matrix, Workflow};
@@ -107,15 +107,24 @@ pub fn matrix(job: &Job) -> Ty {
     Ty::Object(obj)
 }
 
-fn step_result() -> Ty {
-    Ty::object([("conclusion", Ty::String), ("outcome", Ty::String), ("outputs", Ty::map(Ty::String))])
+/// Returns the type of `steps.<id>` for `step`: its outputs are known exactly when it uses a
+/// popular action whose outputs are listed.
+fn step_result(step: &w3_dsl::ast::Step) -> Ty {
+    let outputs = match &step.kind {
+        w3_dsl::ast::StepKind::Uses { uses, .. } => match actions::split_uses(&uses.value).and_then(|(n, r)| actions::action(n, r)) {
+            Some(spec) if !spec.extra_outputs => Ty::object(spec.outputs.iter().map(|o| (*o, Ty::String))),
+            _ => Ty::map(Ty::String),
+        },
+        _ => Ty::map(Ty::String),
+    };
+    Ty::object([("conclusion", Ty::String), ("outcome", Ty::String), ("outputs", outputs)])
 }
 
 /// Returns the type of `steps`: the steps with an id that run before step `upto` (all steps
 /// when `None`).
 fn steps(job: &Job, upto: Option<usize>) -> Ty {
     let end = upto.unwrap_or(job.steps.len()).min(job.steps.len());
-    Ty::object(job.steps[..end].iter().filter_map(|s| s.id.as_ref()).map(|id| (id.value.clone(), step_result())))
+    Ty::object(job.steps[..end].iter().filter_map(|s| s.id.as_ref().map(|id| (id.value.clone(), step_result(s)))))
 }
 
 /// Returns the type of `needs`: the jobs this job needs, with their declared outputs.
