@@ -82,6 +82,17 @@ impl Cx {
         Some(Strings { key, pos: node.pos(), items })
     }
 
+    /// Returns a sequence of strings; a single string is an error here.
+    pub fn sequence(&mut self, key: &Node, node: &Node, what: &str) -> Option<Strings> {
+        if let NodeKind::Scalar { .. } = node.kind {
+            if !node.is_null() {
+                self.err(node.pos(), format!("\"{what}\" section must be a sequence, but found {} node", node.kind_name()));
+                return None;
+            }
+        }
+        self.strings(key, node, what, true)
+    }
+
     /// Returns a boolean literal or a `${{ }}` expression.
     pub fn bool_or_expr(&mut self, node: &Node, what: &str) -> Option<ExprOr<bool>> {
         match node.resolve() {

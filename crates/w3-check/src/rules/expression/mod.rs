@@ -102,6 +102,19 @@ fn check_site(cx: &Context<'_>, wf: &Workflow, site: &Site<'_>, out: &mut Vec<Di
             let message = format!("object, array, and null values should not be evaluated in template with ${{{{ }}}} but evaluating the value of type {ty}");
             out.push(Diagnostic::at(NAME, site.text.pos_in_value(p.start), message));
         }
+        // Matrix values may be any value; elsewhere a whole-value expression must expand to the
+        // object (or, for runs-on, the array) the key expects.
+        let expands = site.kind == Kind::Object && site.key != "jobs.<job_id>.strategy" && p.start == 0;
+        if expands && matches!(ty, Ty::String | Ty::Number | Ty::Bool | Ty::Null) {
+            let what = site.key.rsplit('.').find(|k| !k.starts_with('<')).unwrap_or(site.key);
+            let expected = if what == "runs-on" { "string or array" } else { "object" };
+            if !(expected == "string or array" && ty == Ty::String) {
+                out.push(Diagnostic::at(NAME, site.text.pos, format!("type of expression at \"{what}\" must be {expected} but found type {ty}")));
+            }
+        }
+        if site.kind == Kind::Object && site.key.ends_with("runs-on") && matches!(ty, Ty::Object(_)) {
+            out.push(Diagnostic::at(NAME, site.text.pos, format!("type of expression at \"runs-on\" must be string or array but found type \"{ty}\"")));
+        }
         for f in checker.findings {
             out.push(Diagnostic::at(NAME, site.text.pos_in_value(p.offset + f.offset), f.message));
         }

@@ -115,9 +115,8 @@ pub(super) fn container(cx: &mut Cx, key: Pos, node: &Node, what: &str, service:
     }
     c.credentials = f.entry("credentials").and_then(|e| credentials(cx, e.key.pos(), &e.value));
     c.env = f.get("env").and_then(|n| env(cx, n, "env"));
-    c.ports = f.entry("ports").and_then(|e| cx.strings(&e.key, &e.value, "ports", true)).map(|s| s.items).unwrap_or_default();
-    c.volumes =
-        f.entry("volumes").and_then(|e| cx.strings(&e.key, &e.value, "volumes", true)).map(|s| s.items).unwrap_or_default();
+    c.ports = f.entry("ports").and_then(|e| cx.sequence(&e.key, &e.value, "ports")).map(|s| s.items).unwrap_or_default();
+    c.volumes = f.entry("volumes").and_then(|e| cx.sequence(&e.key, &e.value, "volumes")).map(|s| s.items).unwrap_or_default();
     c.options = f.get("options").and_then(|n| cx.string(n, "options"));
     c.entrypoint = f.get("entrypoint").and_then(|n| cx.string(n, "entrypoint"));
     c.command = f.get("command").and_then(|n| cx.string(n, "command"));
@@ -179,6 +178,16 @@ pub(super) fn string_map(cx: &mut Cx, node: &Node, what: &str) -> Vec<(Str, Str)
 /// Reads a number-or-expression that must be greater than zero.
 pub(super) fn positive(cx: &mut Cx, node: &Node, what: &str) -> Option<ExprOr<f64>> {
     let v = cx.number_or_expr(node, what)?;
+    check_positive(cx, v, what)
+}
+
+/// Reads an integer-or-expression that must be greater than zero.
+pub(super) fn positive_int(cx: &mut Cx, node: &Node, what: &str) -> Option<ExprOr<f64>> {
+    let v = cx.int_or_expr(node, what)?;
+    check_positive(cx, v, what)
+}
+
+fn check_positive(cx: &mut Cx, v: ExprOr<f64>, what: &str) -> Option<ExprOr<f64>> {
     if let ExprOr::Lit { value, pos } = &v {
         if *value <= 0.0 {
             cx.err(*pos, format!("value at \"{what}\" must be greater than zero: {value}"));

@@ -88,7 +88,13 @@ fn webhook(cx: &mut Cx, name: Str, value: &Node) -> Webhook {
     let f = Fields::new(cx, entries, &what, WEBHOOK_KEYS);
     for key in WEBHOOK_KEYS {
         let Some(e) = f.entry(key) else { continue };
-        let Some(values) = cx.strings(&e.key, &e.value, key, false) else { continue };
+        // `names` and `versions` (image_version) take only sequences.
+        let values = if matches!(*key, "names" | "versions") {
+            cx.sequence(&e.key, &e.value, key)
+        } else {
+            cx.strings(&e.key, &e.value, key, false)
+        };
+        let Some(values) = values else { continue };
         if *key == "types" {
             hook.types = Some(values);
         } else if let Some(name) = scalar(&e.key) {

@@ -149,7 +149,7 @@ fn strategy(cx: &mut Cx, node: &Node) -> Option<Strategy> {
         pos: node.pos(),
         matrix: f.get("matrix").and_then(|n| matrix(cx, n)),
         fail_fast: f.get("fail-fast").and_then(|n| cx.bool_or_expr(n, "fail-fast")),
-        max_parallel: f.get("max-parallel").and_then(|n| common::positive(cx, n, "max-parallel")),
+        max_parallel: f.get("max-parallel").and_then(|n| common::positive_int(cx, n, "max-parallel")),
     })
 }
 
