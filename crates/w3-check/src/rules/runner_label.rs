@@ -3,7 +3,8 @@
 
 use crate::knowledge::runner_labels::{classify, github_hosted, os, LabelKind};
 use crate::{Context, Rule};
-use w3_dsl::ast::{RunsOn, Str, Workflow};
+use w3_dsl::ast::{ExprOr, Matrix, RunsOn, Str, Workflow};
+use w3_dsl::yaml::Node;
 use w3_dsl::diag::did_you_mean;
 use w3_dsl::Diagnostic;
 
@@ -59,6 +60,18 @@ fn check_label(cx: &Context<'_>, label: &Str, grouped: bool, out: &mut Vec<Diagn
     }
 }
 
+/// Returns the matrix values a label of the form `${{ matrix.KEY }}` takes, when the job's matrix
+/// lists them literally.
+fn matrix_labels<'a>(job: &'a w3_dsl::ast::Job, label: &Str) -> Vec<&'a Node> {
+    let inner = label.value.trim().strip_prefix("${{").and_then(|r| r.strip_suffix("}}")).map(str::trim);
+    let Some(key) = inner.and_then(|i| i.strip_prefix("matrix.")) else { return Vec::new() };
+    let Some(Matrix::Rows { rows, .. }) = job.strategy.as_ref().and_then(|s| s.matrix.as_ref()) else { return Vec::new() };
+    let Some(ExprOr::Lit { value, .. }) = rows.iter().find(|r| r.key.value.eq_ignore_ascii_case(key)).map(|r| &r.values) else {
+        return Vec::new();
+    };
+    value.iter().collect()
+}
+
 impl Rule for RunnerLabel {
     fn name(&self) -> &'static str {
         NAME
@@ -71,6 +84,20 @@ impl Rule for RunnerLabel {
             let labels = runs_on.labels();
             for label in labels {
                 check_label(cx, label, grouped, out);
+                for value in matrix_labels(job, label) {
+                    let items: Vec<&Node> = match value.as_seq() {
+                        Some(seq) => seq.iter().collect(),
+                        None => vec![value],
+                    };
+                    for item in items.into_iter().filter_map(Str::from_node) {
+                        check_label(cx, &item, grouped, out);
+                        if let (Some(mine), Some(other)) = (os(&item.value), labels.iter().find(|l| os(&l.value).is_some())) {
+                            if os(&other.value) != Some(mine) {
+                                out.push(Diagnostic::at(NAME, item.pos, format!("label \"{}\" conflicts with label \"{}\" defined at line:{},col:{}. note: to run your job on each workers, use matrix", item.value, other.value, other.pos.line, other.pos.col)));
+                            }
+                        }
+                    }
+                }
             }
             for (i, label) in labels.iter().enumerate() {
                 let Some(mine) = os(&label.value) else { continue };
