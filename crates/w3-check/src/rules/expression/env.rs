@@ -138,6 +138,18 @@ fn needs(wf: &Workflow, job: &Job) -> Ty {
     }))
 }
 
+/// Returns the type of `jobs` (in `on.workflow_call.outputs`): every job with its outputs.
+fn jobs(wf: &Workflow) -> Ty {
+    Ty::object(wf.jobs.iter().map(|j| {
+        let outputs = if j.uses.is_some() {
+            Ty::map(Ty::String)
+        } else {
+            Ty::object(j.outputs.iter().map(|(k, _)| (k.value.clone(), Ty::String)))
+        };
+        (j.id.value.clone(), Ty::object([("outputs", outputs), ("result", Ty::String)]))
+    }))
+}
+
 /// The context types at one site.
 pub struct TypeEnv {
     entries: Vec<(&'static str, Ty)>,
@@ -156,7 +168,7 @@ impl TypeEnv {
             ("github", contexts::github()),
             ("inputs", inputs(wf)),
             ("job", contexts::job()),
-            ("jobs", contexts::jobs()),
+            ("jobs", jobs(wf)),
             ("matrix", job.map_or(Ty::Any, matrix)),
             ("needs", job.map_or(Ty::object(Vec::<(String, Ty)>::new()), |j| needs(wf, j))),
             ("runner", contexts::runner()),
