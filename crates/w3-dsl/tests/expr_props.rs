@@ -1,5 +1,5 @@
-//! Property tests of the expression language: nothing panics on any input, printing a tree and
-//! parsing it back gives the same tree, numbers print so they read back, and templates split
+//! Checks properties of the expression language: nothing panics on any input, printing a tree
+//! and parsing it back gives the same tree, numbers print so they read back, and templates split
 //! into pieces that tile the string.
 
 use proptest::prelude::*;
@@ -68,9 +68,9 @@ const FRAGMENTS: &[&str] = &[
 ];
 
 fn contexts() -> Object {
-    let foo = serde_json::json!({"a": [1, "two", {"b": null}], "c": {"d": "e"}, "n": 3});
+    let object = serde_json::json!({"a": [1, "two", {"b": null}], "c": {"d": "e"}, "n": 3});
     let bar = serde_json::json!([[1, 2], {"x": "y"}, "z", 0.5, false]);
-    [("foo", Value::from(foo)), ("bar", Value::from(bar))]
+    [("foo", Value::from(object)), ("bar", Value::from(bar))]
         .into_iter()
         .collect()
 }

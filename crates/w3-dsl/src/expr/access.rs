@@ -1,4 +1,4 @@
-//! Property access, indexing and the object filter `*`, with GitHub's rules.
+//! Implements property access, indexing and the object filter `*`, with GitHub's rules.
 //!
 //! Objects are indexed by a key converted to a string (`foo[5]` reads key `"5"`, `foo[null]`
 //! reads `""`; an array or object key finds nothing). Arrays are indexed by a key converted to a

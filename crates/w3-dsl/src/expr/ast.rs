@@ -1,4 +1,4 @@
-//! The syntax tree of an expression, for evaluation and for linters to walk.
+//! Defines the syntax tree of an expression, for evaluation and for linters to walk.
 //!
 //! Every node has a [`CharSpan`] within the expression's source. Parentheses leave no node of
 //! their own, and chains of `&&` (or `||`) are flattened into one node, as in GitHub's parser; this

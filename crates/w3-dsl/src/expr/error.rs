@@ -1,4 +1,4 @@
-//! Errors of the expression language: the phase that failed, why, and where.
+//! Describes failed expressions: the phase that failed, why, and where.
 //!
 //! Every message is GitHub's, so a known-answer test can compare texts and a user sees what
 //! GitHub would show: `<reason>. Located at position <N> within expression: <source>`.

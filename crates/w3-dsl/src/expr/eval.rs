@@ -199,6 +199,7 @@ impl Run<'_, '_> {
                 let (value, bytes) = parse_json(&arg(0).to_str()).map_err(fail)?;
                 return Ok((value, Some(bytes)));
             }
+            // Evaluated lazily above.
             Builtin::Format | Builtin::Case => Value::Null,
         };
         Ok((value, None))

@@ -1,4 +1,5 @@
-//! GitHub's built-in functions that need no lazy evaluation, and the `format()` string parser.
+//! Implements GitHub's built-in functions that need no lazy evaluation, and parses `format()`
+//! strings.
 //!
 //! Strings built here are measured while they grow, so `join()` of a huge array or `format()`
 //! repeating a long argument fail with "The maximum allowed memory size was exceeded" instead of

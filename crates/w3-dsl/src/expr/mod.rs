@@ -1,5 +1,5 @@
-//! GitHub's expression language (`${{ … }}`): lexer, parser, evaluator and templates, with
-//! GitHub's exact semantics and messages.
+//! Implements GitHub's expression language (`${{ … }}`): lexer, parser, evaluator and
+//! templates, with GitHub's exact semantics and messages.
 //!
 //! Parsing takes [`ParseOptions`] naming the contexts (named values) and extension functions an
 //! expression may use; anything else is a parse error, as on GitHub. The result is an

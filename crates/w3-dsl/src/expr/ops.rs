@@ -1,4 +1,4 @@
-//! Comparison with GitHub's coercions.
+//! Compares values with GitHub's coercions.
 //!
 //! Like JavaScript's abstract equality, except that strings compare ordinally ignoring case and
 //! arrays and objects are never converted: operands of different kinds are coerced pairwise

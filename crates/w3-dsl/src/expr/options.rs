@@ -1,4 +1,5 @@
-//! What an expression may refer to: its named values (contexts), extension functions and limits.
+//! Says what an expression may refer to: its named values (contexts), extension functions and
+//! limits.
 
 use super::text::fold;
 use std::collections::HashSet;

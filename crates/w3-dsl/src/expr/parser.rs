@@ -483,9 +483,7 @@ impl<'a> Parser<'a> {
             return Ok(());
         }
         // `[*]` is the filter; it applies to the operand just read, so no pending entry.
-        let close = self
-            .token_or_end(index + 2)
-            .map_err(|_| self.unexpected_end())?;
+        let close = self.token_or_end(index + 2)?;
         if close.kind != TokenKind::RBracket {
             return Err(self.unexpected(index + 2));
         }

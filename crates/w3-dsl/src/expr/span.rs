@@ -1,4 +1,4 @@
-//! Character ranges inside one expression's source text.
+//! Measures places inside one expression's source text, in characters.
 
 use std::fmt;
 

@@ -1,4 +1,4 @@
-//! Tests of parsing and evaluation together.
+//! Tests parsing and evaluation together.
 
 use super::*;
 

@@ -1,4 +1,4 @@
-//! Tokens of the expression language.
+//! Defines the tokens of the expression language.
 
 use super::span::CharSpan;
 

@@ -1,4 +1,5 @@
-//! Values of the expression language: null, booleans, numbers, strings, arrays and objects.
+//! Defines the values of the expression language: null, booleans, numbers, strings, arrays
+//! and objects.
 //!
 //! Arrays and objects are shared (`Arc`), because GitHub compares them by identity: `a == a` is
 //! true for the same context object, and two equal-looking objects are not equal. Cloning a value
