@@ -2,7 +2,8 @@
 //!
 //! Evaluation recurses over the tree, whose depth the parser limited, so it cannot exhaust the
 //! stack. Memory is accounted as GitHub does: every node's result counts (a string 26 bytes plus
-//! two per UTF-16 unit, anything else 24 bytes plus 8 per element) while it is held, the results
+//! two per UTF-16 unit, anything else 24 bytes plus 8 per element, a `fromJSON()` result as its
+//! JSON text) while it is held, the results
 //! of a node's operands are released when the node completes, and strings built by `format()`,
 //! `join()` and `toJSON()` are measured while they grow. Exceeding the limit (1 MiB by default)
 //! fails with "The maximum allowed memory size was exceeded".
@@ -196,7 +197,10 @@ impl Run<'_, '_> {
                 to_json_limited(arg(0), JsonStyle::TO_JSON, self.limit()).map_err(fail)?,
             ),
             Builtin::FromJson => {
-                let (value, bytes) = parse_json(&arg(0).to_str()).map_err(fail)?;
+                // GitHub keeps the JSON text accounted for as long as the parsed value lives.
+                let text = arg(0).to_str();
+                let value = parse_json(&text).map_err(fail)?;
+                let bytes = string_bytes(utf16_len(&text)).saturating_add(24);
                 return Ok((value, Some(bytes)));
             }
             // Evaluated lazily above.

@@ -189,57 +189,34 @@ impl Writer {
     }
 }
 
-/// Parses `text` as JSON for `fromJSON()`; returns the value and the memory GitHub would account
-/// for it.
-pub(crate) fn parse_json(text: &str) -> Result<(Value, usize), Reason> {
+/// Parses `text` as JSON for `fromJSON()`.
+pub(crate) fn parse_json(text: &str) -> Result<Value, Reason> {
     if text.trim().is_empty() {
         return Err(Reason::InvalidJson("empty input".to_owned()));
     }
     let parsed: serde_json::Value =
         serde_json::from_str(text).map_err(|e| Reason::InvalidJson(e.to_string()))?;
-    let mut bytes = 0;
-    let value = from_serde(parsed, &mut bytes);
-    Ok((value, bytes))
-}
-
-/// Converts a `serde_json` value, adding GitHub's memory estimate of the result to `bytes`.
-fn from_serde(json: serde_json::Value, bytes: &mut usize) -> Value {
-    const OBJECT: usize = 24;
-    const POINTER: usize = 8;
-    let (value, own) = match json {
-        serde_json::Value::Null => (Value::Null, OBJECT),
-        serde_json::Value::Bool(b) => (Value::Bool(b), OBJECT),
-        serde_json::Value::Number(n) => (Value::Number(n.as_f64().unwrap_or(f64::NAN)), OBJECT),
-        serde_json::Value::String(s) => {
-            let own = string_bytes(utf16_len(&s));
-            (Value::from(s), own)
-        }
-        serde_json::Value::Array(items) => {
-            let own = OBJECT + POINTER * items.len();
-            (
-                Value::Array(items.into_iter().map(|v| from_serde(v, bytes)).collect()),
-                own,
-            )
-        }
-        serde_json::Value::Object(map) => {
-            let mut own = OBJECT;
-            let mut object = Object::new();
-            for (k, v) in map {
-                own += POINTER + string_bytes(utf16_len(&k));
-                object.insert(k, from_serde(v, bytes));
-            }
-            (Value::Object(object), own)
-        }
-    };
-    *bytes = bytes.saturating_add(own);
-    value
+    Ok(Value::from(parsed))
 }
 
 /// Converts JSON data (e.g. a context file) into a value; objects keep their key order when
 /// `serde_json`'s `preserve_order` feature is on, as it is in this workspace.
 impl From<serde_json::Value> for Value {
     fn from(json: serde_json::Value) -> Self {
-        from_serde(json, &mut 0)
+        match json {
+            serde_json::Value::Null => Value::Null,
+            serde_json::Value::Bool(b) => Value::Bool(b),
+            serde_json::Value::Number(n) => Value::Number(n.as_f64().unwrap_or(f64::NAN)),
+            serde_json::Value::String(s) => Value::from(s),
+            serde_json::Value::Array(items) => {
+                Value::Array(items.into_iter().map(Value::from).collect())
+            }
+            serde_json::Value::Object(map) => Value::Object(
+                map.into_iter()
+                    .map(|(k, v)| (k, Value::from(v)))
+                    .collect::<Object>(),
+            ),
+        }
     }
 }
 
@@ -279,7 +256,7 @@ mod tests {
 
     #[test]
     fn writes_like_json_stringify() {
-        let (v, _) = parse_json(r#"{"a": [1, 2.5, -0, "x\"\u0001"], "b": {}, "c": []}"#).unwrap();
+        let v = parse_json(r#"{"a": [1, 2.5, -0, "x\"\u0001"], "b": {}, "c": []}"#).unwrap();
         assert_eq!(
             pretty(&v),
             "{\n  \"a\": [\n    1,\n    2.5,\n    0,\n    \"x\\\"\\u0001\"\n  ],\n  \"b\": {},\n  \"c\": []\n}"
