@@ -72,6 +72,20 @@ fn matrix_labels<'a>(job: &'a w3_dsl::ast::Job, label: &Str) -> Vec<&'a Node> {
     value.iter().collect()
 }
 
+/// Checks a runner group name: a bare name, or one prefixed by `organization/` or
+/// `enterprise/` to pick the group of that level.
+fn check_group(g: &Str, out: &mut Vec<Diagnostic>) {
+    let Some((prefix, name)) = g.value.split_once('/') else { return };
+    if g.has_expr() {
+        return;
+    }
+    if !matches!(prefix, "organization" | "enterprise") {
+        out.push(Diagnostic::at(NAME, g.pos, format!("invalid runs-on group name \"{}\". use the \"organization/\" or \"enterprise/\" prefix to target a single runner group", g.value)));
+    } else if name.is_empty() || name.contains('/') {
+        out.push(Diagnostic::at(NAME, g.pos, format!("invalid runs-on group name \"{}\"", g.value)));
+    }
+}
+
 impl Rule for RunnerLabel {
     fn name(&self) -> &'static str {
         NAME
@@ -81,6 +95,9 @@ impl Rule for RunnerLabel {
         for job in &wf.jobs {
             let Some(runs_on) = &job.runs_on else { continue };
             let grouped = matches!(runs_on, RunsOn::Group { group: Some(_), .. });
+            if let RunsOn::Group { group: Some(g), .. } = runs_on {
+                check_group(g, out);
+            }
             let labels = runs_on.labels();
             for label in labels {
                 check_label(cx, label, grouped, out);

@@ -8,6 +8,7 @@ use crate::yaml::Node;
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Workflow {
     pub name: Option<Str>,
+    pub description: Option<Str>,
     pub run_name: Option<Str>,
     /// Position of the `on` key, if present.
     pub on_pos: Option<Pos>,

@@ -151,6 +151,7 @@ impl<'s> Builder<'s> {
                         (self.node(NodeKind::Map(entries), start, end, tag), anchor, size)
                     }
                 };
+                self.check_tag(&node, &["!!seq", "!!map"]);
                 self.complete_anchor(anchor, &node, size);
                 self.push(node, size)
             }
@@ -172,6 +173,7 @@ impl<'s> Builder<'s> {
                 if matches!(style, Style::Literal | Style::Folded) {
                     node.header = self.block_header(node.span.start).unwrap_or(node.span.start);
                 }
+                self.check_tag(&node, &["!!str", "!!int", "!!float", "!!bool", "!!null"]);
                 self.complete_anchor(anchor, &node, 1);
                 self.push(node, 1)
             }
@@ -181,6 +183,17 @@ impl<'s> Builder<'s> {
                 self.push(node, size)
             }
             Event::StreamStart | Event::StreamEnd | Event::DocumentEnd | Event::Nothing => Ok(None),
+        }
+    }
+
+    /// Reports explicit tags GitHub does not accept: anything but the core schema's, and a
+    /// non-string core tag on a quoted or block scalar.
+    fn check_tag(&mut self, node: &Node, allowed: &[&str]) {
+        let Some(tag) = &node.tag else { return };
+        if !allowed.contains(&tag.as_str()) {
+            self.diagnostics.push(Diagnostic::at(RULE, node.pos(), format!("unsupported YAML tag \"{tag}\"; only the core schema's tags (!!str, !!int, !!float, !!bool, !!null, !!seq, !!map) may be used")));
+        } else if tag != "!!str" && node.style().is_some_and(|s| s != Style::Plain) {
+            self.diagnostics.push(Diagnostic::at(RULE, node.pos(), format!("a {:?} scalar cannot have the tag \"{tag}\"; write the value unquoted", node.style().unwrap_or(Style::Plain))));
         }
     }
 
@@ -337,8 +350,16 @@ fn pos(m: Marker) -> Pos {
     Pos::new(m.line() as u32, m.col() as u32 + 1)
 }
 
+/// Returns a tag in its short form: `!!int` for the core schema's `tag:yaml.org,2002:int`,
+/// however it was written (`!!int` or verbatim `!<tag:yaml.org,2002:int>`).
 fn tag_name(tag: Option<&Tag>) -> Option<String> {
-    tag.map(|t| if t.handle == "tag:yaml.org,2002:" { format!("!!{}", t.suffix) } else { format!("{}{}", t.handle, t.suffix) })
+    tag.map(|t| {
+        let full = format!("{}{}", t.handle, t.suffix);
+        match full.strip_prefix("tag:yaml.org,2002:") {
+            Some(short) => format!("!!{short}"),
+            None => full,
+        }
+    })
 }
 
 fn count(node: &Node) -> usize {
@@ -432,6 +453,15 @@ mod tests {
     fn merge_key_is_reported() {
         let l = ld("a: &x {k: 1}\nb:\n  <<: *x\n");
         assert_eq!(l.diagnostics[0].message, "GitHub Actions does not support YAML merge key \"<<\"");
+    }
+
+    #[test]
+    fn tags_outside_the_core_schema_are_reported() {
+        let l = ld("a: !!timestamp 2022-10-26\nb: !!int \"300\"\nc: !!float 1.5\nd: !!str 5\n");
+        let msgs: Vec<&str> = l.diagnostics.iter().map(|d| d.message.as_str()).collect();
+        assert_eq!(msgs.len(), 2, "{msgs:?}");
+        assert!(msgs[0].starts_with("unsupported YAML tag \"!!timestamp\""));
+        assert!(msgs[1].contains("cannot have the tag \"!!int\""));
     }
 
     #[test]

@@ -14,7 +14,7 @@ use crate::{Context, Rule};
 use sites::{Kind, Site};
 use std::sync::OnceLock;
 use w3_dsl::ast::{Str, StepKind, Workflow};
-use w3_dsl::expr::{split_template, Expression, FunctionSig, ParseOptions, Segment, WORKFLOW_CONTEXTS};
+use w3_dsl::expr::{split_template, Expression, FunctionSig, ParseOptions, Segment, MAX_LENGTH, WORKFLOW_CONTEXTS};
 use w3_dsl::yaml::Node;
 use w3_dsl::{Diagnostic, Pos};
 
@@ -57,6 +57,12 @@ pub fn parse_site(text: &Str, condition: bool, out: &mut Vec<Diagnostic>) -> Vec
             return Vec::new();
         }
     };
+    // GitHub evaluates a template as one format() expression, under the same length limit.
+    let length = text.value.chars().count();
+    if segments.iter().any(|s| matches!(s, Segment::Expression { .. })) && length > MAX_LENGTH {
+        out.push(Diagnostic::at(NAME, text.pos, format!("the value holds expressions and is {length} characters long; GitHub evaluates it as one expression and rejects it: Exceeded max expression length {MAX_LENGTH}")));
+        return Vec::new();
+    }
     segments
         .iter()
         .filter_map(|s| match s {

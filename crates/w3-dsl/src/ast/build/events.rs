@@ -64,7 +64,7 @@ fn configured(cx: &mut Cx, name: Str, value: &Node) -> Option<Event> {
     match name.value.as_str() {
         "schedule" => Some(Event::Schedule(schedule(cx, name, value))),
         "workflow_dispatch" => {
-            let inputs = match section(cx, value, "workflow_dispatch", &["inputs"]).and_then(|f| f.get("inputs")) {
+            let inputs = match dispatch_section(cx, value).and_then(|f| f.get("inputs")) {
                 Some(n) => inputs(cx, n, DISPATCH_INPUT_KEYS, "inputs at workflow_dispatch event"),
                 None => Vec::new(),
             };
@@ -81,6 +81,21 @@ fn section<'n>(cx: &mut Cx, node: &'n Node, what: &str, keys: &[&str]) -> Option
     Some(Fields::new(cx, entries, &format!("\"{what}\" section"), keys))
 }
 
+/// Reads `workflow_dispatch:`; GitHub ignores keys other than `inputs` there, so they are
+/// warnings, not errors.
+fn dispatch_section<'n>(cx: &mut Cx, node: &'n Node) -> Option<Fields<'n>> {
+    let entries = cx.map(node, "workflow_dispatch")?;
+    let before = cx.diags.len();
+    let f = Fields::new(cx, entries, "\"workflow_dispatch\" section", &["inputs"]);
+    for d in &mut cx.diags[before..] {
+        if d.message.starts_with("unexpected key") {
+            d.severity = Severity::Warning;
+            d.message.push_str(" (GitHub ignores it)");
+        }
+    }
+    Some(f)
+}
+
 fn webhook(cx: &mut Cx, name: Str, value: &Node) -> Webhook {
     let mut hook = Webhook { name, types: None, filters: Vec::new() };
     let Some(entries) = cx.map(value, &hook.name.value) else { return hook };
@@ -88,13 +103,7 @@ fn webhook(cx: &mut Cx, name: Str, value: &Node) -> Webhook {
     let f = Fields::new(cx, entries, &what, WEBHOOK_KEYS);
     for key in WEBHOOK_KEYS {
         let Some(e) = f.entry(key) else { continue };
-        // `names` and `versions` (image_version) take only sequences.
-        let values = if matches!(*key, "names" | "versions") {
-            cx.sequence(&e.key, &e.value, key)
-        } else {
-            cx.strings(&e.key, &e.value, key, false)
-        };
-        let Some(values) = values else { continue };
+        let Some(values) = cx.strings(&e.key, &e.value, key, false) else { continue };
         if *key == "types" {
             hook.types = Some(values);
         } else if let Some(name) = scalar(&e.key) {

@@ -130,7 +130,8 @@ fn runs_on(cx: &mut Cx, entry: &Entry) -> Option<RunsOn> {
 
 fn environment(cx: &mut Cx, key: crate::span::Pos, node: &Node) -> Option<Environment> {
     if let NodeKind::Scalar { .. } = node.kind {
-        return Some(Environment { pos: node.pos(), name: cx.nonempty_string(node, "environment"), url: None });
+        // GitHub accepts an empty name, meaning no environment.
+        return Some(Environment { pos: node.pos(), name: cx.string(node, "environment"), url: None });
     }
     let entries = cx.map(node, "environment")?;
     let f = Fields::new(cx, entries, "\"environment\" section", &["name", "url", "deployment"]);
