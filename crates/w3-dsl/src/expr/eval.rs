@@ -1,12 +1,12 @@
 //! Evaluates a parsed expression with GitHub's semantics.
 //!
 //! Evaluation recurses over the tree, whose depth the parser limited, so it cannot exhaust the
-//! stack. Memory is accounted as GitHub does: every node's result counts (a string 26 bytes plus
-//! two per UTF-16 unit, anything else 24 bytes plus 8 per element, a `fromJSON()` result as its
-//! JSON text) while it is held, the results
-//! of a node's operands are released when the node completes, and strings built by `format()`,
-//! `join()` and `toJSON()` are measured while they grow. Exceeding the limit (1 MiB by default)
-//! fails with "The maximum allowed memory size was exceeded".
+//! stack. Memory is accounted as GitHub does: every node's result counts while it is held (a
+//! string 26 bytes plus two per UTF-16 unit, a `fromJSON()` result as its JSON text, anything
+//! else 24 bytes plus 8 per element), the results of a node's operands are released when the
+//! node completes, and strings built by `format()`, `join()` and `toJSON()` are measured while
+//! they grow. Exceeding the limit (1 MiB by default) fails with "The maximum allowed memory size
+//! was exceeded".
 
 use super::access::{access, Key};
 use super::ast::{Builtin, Call, Expr, ExprKind, Function, Literal, LogicalOp};
