@@ -147,7 +147,12 @@ impl Checker<'_> {
             Ty::Object(o) => match o.prop(name) {
                 Some(t) => t.clone(),
                 None => {
-                    self.report(offset, format!("property \"{}\" is not defined in object type {}", name.to_ascii_lowercase(), Ty::Object(o)));
+                    let hint = w3_dsl::diag::did_you_mean(name, o.props.keys().map(String::as_str))
+                        .map(|s| format!("; did you mean \"{s}\"?"))
+                        .unwrap_or_default();
+                    // Large types (such as `github`) are named by their size, not printed whole.
+                    let ty = if o.props.len() > 12 { format!("{{{} properties}}", o.props.len()) } else { Ty::Object(o).to_string() };
+                    self.report(offset, format!("property \"{}\" is not defined in object type {ty}{hint}", name.to_ascii_lowercase()));
                     Ty::Any
                 }
             },
