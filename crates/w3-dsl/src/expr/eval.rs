@@ -9,7 +9,7 @@
 //! was exceeded".
 
 use super::access::{access, Key};
-use super::ast::{Builtin, Call, Expr, ExprKind, Function, Literal, LogicalOp};
+use super::ast::{Builtin, Call, CompareOp, Expr, ExprKind, Function, Literal, LogicalOp};
 use super::error::{Error, Reason};
 use super::functions::{
     contains, ends_with, join, parse_format, starts_with, Piece, StringBuilder,
@@ -115,6 +115,10 @@ fn literal_value(literal: &Literal) -> Value {
     }
 }
 
+// The methods on the recursive path (`eval` → `eval_node` → one small method per node kind →
+// `eval`) keep their frames small: work that needs large locals (building strings, parsing JSON)
+// happens in functions called after the recursion returns, so the depth limit of 50 needs well
+// under a megabyte of stack even in debug builds.
 impl Run<'_, '_> {
     fn limit(&self) -> usize {
         self.evaluator.max_memory
@@ -132,42 +136,61 @@ impl Run<'_, '_> {
     }
 
     fn eval_node(&mut self, expr: &Expr) -> Outcome {
-        let value = match &expr.kind {
-            ExprKind::Literal(literal) => literal_value(literal),
-            ExprKind::NamedValue(name) => self
-                .evaluator
-                .contexts
-                .get(name)
-                .cloned()
-                .unwrap_or(Value::Null),
-            ExprKind::Property { object, name } => {
-                access(&self.eval(object)?, Key::Name(&name.name))
-            }
-            ExprKind::Index { object, index } => {
-                let target = self.eval(object)?;
-                // GitHub does not evaluate the index of something that cannot be indexed.
-                if target.is_primitive() {
-                    Value::Null
-                } else {
-                    access(&target, Key::Value(&self.eval(index)?))
-                }
-            }
-            ExprKind::Wildcard { object, .. } => access(&self.eval(object)?, Key::Wildcard),
-            ExprKind::Call(call) => return self.call(call, expr.span),
-            ExprKind::Not(operand) => Value::Bool(!self.eval(operand)?.is_truthy()),
-            ExprKind::Compare { op, lhs, rhs } => {
-                let lhs = self.eval(lhs)?;
-                let rhs = self.eval(rhs)?;
-                Value::Bool(compare(*op, &lhs, &rhs))
-            }
-            ExprKind::Logical { op, operands } => self.logical(*op, operands)?,
-        };
-        Ok((value, None))
+        match &expr.kind {
+            ExprKind::Literal(literal) => Ok((literal_value(literal), None)),
+            ExprKind::NamedValue(name) => Ok((self.named_value(name), None)),
+            ExprKind::Property { object, name } => self.property(object, &name.name),
+            ExprKind::Index { object, index } => self.index(object, index),
+            ExprKind::Wildcard { object, .. } => self.wildcard(object),
+            ExprKind::Call(call) => self.call(call, expr.span),
+            ExprKind::Not(operand) => self.not(operand),
+            ExprKind::Compare { op, lhs, rhs } => self.compare(*op, lhs, rhs),
+            ExprKind::Logical { op, operands } => self.logical(*op, operands),
+        }
+    }
+
+    fn named_value(&self, name: &str) -> Value {
+        self.evaluator
+            .contexts
+            .get(name)
+            .cloned()
+            .unwrap_or(Value::Null)
+    }
+
+    fn property(&mut self, object: &Expr, name: &str) -> Outcome {
+        let target = self.eval(object)?;
+        Ok((access(&target, Key::Name(name)), None))
+    }
+
+    fn index(&mut self, object: &Expr, index: &Expr) -> Outcome {
+        let target = self.eval(object)?;
+        // GitHub does not evaluate the index of something that cannot be indexed.
+        if target.is_primitive() {
+            return Ok((Value::Null, None));
+        }
+        let key = self.eval(index)?;
+        Ok((access(&target, Key::Value(&key)), None))
+    }
+
+    fn wildcard(&mut self, object: &Expr) -> Outcome {
+        let target = self.eval(object)?;
+        Ok((access(&target, Key::Wildcard), None))
+    }
+
+    fn not(&mut self, operand: &Expr) -> Outcome {
+        let value = self.eval(operand)?;
+        Ok((Value::Bool(!value.is_truthy()), None))
+    }
+
+    fn compare(&mut self, op: CompareOp, lhs: &Expr, rhs: &Expr) -> Outcome {
+        let lhs = self.eval(lhs)?;
+        let rhs = self.eval(rhs)?;
+        Ok((Value::Bool(compare(op, &lhs, &rhs)), None))
     }
 
     /// Returns the first operand that decides `op` (falsy for `&&`, truthy for `||`), else the
     /// last; later operands are not evaluated.
-    fn logical(&mut self, op: LogicalOp, operands: &[Expr]) -> Result<Value, Error> {
+    fn logical(&mut self, op: LogicalOp, operands: &[Expr]) -> Outcome {
         let mut result = Value::Null;
         for operand in operands {
             result = self.eval(operand)?;
@@ -175,97 +198,80 @@ impl Run<'_, '_> {
                 break;
             }
         }
-        Ok(result)
+        Ok((result, None))
     }
 
     fn call(&mut self, call: &Call, span: CharSpan) -> Outcome {
-        let builtin = match &call.function {
-            Function::Builtin(Builtin::Format) => return self.format(&call.args, span),
-            Function::Builtin(Builtin::Case) => return self.case(&call.args),
-            Function::Builtin(builtin) => *builtin,
-            Function::Extension(name) => return self.extension(name, &call.args, span),
-        };
-        let args = self.eval_all(&call.args)?;
-        let arg = |i: usize| args.get(i).unwrap_or(&Value::Null);
-        let fail = |reason| Error::evaluation(reason, span);
-        let value = match builtin {
-            Builtin::Contains => Value::Bool(contains(arg(0), arg(1))),
-            Builtin::StartsWith => Value::Bool(starts_with(arg(0), arg(1))),
-            Builtin::EndsWith => Value::Bool(ends_with(arg(0), arg(1))),
-            Builtin::Join => Value::from(join(arg(0), args.get(1), self.limit()).map_err(fail)?),
-            Builtin::ToJson => Value::from(
-                to_json_limited(arg(0), JsonStyle::TO_JSON, self.limit()).map_err(fail)?,
-            ),
-            Builtin::FromJson => {
-                // GitHub keeps the JSON text accounted for as long as the parsed value lives.
-                let text = arg(0).to_str();
-                let value = parse_json(&text).map_err(fail)?;
-                let bytes = string_bytes(utf16_len(&text)).saturating_add(24);
-                return Ok((value, Some(bytes)));
+        match &call.function {
+            Function::Builtin(Builtin::Format) => self.format(&call.args, span),
+            Function::Builtin(Builtin::Case) => self.case(&call.args),
+            Function::Builtin(builtin) => {
+                let args = self.eval_all(&call.args)?;
+                apply_builtin(*builtin, &args, self.limit()).map_err(|r| Error::evaluation(r, span))
             }
-            // Evaluated lazily above.
-            Builtin::Format | Builtin::Case => Value::Null,
-        };
-        Ok((value, None))
+            Function::Extension(name) => {
+                let args = self.eval_all(&call.args)?;
+                self.extension(name, &args, span)
+            }
+        }
     }
 
     fn eval_all(&mut self, args: &[Expr]) -> Result<Vec<Value>, Error> {
-        args.iter().map(|arg| self.eval(arg)).collect()
+        let mut values = Vec::with_capacity(args.len());
+        for arg in args {
+            values.push(self.eval(arg)?);
+        }
+        Ok(values)
     }
 
-    fn extension(&mut self, name: &str, args: &[Expr], span: CharSpan) -> Outcome {
-        let args = self.eval_all(args)?;
+    fn extension(&self, name: &str, args: &[Value], span: CharSpan) -> Outcome {
         let Some(functions) = self.evaluator.functions else {
             return Err(Error::evaluation(
                 Reason::FunctionUnavailable(name.to_owned()),
                 span,
             ));
         };
-        let value = functions.call(name, &args).map_err(|message| {
-            Error::evaluation(Reason::FunctionFailed(name.to_owned(), message), span)
-        })?;
-        Ok((value, None))
+        match functions.call(name, args) {
+            Ok(value) => Ok((value, None)),
+            Err(message) => {
+                let reason = Reason::FunctionFailed(name.to_owned(), message);
+                Err(Error::evaluation(reason, span))
+            }
+        }
     }
 
     /// Evaluates `format(string, args...)`: the string is checked first, then each referenced
-    /// argument is evaluated once, when first needed, as GitHub does.
+    /// argument is evaluated once, in order of first reference, as GitHub does; arguments that
+    /// are never referenced are never evaluated.
     fn format(&mut self, args: &[Expr], span: CharSpan) -> Outcome {
         let Some((first, rest)) = args.split_first() else {
             return Ok((Value::from(""), None));
         };
-        let format = self.eval(first)?;
-        let format = format.to_str();
-        let fail = |reason| Error::evaluation(reason, span);
-        let pieces = parse_format(&format, rest.len()).map_err(fail)?;
-        let mut cache: Vec<Option<(ValueKind, String)>> = vec![None; rest.len()];
-        let mut out = StringBuilder::new(self.limit());
-        for piece in pieces {
-            let (index, specifiers) = match piece {
-                Piece::Text(text) => {
-                    out.push(text).map_err(fail)?;
-                    continue;
-                }
-                Piece::Arg { index, specifiers } => (index, specifiers),
+        let format = self.eval(first)?.to_str().into_owned();
+        let pieces = parse_format(&format, rest.len()).map_err(|r| Error::evaluation(r, span))?;
+        let mut texts: Vec<Option<(ValueKind, String)>> = vec![None; rest.len()];
+        for piece in &pieces {
+            let Piece::Arg { index, specifiers } = piece else {
+                continue;
             };
-            let (Some(slot), Some(arg)) = (cache.get_mut(index), rest.get(index)) else {
-                return Err(fail(Reason::FormatArgumentOutOfRange(format.to_string())));
+            let (Some(slot), Some(arg)) = (texts.get_mut(*index), rest.get(*index)) else {
+                continue;
             };
             if slot.is_none() {
                 let value = self.eval(arg)?;
                 *slot = Some((value.kind(), value.to_str().into_owned()));
             }
-            let Some((kind, text)) = slot.as_ref() else {
-                continue;
-            };
-            if !specifiers.is_empty() {
-                return Err(fail(Reason::InvalidFormatSpecifiers {
-                    specifiers,
+            if let (Some((kind, _)), false) = (slot, specifiers.is_empty()) {
+                let reason = Reason::InvalidFormatSpecifiers {
+                    specifiers: specifiers.clone(),
                     kind: *kind,
-                }));
+                };
+                return Err(Error::evaluation(reason, span));
             }
-            out.push(text).map_err(fail)?;
         }
-        Ok((Value::from(out.finish()), None))
+        let text =
+            render_format(&pieces, &texts, self.limit()).map_err(|r| Error::evaluation(r, span))?;
+        Ok((Value::from(text), None))
     }
 
     /// Evaluates `case(pred1, val1, ..., default)`: predicates in order until one is `true`;
@@ -277,10 +283,8 @@ impl Run<'_, '_> {
                 Value::Bool(true) => return Ok((self.eval(&pair[1])?, None)),
                 Value::Bool(false) => {}
                 _ => {
-                    return Err(Error::evaluation(
-                        Reason::CasePredicateNotBoolean,
-                        pair[0].span,
-                    ))
+                    let reason = Reason::CasePredicateNotBoolean;
+                    return Err(Error::evaluation(reason, pair[0].span));
                 }
             }
         }
@@ -289,4 +293,52 @@ impl Run<'_, '_> {
             None => Ok((Value::Null, None)),
         }
     }
+}
+
+/// Returns the result of a built-in function whose arguments are all evaluated, and its
+/// accounted size when it differs from the default.
+fn apply_builtin(
+    builtin: Builtin,
+    args: &[Value],
+    limit: usize,
+) -> Result<(Value, Option<usize>), Reason> {
+    let arg = |i: usize| args.get(i).unwrap_or(&Value::Null);
+    let value = match builtin {
+        Builtin::Contains => Value::Bool(contains(arg(0), arg(1))),
+        Builtin::StartsWith => Value::Bool(starts_with(arg(0), arg(1))),
+        Builtin::EndsWith => Value::Bool(ends_with(arg(0), arg(1))),
+        Builtin::Join => Value::from(join(arg(0), args.get(1), limit)?),
+        Builtin::ToJson => Value::from(to_json_limited(arg(0), JsonStyle::TO_JSON, limit)?),
+        Builtin::FromJson => {
+            // GitHub keeps the JSON text accounted for as long as the parsed value lives.
+            let text = arg(0).to_str();
+            let bytes = string_bytes(utf16_len(&text)).saturating_add(24);
+            return Ok((parse_json(&text)?, Some(bytes)));
+        }
+        // Evaluated lazily by the caller.
+        Builtin::Format | Builtin::Case => Value::Null,
+    };
+    Ok((value, None))
+}
+
+/// Returns the text of a parsed `format()` string with the argument `texts` filled in.
+fn render_format(
+    pieces: &[Piece<'_>],
+    texts: &[Option<(ValueKind, String)>],
+    limit: usize,
+) -> Result<String, Reason> {
+    let mut out = StringBuilder::new(limit);
+    for piece in pieces {
+        match piece {
+            Piece::Text(text) => out.push(text)?,
+            Piece::Arg { index, .. } => {
+                let text = texts
+                    .get(*index)
+                    .and_then(Option::as_ref)
+                    .map_or("", |(_, t)| t);
+                out.push(text)?;
+            }
+        }
+    }
+    Ok(out.finish())
 }

@@ -9,7 +9,7 @@ pub const MAX_DEPTH: usize = 50;
 /// Longest expression GitHub accepts, in characters.
 pub const MAX_LENGTH: usize = 21_000;
 /// Deepest tree any [`ParseOptions`] may allow, so that evaluation cannot exhaust the stack.
-const DEPTH_CEILING: usize = 256;
+const DEPTH_CEILING: usize = 100;
 
 /// The contexts available somewhere in a workflow: the named values `w3 expr` offers by default.
 pub const WORKFLOW_CONTEXTS: [&str; 12] = [
@@ -110,8 +110,8 @@ impl ParseOptions {
         sigs.into_iter().fold(self, ParseOptions::function)
     }
 
-    /// Returns the options with a different depth limit, at most 256 (deeper trees could
-    /// exhaust the evaluator's stack).
+    /// Returns the options with a different depth limit, at most 100 (deeper trees could
+    /// exhaust the evaluator's stack on a 2 MiB thread in debug builds).
     pub fn max_depth(mut self, depth: usize) -> Self {
         self.max_depth = depth.min(DEPTH_CEILING);
         self
@@ -172,6 +172,6 @@ mod tests {
             Some(0)
         );
         assert!(options.find_function("hashFiles").is_none());
-        assert_eq!(ParseOptions::new().max_depth(100_000).depth_limit(), 256);
+        assert_eq!(ParseOptions::new().max_depth(100_000).depth_limit(), 100);
     }
 }

@@ -305,3 +305,27 @@ fn strip(expr: &Expr) -> String {
     zero(&mut copy);
     format!("{copy:?}")
 }
+
+#[test]
+fn deepest_trees_run_on_a_small_stack() {
+    // Debug builds need about 8 KiB per level of `format()` nesting; release builds far less.
+    let handle = std::thread::Builder::new()
+        .stack_size(1024 * 1024)
+        .spawn(|| {
+            let sources = [
+                format!("{}'x'{}", "format('{0}', ".repeat(49), ")".repeat(49)),
+                format!("{}1{}", "fromJSON(toJSON(".repeat(24), "))".repeat(24)),
+                format!("foo{}", "[0]".repeat(49)),
+                format!("{}true", "!".repeat(49)),
+                format!("{}1{}", "case(true, ".repeat(24), ", 2)".repeat(24)),
+            ];
+            for source in sources {
+                let expression = parse(&source);
+                let printed = expression.to_string();
+                let value = Evaluator::new(&Object::new()).evaluate(&expression);
+                assert!(value.is_ok(), "{source}: {value:?}");
+                assert!(!printed.is_empty());
+            }
+        });
+    assert!(handle.expect("thread starts").join().is_ok());
+}
