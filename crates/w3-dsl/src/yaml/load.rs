@@ -92,8 +92,14 @@ struct Builder<'s> {
 
 impl<'s> Builder<'s> {
     fn new(src: &'s str, max_depth: usize, budget: usize) -> Self {
+        // Line breaks as YAML (and so the parser's markers) count them: LF, CRLF and a lone CR.
         let mut line_starts = vec![0];
-        line_starts.extend(src.match_indices('\n').map(|(i, _)| i + 1));
+        let bytes = src.as_bytes();
+        for (i, &b) in bytes.iter().enumerate() {
+            if b == b'\n' || (b == b'\r' && bytes.get(i + 1) != Some(&b'\n')) {
+                line_starts.push(i + 1);
+            }
+        }
         Self {
             src,
             line_starts,
@@ -313,7 +319,7 @@ impl<'s> Builder<'s> {
     fn anchor_name(&self, at: Marker) -> String {
         let Some(off) = self.offset(at.line(), at.col()) else { return String::new() };
         let rest = &self.src[off..];
-        let line_end = rest.find('\n').unwrap_or(rest.len());
+        let line_end = rest.find(['\n', '\r']).unwrap_or(rest.len());
         let Some(amp) = rest[..line_end].find('&') else { return String::new() };
         rest[amp + 1..line_end]
             .split(|c: char| c.is_whitespace() || ",[]{}".contains(c))
@@ -327,7 +333,7 @@ impl<'s> Builder<'s> {
         let mut line = content.line as usize;
         while line > 1 {
             line -= 1;
-            let start = self.line_starts[line - 1];
+            let start = *self.line_starts.get(line - 1)?;
             let end = self.line_starts.get(line).map_or(self.src.len(), |e| e - 1);
             let text = self.src.get(start..end)?;
             let code = text.find(" #").map_or(text, |i| &text[..i]).trim_end();
@@ -447,6 +453,21 @@ mod tests {
         assert!(l.fatal);
         assert_eq!(l.diagnostics[0].span.start.line, 2);
         assert!(l.diagnostics[0].message.starts_with("could not parse as YAML"));
+    }
+
+    #[test]
+    fn carriage_return_line_breaks() {
+        // Found by fuzzing (yaml_front_end): a lone CR is a YAML line break, so the parser's
+        // line numbers ran past our table of line starts, which counted LF only.
+        let l = ld("\r|\rR");
+        assert_eq!(l.root.unwrap().pos(), Pos::new(2, 1));
+        let l = ld("a: &x 1\rb: *x\rc: |\r  text\r");
+        assert!(l.diagnostics.is_empty(), "{:?}", l.diagnostics);
+        let root = l.root.unwrap();
+        assert_eq!(root.as_map().unwrap()[2].value.pos(), Pos::new(3, 4));
+        let l = ld("a: &x 1\r\nb: &unused |\r\n  text\r\n");
+        assert_eq!(l.diagnostics.len(), 2, "{:?}", l.diagnostics);
+        assert!(l.diagnostics.iter().any(|d| d.message == "anchor \"unused\" is defined but not used"));
     }
 
     #[test]
