@@ -261,6 +261,19 @@ impl Expr {
         }
     }
 
+    /// Returns whether this node or a descendant calls the function `name` (ignoring case), e.g.
+    /// to tell whether an `if:` condition mentions a status function, without which GitHub
+    /// evaluates it as `success() && (condition)`.
+    pub fn calls_function(&self, name: &str) -> bool {
+        let mut found = false;
+        self.walk(&mut |node| {
+            if let ExprKind::Call(call) = &node.kind {
+                found |= call.name.name.eq_ignore_ascii_case(name);
+            }
+        });
+        found
+    }
+
     /// Returns the context name this node reads from, looking through property, index and
     /// filter accesses: `github` for `github.event.inputs['x']`.
     pub fn root_named_value(&self) -> Option<&str> {
