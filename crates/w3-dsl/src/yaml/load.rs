@@ -7,13 +7,17 @@ use saphyr_parser::{Event, Marker, Parser, ScalarStyle, Tag};
 
 const RULE: &str = "syntax-check";
 
+/// Bytes of scalar text that count as one node against the alias budget, so that aliases of a
+/// long string cannot copy text without bound (a node itself takes about this much memory).
+const TEXT_PER_NODE: usize = 64;
+
 /// Limits applied while loading.
 #[derive(Clone, Debug)]
 pub struct LoadOptions {
     /// Deepest allowed nesting of sequences and mappings.
     pub max_depth: usize,
-    /// Most nodes the document may have after aliases are expanded; `None` picks a budget
-    /// proportional to the input size.
+    /// Most nodes the document may have after aliases are expanded, a scalar counting one more
+    /// per 64 bytes of text; `None` picks a budget proportional to the input size.
     pub max_nodes: Option<usize>,
 }
 
@@ -180,8 +184,9 @@ impl<'s> Builder<'s> {
                     node.header = self.block_header(node.span.start).unwrap_or(node.span.start);
                 }
                 self.check_tag(&node, &["!!str", "!!int", "!!float", "!!bool", "!!null"]);
-                self.complete_anchor(anchor, &node, 1);
-                self.push(node, 1)
+                let size = weight(&node);
+                self.complete_anchor(anchor, &node, size);
+                self.push(node, size)
             }
             Event::Alias(id) => {
                 let node = self.resolve_alias(id, start, end)?;
@@ -368,11 +373,20 @@ fn tag_name(tag: Option<&Tag>) -> Option<String> {
     })
 }
 
+/// Returns what one node (without its children) counts against the alias budget.
+fn weight(node: &Node) -> usize {
+    match &node.kind {
+        NodeKind::Scalar { value, .. } => 1 + value.len() / TEXT_PER_NODE,
+        _ => 1,
+    }
+}
+
+/// Returns what a node and all its descendants count against the alias budget.
 fn count(node: &Node) -> usize {
     let mut n = 0;
     let mut todo = vec![node];
     while let Some(x) = todo.pop() {
-        n += 1;
+        n += weight(x);
         match &x.kind {
             NodeKind::Seq(items) => todo.extend(items),
             NodeKind::Map(entries) => todo.extend(entries.iter().flat_map(|e| [&e.key, &e.value])),
@@ -431,6 +445,20 @@ mod tests {
         let l = ld(&src);
         assert!(l.fatal);
         assert!(l.diagnostics.iter().any(|d| d.message.contains("alias bomb")));
+    }
+
+    #[test]
+    fn aliases_of_long_text_count_against_the_budget() {
+        // Found with the yaml_front_end fuzz target on a crafted input: a 600 KB file whose
+        // 100,000 aliases each copied one 300 KB string ran out of memory (30 GB of text).
+        let src = format!("x: &a \"{}\"\ny: [{}]\n", "x".repeat(300_000), "*a,".repeat(100_000));
+        let l = ld(&src);
+        assert!(l.fatal);
+        assert!(l.diagnostics.iter().any(|d| d.message.contains("alias bomb")), "{:?}", l.diagnostics);
+        // Text is weighed, not refused: long strings without aliases, or a few aliases of them, load.
+        let src = format!("x: &a \"{}\"\ny: [*a, *a, *a]\n", "x".repeat(300_000));
+        let l = ld(&src);
+        assert!(!l.fatal, "{:?}", l.diagnostics);
     }
 
     #[test]

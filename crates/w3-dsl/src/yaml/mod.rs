@@ -2,8 +2,9 @@
 //!
 //! The tree is built from the event stream of `saphyr-parser` with an explicit stack (no
 //! recursion, so deep nesting cannot overflow the native stack). Aliases are resolved by copying
-//! the anchored node, under a budget on the total number of nodes, so an alias bomb ("billion
-//! laughs") is rejected in time proportional to the input, never by exhausting memory.
+//! the anchored node, under a budget on the total number of nodes (a scalar weighing one more
+//! per 64 bytes of text), so an alias bomb ("billion laughs") is rejected in time proportional
+//! to the input, never by exhausting memory.
 
 mod load;
 mod scalar;
