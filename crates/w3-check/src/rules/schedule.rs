@@ -70,10 +70,39 @@ pub fn next_fires(cron: &Cron, from: DateTime<Utc>, n: usize) -> Vec<DateTime<Ut
     cron.iter_after(from).take(n).collect()
 }
 
-/// Returns the shortest gap between consecutive fire times over a sample of the schedule.
-fn shortest_interval(cron: &Cron, from: DateTime<Utc>) -> Option<i64> {
-    let times = next_fires(cron, from, 600);
-    times.windows(2).map(|w| (w[1] - w[0]).num_seconds()).min()
+/// Expands a minute field (`*/5`, `0,30`, `10-20/2`) into the minutes it matches.
+fn minutes(field: &str) -> Option<Vec<u32>> {
+    let mut out = Vec::new();
+    for part in field.split(',') {
+        let (range, step) = match part.split_once('/') {
+            Some((r, s)) => (r, s.parse::<u32>().ok().filter(|s| *s > 0)?),
+            None => (part, 1),
+        };
+        let (lo, hi) = match range {
+            "*" => (0, 59),
+            r => match r.split_once('-') {
+                Some((a, b)) => (a.parse().ok()?, b.parse().ok()?),
+                None if step > 1 => (r.parse().ok()?, 59),
+                None => (r.parse().ok()?, r.parse().ok()?),
+            },
+        };
+        out.extend((lo..=hi.min(59)).step_by(step as usize));
+    }
+    out.sort_unstable();
+    out.dedup();
+    Some(out)
+}
+
+/// Returns the shortest gap in seconds between two fire times, read from the minute field:
+/// within an hour, and across the hour boundary when every hour matches.
+fn shortest_interval(pattern: &str) -> Option<i64> {
+    let fields: Vec<&str> = pattern.split_whitespace().collect();
+    let mins = minutes(fields.first()?)?;
+    let mut gaps: Vec<u32> = mins.windows(2).map(|w| w[1] - w[0]).collect();
+    if fields.get(1) == Some(&"*") {
+        gaps.push(60 - mins.last()? + mins.first()?);
+    }
+    gaps.into_iter().min().map(|g| i64::from(g) * 60)
 }
 
 fn fmt_times(times: &[DateTime<Utc>]) -> String {
@@ -101,7 +130,7 @@ impl Rule for Schedule {
                         let next = next_fires(&cron, now, 3);
                         if next.is_empty() {
                             out.push(Diagnostic::at(NAME, entry.cron.pos, format!("CRON schedule \"{pattern}\" never fires (no date matches it)")));
-                        } else if let Some(gap) = shortest_interval(&cron, now).filter(|g| *g < MIN_INTERVAL_SECS) {
+                        } else if let Some(gap) = shortest_interval(pattern).filter(|g| *g < MIN_INTERVAL_SECS) {
                             out.push(Diagnostic::at(NAME, entry.cron.pos, format!("scheduled job runs too frequently. it runs once per {gap} seconds. the shortest interval is once every 5 minutes (next runs: {})", fmt_times(&next))));
                         }
                     }
@@ -137,8 +166,11 @@ mod tests {
     #[test]
     fn intervals_and_next_fires() {
         let from = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
-        let every4 = parse_cron("*/4 * * * *").unwrap();
-        assert_eq!(shortest_interval(&every4, from), Some(240));
+        assert_eq!(shortest_interval("*/4 * * * *"), Some(240));
+        assert_eq!(shortest_interval("0,58 * * * *"), Some(120));
+        assert_eq!(shortest_interval("0,58 3 * * *"), Some(3480));
+        assert_eq!(shortest_interval("10-12 0 1 1 *"), Some(60));
+        assert_eq!(shortest_interval("0 * * * *"), Some(3600));
         let daily = parse_cron("30 6 * * *").unwrap();
         let next = next_fires(&daily, from, 2);
         assert_eq!(fmt_times(&next), "2026-01-01 06:30 UTC, 2026-01-02 06:30 UTC");

@@ -5,6 +5,8 @@ use super::sites::Site;
 use crate::knowledge::{actions, contexts};
 use crate::knowledge::types::{Obj, Ty};
 use crate::Config;
+use std::borrow::Cow;
+use std::sync::OnceLock;
 use w3_dsl::ast::{Event, ExprOr, Job, Matrix, Workflow};
 use w3_dsl::yaml::{Node, NodeKind, Resolved};
 
@@ -152,7 +154,7 @@ fn jobs(wf: &Workflow) -> Ty {
 
 /// The context types at one site.
 pub struct TypeEnv {
-    entries: Vec<(&'static str, Ty)>,
+    entries: Vec<(&'static str, Cow<'static, Ty>)>,
 }
 
 impl TypeEnv {
@@ -163,25 +165,29 @@ impl TypeEnv {
             Some(names) => Ty::object(names.iter().map(|n| (n.clone(), Ty::String))),
             None => contexts::vars(),
         };
+        static FIXED: OnceLock<[Ty; 5]> = OnceLock::new();
+        let [env, github, job_ty, runner, strategy] = FIXED
+            .get_or_init(|| [contexts::env(), contexts::github(), contexts::job(), contexts::runner(), contexts::strategy()]);
+        let own = Cow::Owned;
         let entries = vec![
-            ("env", contexts::env()),
-            ("github", contexts::github()),
-            ("inputs", inputs(wf)),
-            ("job", contexts::job()),
-            ("jobs", jobs(wf)),
-            ("matrix", job.map_or(Ty::Any, matrix)),
-            ("needs", job.map_or(Ty::object(Vec::<(String, Ty)>::new()), |j| needs(wf, j))),
-            ("runner", contexts::runner()),
-            ("secrets", secrets(wf)),
-            ("steps", job.map_or(Ty::Any, |j| steps(j, site.step))),
-            ("strategy", contexts::strategy()),
-            ("vars", vars),
+            ("env", Cow::Borrowed(env)),
+            ("github", Cow::Borrowed(github)),
+            ("inputs", own(inputs(wf))),
+            ("job", Cow::Borrowed(job_ty)),
+            ("jobs", own(jobs(wf))),
+            ("matrix", own(job.map_or(Ty::Any, matrix))),
+            ("needs", own(job.map_or(Ty::object(Vec::<(String, Ty)>::new()), |j| needs(wf, j)))),
+            ("runner", Cow::Borrowed(runner)),
+            ("secrets", own(secrets(wf))),
+            ("steps", own(job.map_or(Ty::Any, |j| steps(j, site.step)))),
+            ("strategy", Cow::Borrowed(strategy)),
+            ("vars", own(vars)),
         ];
         Self { entries }
     }
 
     /// Returns the type of context `name` (ASCII case-insensitive).
     pub fn get(&self, name: &str) -> Option<&Ty> {
-        self.entries.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, t)| t)
+        self.entries.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, t)| t.as_ref())
     }
 }

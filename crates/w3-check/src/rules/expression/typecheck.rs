@@ -40,6 +40,9 @@ impl Checker<'_> {
             },
             ExprKind::NamedValue(name) => self.context(name, e.span.start),
             ExprKind::Property { object, name } => {
+                if let Some(t) = self.path_type(e) {
+                    return t;
+                }
                 let t = self.check(object);
                 self.property(t, &name.name, e.span.start, object)
             }
@@ -128,6 +131,31 @@ impl Checker<'_> {
                 Some(Ty::Any)
             }
         }
+    }
+
+    /// Resolves a plain path `ctx.a.b` by reference, cloning only the type at its end (context
+    /// types such as `github` are large). Returns `None` for anything but a plain path whose
+    /// steps all exist, leaving the general walk to report.
+    fn path_type(&mut self, e: &Expr) -> Option<Ty> {
+        let mut names = Vec::new();
+        let mut cur = e;
+        while let ExprKind::Property { object, name } = &cur.kind {
+            names.push(name.name.as_str());
+            cur = object;
+        }
+        let ExprKind::NamedValue(root) = &cur.kind else { return None };
+        if self.availability.is_some_and(|av| !av.allows_context(root)) {
+            return None;
+        }
+        let mut t = self.env.get(root)?;
+        for n in names.iter().rev() {
+            t = match t {
+                Ty::Object(o) => o.prop(n)?,
+                Ty::Any => return Some(Ty::Any),
+                _ => return None,
+            };
+        }
+        Some(t.clone())
     }
 
     fn context(&mut self, name: &str, offset: usize) -> Ty {
