@@ -21,7 +21,9 @@ static SCOPES: &[(&str, &[&str])] = &[
     ("artifact-metadata", READ_WRITE_NONE),
     ("attestations", READ_WRITE_NONE),
     ("checks", READ_WRITE_NONE),
+    ("code-quality", READ_WRITE_NONE),
     ("contents", READ_WRITE_NONE),
+    ("copilot-requests", READ_WRITE_NONE),
     ("deployments", READ_WRITE_NONE),
     ("discussions", READ_WRITE_NONE),
     ("id-token", WRITE_NONE),
@@ -77,7 +79,7 @@ mod tests {
         assert!(scope("check").is_none());
         assert!(scope("CHECKS").is_none());
         assert!(scope_names().any(|s| s == "pull-requests"));
-        assert_eq!(scope_names().count(), 17);
+        assert_eq!(scope_names().count(), 19);
     }
 
     #[test]

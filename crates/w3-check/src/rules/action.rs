@@ -17,7 +17,10 @@ const FORMATS: &str = "available formats are \"{owner}/{repo}@{ref}\" or \"{owne
 /// What a `uses:` refers to.
 #[derive(Debug, PartialEq)]
 pub enum ActionRef<'a> {
+    /// `./path`: a directory of the workflow's repository at the checked-out commit.
     Local(&'a str),
+    /// `$/path`: a directory of the repository that contains the YAML, at the same commit.
+    SelfRepo(&'a str),
     Docker(&'a str),
     SmartAction { name: &'a str, version: &'a str },
     Remote { repo: &'a str, path: Option<&'a str>, git_ref: &'a str },
@@ -27,6 +30,9 @@ pub enum ActionRef<'a> {
 pub fn parse_uses(uses: &str) -> Result<ActionRef<'_>, String> {
     if uses.starts_with("./") || uses.starts_with("../") {
         return Ok(ActionRef::Local(uses));
+    }
+    if let Some(path) = uses.strip_prefix("$/") {
+        return Ok(ActionRef::SelfRepo(path));
     }
     if let Some(image) = uses.strip_prefix("docker://") {
         if image.is_empty() {
@@ -141,7 +147,7 @@ impl Rule for Action {
             }
             match parse_uses(&uses.value) {
                 Err(message) => out.push(Diagnostic::at(NAME, uses.pos, message)),
-                Ok(ActionRef::Local(rel)) => {
+                Ok(ActionRef::Local(rel) | ActionRef::SelfRepo(rel)) => {
                     if let Some(meta) = cx.project_root.and_then(|root| read_local(root, rel)) {
                         check_inputs(&meta, rel, uses, with, out);
                     }
@@ -167,6 +173,7 @@ mod tests {
     #[test]
     fn uses_forms() {
         assert_eq!(parse_uses("./a").unwrap(), ActionRef::Local("./a"));
+        assert_eq!(parse_uses("$/.github/actions/x").unwrap(), ActionRef::SelfRepo(".github/actions/x"));
         assert_eq!(parse_uses("docker://alpine:3").unwrap(), ActionRef::Docker("alpine:3"));
         assert!(parse_uses("docker://alpine:").is_err());
         assert_eq!(

@@ -1,5 +1,5 @@
 //! `workflow-call`: jobs that call a reusable workflow name it as
-//! `owner/repo/path/to/workflow.yml@ref` or `./path/to/workflow.yml`; a local callee must exist,
+//! `owner/repo/path/to/workflow.yml@ref`, `./path/to/workflow.yml` or `$/path/to/workflow.yml`; a local callee must exist,
 //! and the inputs and secrets passed must match what its `on.workflow_call` declares.
 
 use crate::{Context, Rule};
@@ -14,7 +14,7 @@ const NAME: &str = "workflow-call";
 /// Returns whether `uses` follows one of the two reusable-workflow forms.
 pub fn is_valid_call(uses: &str) -> bool {
     let is_yaml = |p: &str| p.ends_with(".yml") || p.ends_with(".yaml");
-    if let Some(rest) = uses.strip_prefix("./") {
+    if let Some(rest) = uses.strip_prefix("./").or_else(|| uses.strip_prefix("$/")) {
         return !uses.contains('@') && is_yaml(rest);
     }
     let Some((path, git_ref)) = uses.split_once('@') else { return false };
@@ -74,7 +74,7 @@ impl Rule for WorkflowCall {
             }
             if !is_valid_call(&uses.value) {
                 out.push(Diagnostic::at(NAME, uses.pos, format!("reusable workflow call \"{}\" at \"uses\" is not following the format \"owner/repo/path/to/workflow.yml@ref\" nor \"./path/to/workflow.yml\"", uses.value)));
-            } else if uses.value.starts_with("./") {
+            } else if uses.value.starts_with("./") || uses.value.starts_with("$/") {
                 if let Some(root) = cx.project_root {
                     check_local(root, job, uses, out);
                 }
@@ -88,6 +88,7 @@ mod tests {
     #[test]
     fn call_forms() {
         assert!(super::is_valid_call("./.github/workflows/ci.yml"));
+        assert!(super::is_valid_call("$/.github/workflows/ci.yml"));
         assert!(super::is_valid_call("octo/repo/.github/workflows/ci.yml@v1"));
         assert!(!super::is_valid_call("./.github/workflows/ci.yml@main"));
         assert!(!super::is_valid_call("owner/repo@main"));

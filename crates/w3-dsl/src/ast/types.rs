@@ -9,6 +9,8 @@ use crate::yaml::Node;
 pub struct Workflow {
     pub name: Option<Str>,
     pub description: Option<Str>,
+    /// `cache-mode:` as written (how the Actions cache may be used by the workflow's jobs).
+    pub cache_mode: Option<Str>,
     pub run_name: Option<Str>,
     /// Position of the `on` key, if present.
     pub on_pos: Option<Pos>,
@@ -238,6 +240,8 @@ pub struct Job {
     pub permissions: Option<Permissions>,
     pub concurrency: Option<Concurrency>,
     pub snapshot: Option<Node>,
+    /// `cache-mode:` as written.
+    pub cache_mode: Option<Str>,
     pub verification: Option<Verification>,
     pub w3: Option<Capabilities>,
 }

@@ -29,6 +29,7 @@ const JOB_KEYS: &[&str] = &[
     "permissions",
     "concurrency",
     "snapshot",
+    "cache-mode",
     "verification",
     "w3",
 ];
@@ -75,6 +76,7 @@ fn job(cx: &mut Cx, id: Str, node: &Node) -> Option<Job> {
         permissions: f.get("permissions").and_then(|n| common::permissions(cx, n)),
         concurrency: f.entry("concurrency").and_then(|e| common::concurrency(cx, e.key.pos(), &e.value)),
         snapshot: f.get("snapshot").cloned(),
+        cache_mode: f.get("cache-mode").and_then(|n| cx.nonempty_string(n, "cache-mode")),
         verification: f.entry("verification").and_then(|e| common::verification(cx, e.key.pos(), &e.value)),
         w3: f.get("w3").and_then(|n| common::capabilities(cx, n)),
     };

@@ -23,7 +23,7 @@ pub struct Parsed {
 pub const MAX_FILE_BYTES: usize = 32 << 20;
 
 const WORKFLOW_KEYS: &[&str] =
-    &["name", "description", "run-name", "on", "permissions", "env", "defaults", "concurrency", "jobs", "verification", "w3"];
+    &["name", "description", "run-name", "on", "permissions", "env", "defaults", "concurrency", "cache-mode", "jobs", "verification", "w3"];
 
 /// Parses a workflow file's bytes. Invalid UTF-8 is reported at its line and column.
 pub fn parse_bytes(bytes: &[u8]) -> Parsed {
@@ -80,6 +80,7 @@ fn workflow(cx: &mut Cx, root: &Node) -> Workflow {
     let f = Fields::new(cx, entries, "\"workflow\" section", WORKFLOW_KEYS);
     wf.name = f.get("name").and_then(|n| cx.string(n, "name"));
     wf.description = f.get("description").and_then(|n| cx.string(n, "description"));
+    wf.cache_mode = f.get("cache-mode").and_then(|n| cx.nonempty_string(n, "cache-mode"));
     wf.run_name = f.get("run-name").and_then(|n| cx.string(n, "run-name"));
     match f.entry("on") {
         Some(e) => {
