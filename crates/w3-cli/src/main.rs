@@ -6,6 +6,11 @@ use std::process::ExitCode;
 
 mod cmd;
 
+/// Linting allocates many small, short-lived values; mimalloc serves them faster than the
+/// system allocator (measured with `w3 bench check` on the corpus).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Verifiable automation from GitHub-Actions workflows.
 #[derive(Parser)]
 #[command(name = "w3", version, about, long_about = None, propagate_version = true)]

@@ -92,15 +92,34 @@ fn is_github_script(wf: &Workflow, job: Option<usize>, step: Option<usize>, node
         && with.iter().any(|(k, v)| k.value == "script" && std::ptr::eq(v, node))
 }
 
-fn check_site(cx: &Context<'_>, wf: &Workflow, site: &Site<'_>, out: &mut Vec<Diagnostic>) {
+/// Keeps the type environment of the last (job, step) checked: sites come grouped by step, and
+/// building the environment is the costly part of checking a short expression.
+#[derive(Default)]
+struct EnvCache {
+    key: Option<(Option<usize>, Option<usize>)>,
+    env: Option<env::TypeEnv>,
+}
+
+impl EnvCache {
+    fn get(&mut self, cx: &Context<'_>, wf: &Workflow, site: &Site<'_>) -> &env::TypeEnv {
+        let key = (site.job, site.step);
+        if self.key != Some(key) || self.env.is_none() {
+            self.env = Some(env::TypeEnv::new(wf, site, cx.config));
+            self.key = Some(key);
+        }
+        self.env.get_or_insert_with(|| env::TypeEnv::new(wf, site, cx.config))
+    }
+}
+
+fn check_site(cx: &Context<'_>, wf: &Workflow, site: &Site<'_>, cache: &mut EnvCache, out: &mut Vec<Diagnostic>) {
     let parsed = parse_site(site.text, site.kind == Kind::Condition, out);
     if parsed.is_empty() {
         return;
     }
-    let env = env::TypeEnv::new(wf, site, cx.config);
+    let env = cache.get(cx, wf, site);
     for p in &parsed {
         let Some(root) = p.expr.root() else { continue };
-        let mut checker = typecheck::Checker { env: &env, availability: availability(site.key), findings: Vec::new() };
+        let mut checker = typecheck::Checker { env, availability: availability(site.key), findings: Vec::new() };
         let ty = checker.check(root);
         if matches!(site.kind, Kind::Template | Kind::Script | Kind::ActionInput)
             && matches!(ty, Ty::Object(_) | Ty::Array(_) | Ty::Null)
@@ -141,8 +160,9 @@ impl Rule for ExpressionRule {
 
     fn check(&self, cx: &Context<'_>, wf: &Workflow, out: &mut Vec<Diagnostic>) {
         let (sites, values) = sites::collect(wf);
+        let mut cache = EnvCache::default();
         for site in &sites {
-            check_site(cx, wf, site, out);
+            check_site(cx, wf, site, &mut cache, out);
         }
         for (node, key, job, step) in values {
             for scalar in sites::scalars(node) {
@@ -155,7 +175,7 @@ impl Rule for ExpressionRule {
                     Kind::Template
                 };
                 let site = Site { text: &text, key, kind, job, step };
-                check_site(cx, wf, &site, out);
+                check_site(cx, wf, &site, &mut cache, out);
             }
         }
     }
