@@ -53,30 +53,52 @@ pub fn run(args: Args) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let reports: Vec<Report> = files.par_iter().map(|f| check_file(f, explicit.as_ref())).collect();
+    let projects = Projects::resolve(&files, explicit);
+    let now = now();
+    let reports: Vec<Report> = files.par_iter().map(|f| check_file(f, &projects, now)).collect();
     print(&reports, args.format, !args.no_snippet && std::io::stdout().is_terminal())
 }
 
-fn check_file(path: &Path, explicit: Option<&Config>) -> Report {
+/// The project root and configuration of each directory holding files to check, looked up
+/// once per directory rather than once per file.
+struct Projects {
+    dirs: std::collections::HashMap<PathBuf, Result<(Option<PathBuf>, std::sync::Arc<Config>), String>>,
+}
+
+impl Projects {
+    fn resolve(files: &[PathBuf], explicit: Option<Config>) -> Self {
+        let explicit = explicit.map(std::sync::Arc::new);
+        let mut dirs = std::collections::HashMap::new();
+        for f in files {
+            let dir = f.parent().map(Path::to_path_buf).unwrap_or_default();
+            dirs.entry(dir).or_insert_with_key(|dir| {
+                let root = project_root(dir);
+                let config = match &explicit {
+                    Some(c) => Ok(c.clone()),
+                    None => Config::discover(root.as_deref().unwrap_or(dir)).map(std::sync::Arc::new).map_err(|e| e.to_string()),
+                };
+                config.map(|c| (root, c))
+            });
+        }
+        Self { dirs }
+    }
+
+    fn get(&self, file: &Path) -> &Result<(Option<PathBuf>, std::sync::Arc<Config>), String> {
+        &self.dirs[file.parent().unwrap_or(Path::new(""))]
+    }
+}
+
+fn check_file(path: &Path, projects: &Projects, now: i64) -> Report {
     let shown = path.display().to_string();
     let source = match std::fs::read(path) {
         Ok(b) => b,
         Err(e) => return Report { path: shown, source: Vec::new(), result: Err(format!("could not read file: {e}")) },
     };
-    let root = project_root(path);
-    let lookup_root = root.clone().unwrap_or_else(|| path.parent().map(Path::to_path_buf).unwrap_or_default());
-    let discovered;
-    let config = match explicit {
-        Some(c) => c,
-        None => {
-            discovered = match Config::discover(&lookup_root) {
-                Ok(c) => c,
-                Err(e) => return Report { path: shown, source, result: Err(e.to_string()) },
-            };
-            &discovered
-        }
+    let (root, config) = match projects.get(path) {
+        Ok(p) => p,
+        Err(e) => return Report { path: shown, source, result: Err(e.clone()) },
     };
-    let cx = Context { config, project_root: root.as_deref(), now: now() };
+    let cx = Context { config, project_root: root.as_deref(), now };
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| w3_check::lint(&source, &cx)))
         .map_err(|p| panic_message(&p));
     Report { path: shown, source, result }
@@ -149,13 +171,14 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
     Ok(())
 }
 
-/// Returns the nearest ancestor of `file` holding `.git` or `.github`: the repository whose
-/// local actions and reusable workflows `./` references name. Without one, rules that read
-/// other files are skipped, as a lone workflow file has no repository to look into.
-fn project_root(file: &Path) -> Option<PathBuf> {
-    let abs = std::fs::canonicalize(file).unwrap_or_else(|_| file.to_path_buf());
-    let dir = abs.parent()?.to_path_buf();
-    dir.ancestors()
+/// Returns the nearest ancestor of `dir` (itself included) holding `.git` or `.github`: the
+/// repository whose local actions and reusable workflows `./` references name. Without one,
+/// rules that read other files are skipped, as a lone workflow file has no repository to look
+/// into.
+fn project_root(dir: &Path) -> Option<PathBuf> {
+    let dir = if dir.as_os_str().is_empty() { Path::new(".") } else { dir };
+    let abs = std::fs::canonicalize(dir).ok()?;
+    abs.ancestors()
         .find(|d| d.join(".git").exists() || (d.join(".github").is_dir() && !d.ends_with(".github")))
         .map(Path::to_path_buf)
 }
