@@ -97,7 +97,7 @@ impl Checker<'_> {
             ExprKind::Compare { lhs, rhs, op } => {
                 let (l, r) = (self.check(lhs), self.check(rhs));
                 if !comparable(&l, &r, *op) {
-                    self.report(e.span.start, format!("\"{l}\" value cannot be compared to \"{r}\" value with \"{}\" operator", op_text(*op)));
+                    self.report(e.span.start, format!("\"{l}\" value cannot be compared to \"{r}\" value with \"{}\" operator", op.as_str()));
                 }
                 Ty::Bool
             }
@@ -229,17 +229,6 @@ fn json_type(v: &serde_json::Value) -> Ty {
         serde_json::Value::String(_) => Ty::String,
         serde_json::Value::Array(a) => Ty::array(a.iter().map(json_type).reduce(Ty::merge).unwrap_or(Ty::Any)),
         serde_json::Value::Object(o) => Ty::object(o.iter().map(|(k, v)| (k.as_str(), json_type(v)))),
-    }
-}
-
-fn op_text(op: CompareOp) -> &'static str {
-    match op {
-        CompareOp::Eq => "==",
-        CompareOp::Ne => "!=",
-        CompareOp::Lt => "<",
-        CompareOp::Le => "<=",
-        CompareOp::Gt => ">",
-        CompareOp::Ge => ">=",
     }
 }
 
