@@ -98,6 +98,20 @@ fn actionlint_config_adds_self_hosted_labels() {
 }
 
 #[test]
+fn actionlint_config_declares_config_variables() {
+    let dir = tempfile::tempdir().unwrap();
+    let wf = b"on: push\njobs:\n  t:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo ${{ vars.REGION }} ${{ vars.REGOIN }}\n";
+    write(dir.path(), ".github/workflows/a.yml", wf);
+    // Without a list, any variable name is accepted.
+    assert_eq!(w3(&["check"], dir.path()).status.code(), Some(0));
+    write(dir.path(), ".github/actionlint.yml", b"config-variables: [REGION]\n");
+    let out = w3(&["check"], dir.path());
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains(":6:42: property \"regoin\" is not defined in object type {region: string}; did you mean \"region\"?"), "{text}");
+}
+
+#[test]
 fn hostile_inputs_get_positioned_diagnostics() {
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), "utf8.yml", b"on: push\njobs:\n  t: \xff\xfe\n");
