@@ -14,8 +14,10 @@ fn deps(krate: &str) -> Vec<String> {
             continue;
         }
         if in_deps {
-            if let Some((name, _)) = line.split_once('=') {
-                out.push(name.trim().to_string());
+            if let Some((key, _)) = line.split_once('=') {
+                // `name.workspace = true` names the crate `name`.
+                let name = key.trim().split('.').next().unwrap_or_default();
+                out.push(name.to_string());
             }
         }
     }
@@ -52,6 +54,20 @@ fn layers_only_depend_downwards() {
         for d in deps(k) {
             assert!(!forbidden(k).contains(&d.as_str()), "{k} must not depend on {d}");
         }
+    }
+}
+
+/// Dependencies `w3-value` may have: pure libraries that do no IO. It is the bottom layer,
+/// shared by the evaluator and the VM, so it depends on no other w3 crate either.
+const VALUE_DEPS: &[&str] = &["thiserror", "serde_json", "indexmap"];
+
+#[test]
+fn values_depend_on_nothing_that_does_io() {
+    let deps = deps("w3-value");
+    assert!(deps.iter().any(|d| d == "thiserror"), "w3-value's manifest was not read: {deps:?}");
+    for d in deps {
+        assert!(!d.starts_with("w3-"), "w3-value must not depend on {d}: it is the bottom layer");
+        assert!(VALUE_DEPS.contains(&d.as_str()), "w3-value must not depend on {d}; allowed: {VALUE_DEPS:?}");
     }
 }
 

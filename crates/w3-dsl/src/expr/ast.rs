@@ -6,6 +6,7 @@
 
 use super::span::CharSpan;
 use std::fmt;
+use w3_value::CompareOp;
 
 /// Holds one node of the syntax tree.
 #[derive(Clone, Debug, PartialEq)]
@@ -176,37 +177,6 @@ impl Builtin {
     }
 }
 
-/// Names a comparison operator.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum CompareOp {
-    /// `==`.
-    Eq,
-    /// `!=`.
-    Ne,
-    /// `<`.
-    Lt,
-    /// `<=`.
-    Le,
-    /// `>`.
-    Gt,
-    /// `>=`.
-    Ge,
-}
-
-impl CompareOp {
-    /// Returns the operator as written.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            CompareOp::Eq => "==",
-            CompareOp::Ne => "!=",
-            CompareOp::Lt => "<",
-            CompareOp::Le => "<=",
-            CompareOp::Gt => ">",
-            CompareOp::Ge => ">=",
-        }
-    }
-}
-
 /// Names a logical operator.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum LogicalOp {
@@ -223,12 +193,6 @@ impl LogicalOp {
             LogicalOp::And => "&&",
             LogicalOp::Or => "||",
         }
-    }
-}
-
-impl fmt::Display for CompareOp {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
     }
 }
 

@@ -4,8 +4,8 @@
 //! GitHub would show: `<reason>. Located at position <N> within expression: <source>`.
 
 use super::span::CharSpan;
-use super::value::ValueKind;
 use std::fmt;
+use w3_value::{ValueError, ValueKind};
 
 /// Names the phase in which an expression failed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -101,6 +101,24 @@ pub enum Reason {
     FunctionFailed(String, String),
 }
 
+/// Converts a failure of an operation on values into the reason of the same name and message.
+impl From<ValueError> for Reason {
+    fn from(error: ValueError) -> Self {
+        match error {
+            ValueError::InvalidFormatString(format) => Reason::InvalidFormatString(format),
+            ValueError::FormatArgumentOutOfRange(format) => {
+                Reason::FormatArgumentOutOfRange(format)
+            }
+            ValueError::InvalidFormatSpecifiers { specifiers, kind } => {
+                Reason::InvalidFormatSpecifiers { specifiers, kind }
+            }
+            ValueError::MemoryExceeded => Reason::MemoryExceeded,
+            ValueError::InvalidJson(message) => Reason::InvalidJson(message),
+            ValueError::ValueTooDeep => Reason::ValueTooDeep,
+        }
+    }
+}
+
 /// Reports a failed expression: the phase, the reason, the position and the source text.
 ///
 /// Displays as GitHub does: `<reason>. Located at position <N> within expression: <source>`,
@@ -194,5 +212,28 @@ impl fmt::Display for Error {
 impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         Some(&self.reason)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn value_errors_keep_their_messages() {
+        let errors = [
+            ValueError::InvalidFormatString("{".into()),
+            ValueError::FormatArgumentOutOfRange("{1}".into()),
+            ValueError::InvalidFormatSpecifiers {
+                specifiers: "x".into(),
+                kind: ValueKind::Number,
+            },
+            ValueError::MemoryExceeded,
+            ValueError::InvalidJson("empty input".into()),
+            ValueError::ValueTooDeep,
+        ];
+        for error in errors {
+            assert_eq!(Reason::from(error.clone()).to_string(), error.to_string());
+        }
     }
 }

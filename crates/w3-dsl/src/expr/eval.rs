@@ -1,28 +1,24 @@
 //! Evaluates a parsed expression with GitHub's semantics.
 //!
 //! Evaluation recurses over the tree, whose depth the parser limited, so it cannot exhaust the
-//! stack. Memory is accounted as GitHub does: every node's result counts while it is held (a
-//! string 26 bytes plus two per UTF-16 unit, a `fromJSON()` result as its JSON text, anything
-//! else 24 bytes plus 8 per element), the results of a node's operands are released when the
-//! node completes, and strings built by `format()`, `join()` and `toJSON()` are measured while
-//! they grow. Exceeding the limit (1 MiB by default) fails with "The maximum allowed memory size
-//! was exceeded".
+//! stack. This module decides what is evaluated and when (short-circuiting, lazy `case()` and
+//! `format()` arguments, no index evaluated for a primitive target) and where errors point;
+//! what each operation does to values is `w3_value`'s. Memory is accounted with a
+//! [`Memory`]: each node's result is held from when the node completes until its parent
+//! does, which releases it (a mark taken before the operands, settled with the result), and
+//! strings built by `format()`, `join()` and `toJSON()` are measured while they grow.
+//! Exceeding the limit (1 MiB by default) fails with "The maximum allowed memory size was
+//! exceeded".
 
-use super::access::{access, Key};
-use super::ast::{Builtin, Call, CompareOp, Expr, ExprKind, Function, Literal, LogicalOp};
+use super::ast::{Builtin, Call, Expr, ExprKind, Function, Literal, LogicalOp};
 use super::error::{Error, Reason};
-use super::functions::{
-    contains, ends_with, join, parse_format, starts_with, Piece, StringBuilder,
-};
-use super::json::{parse_json, string_bytes, to_json_limited, JsonStyle};
-use super::ops::compare;
 use super::span::CharSpan;
-use super::text::utf16_len;
-use super::value::{Object, Value, ValueKind};
 use super::Expression;
-
-/// Memory GitHub allows one evaluation to hold, in bytes.
-pub const DEFAULT_MAX_MEMORY: usize = 1_048_576;
+use w3_value::builtins::{check_specifiers, parse_format, render_format, Piece};
+use w3_value::{
+    compare, filter, property, size_of, BuiltinFunction, CompareOp, Memory, Object, Value,
+    ValueError, DEFAULT_MAX_MEMORY,
+};
 
 /// Implements the extension functions a caller allowed in
 /// [`ParseOptions`](super::ParseOptions), such as `success()` or `hashFiles()`.
@@ -80,7 +76,7 @@ impl<'a> Evaluator<'a> {
         };
         let mut run = Run {
             evaluator: self,
-            live: 0,
+            memory: Memory::new(self.max_memory),
         };
         run.eval(root)
             .map_err(|e| e.with_expression(expression.source()))
@@ -92,18 +88,13 @@ type Outcome = Result<(Value, Option<usize>), Error>;
 
 struct Run<'e, 'a> {
     evaluator: &'e Evaluator<'a>,
-    /// Bytes held by completed results that are still in use.
-    live: usize,
+    /// The bytes held by completed results that are still in use.
+    memory: Memory,
 }
 
-/// Returns the memory GitHub accounts for holding `value`.
-fn accounted_size(value: &Value) -> usize {
-    match value {
-        Value::String(s) => string_bytes(utf16_len(s)),
-        Value::Array(a) => 24usize.saturating_add(a.len().saturating_mul(8)),
-        Value::Object(o) => 24usize.saturating_add(o.len().saturating_mul(8)),
-        _ => 24,
-    }
+/// Returns a function turning a failed operation on values into an evaluation error at `span`.
+fn at(span: CharSpan) -> impl Fn(ValueError) -> Error {
+    move |error| Error::evaluation(error.into(), span)
 }
 
 fn literal_value(literal: &Literal) -> Value {
@@ -120,18 +111,11 @@ fn literal_value(literal: &Literal) -> Value {
 // happens in functions called after the recursion returns, so the depth limit of 50 needs well
 // under a megabyte of stack even in debug builds.
 impl Run<'_, '_> {
-    fn limit(&self) -> usize {
-        self.evaluator.max_memory
-    }
-
     fn eval(&mut self, expr: &Expr) -> Result<Value, Error> {
-        let mark = self.live;
+        let mark = self.memory.mark();
         let (value, bytes) = self.eval_node(expr)?;
-        let bytes = bytes.unwrap_or_else(|| accounted_size(&value));
-        self.live = mark.saturating_add(bytes);
-        if self.live > self.limit() {
-            return Err(Error::evaluation(Reason::MemoryExceeded, expr.span));
-        }
+        let bytes = bytes.unwrap_or_else(|| size_of(&value));
+        self.memory.settle(mark, bytes).map_err(at(expr.span))?;
         Ok(value)
     }
 
@@ -159,7 +143,7 @@ impl Run<'_, '_> {
 
     fn property(&mut self, object: &Expr, name: &str) -> Outcome {
         let target = self.eval(object)?;
-        Ok((access(&target, Key::Name(name)), None))
+        Ok((property(&target, name), None))
     }
 
     fn index(&mut self, object: &Expr, index: &Expr) -> Outcome {
@@ -169,12 +153,12 @@ impl Run<'_, '_> {
             return Ok((Value::Null, None));
         }
         let key = self.eval(index)?;
-        Ok((access(&target, Key::Value(&key)), None))
+        Ok((w3_value::index(&target, &key), None))
     }
 
     fn wildcard(&mut self, object: &Expr) -> Outcome {
         let target = self.eval(object)?;
-        Ok((access(&target, Key::Wildcard), None))
+        Ok((filter(&target), None))
     }
 
     fn not(&mut self, operand: &Expr) -> Outcome {
@@ -207,7 +191,7 @@ impl Run<'_, '_> {
             Function::Builtin(Builtin::Case) => self.case(&call.args),
             Function::Builtin(builtin) => {
                 let args = self.eval_all(&call.args)?;
-                apply_builtin(*builtin, &args, self.limit()).map_err(|r| Error::evaluation(r, span))
+                apply_builtin(*builtin, &args, &self.memory).map_err(at(span))
             }
             Function::Extension(name) => {
                 let args = self.eval_all(&call.args)?;
@@ -248,30 +232,25 @@ impl Run<'_, '_> {
             return Ok((Value::from(""), None));
         };
         let format = self.eval(first)?.to_str().into_owned();
-        let pieces = parse_format(&format, rest.len()).map_err(|r| Error::evaluation(r, span))?;
-        let mut texts: Vec<Option<(ValueKind, String)>> = vec![None; rest.len()];
+        let pieces = parse_format(&format, rest.len()).map_err(at(span))?;
+        let mut values: Vec<Option<Value>> = vec![None; rest.len()];
         for piece in &pieces {
             let Piece::Arg { index, specifiers } = piece else {
                 continue;
             };
-            let (Some(slot), Some(arg)) = (texts.get_mut(*index), rest.get(*index)) else {
+            let (Some(slot), Some(arg)) = (values.get_mut(*index), rest.get(*index)) else {
                 continue;
             };
             if slot.is_none() {
-                let value = self.eval(arg)?;
-                *slot = Some((value.kind(), value.to_str().into_owned()));
+                *slot = Some(self.eval(arg)?);
             }
-            if let (Some((kind, _)), false) = (slot, specifiers.is_empty()) {
-                let reason = Reason::InvalidFormatSpecifiers {
-                    specifiers: specifiers.clone(),
-                    kind: *kind,
-                };
-                return Err(Error::evaluation(reason, span));
+            if let Some(value) = slot {
+                check_specifiers(specifiers, value.kind()).map_err(at(span))?;
             }
         }
-        let text =
-            render_format(&pieces, &texts, self.limit()).map_err(|r| Error::evaluation(r, span))?;
-        Ok((Value::from(text), None))
+        let arg = |index: usize| values.get(index).and_then(Option::as_ref);
+        let text = render_format(&pieces, arg, &self.memory).map_err(at(span))?;
+        Ok((text, None))
     }
 
     /// Evaluates `case(pred1, val1, ..., default)`: predicates in order until one is `true`;
@@ -296,49 +275,22 @@ impl Run<'_, '_> {
 }
 
 /// Returns the result of a built-in function whose arguments are all evaluated, and its
-/// accounted size when it differs from the default.
+/// accounted size.
 fn apply_builtin(
     builtin: Builtin,
     args: &[Value],
-    limit: usize,
-) -> Result<(Value, Option<usize>), Reason> {
-    let arg = |i: usize| args.get(i).unwrap_or(&Value::Null);
-    let value = match builtin {
-        Builtin::Contains => Value::Bool(contains(arg(0), arg(1))),
-        Builtin::StartsWith => Value::Bool(starts_with(arg(0), arg(1))),
-        Builtin::EndsWith => Value::Bool(ends_with(arg(0), arg(1))),
-        Builtin::Join => Value::from(join(arg(0), args.get(1), limit)?),
-        Builtin::ToJson => Value::from(to_json_limited(arg(0), JsonStyle::TO_JSON, limit)?),
-        Builtin::FromJson => {
-            // GitHub keeps the JSON text accounted for as long as the parsed value lives.
-            let text = arg(0).to_str();
-            let bytes = string_bytes(utf16_len(&text)).saturating_add(24);
-            return Ok((parse_json(&text)?, Some(bytes)));
-        }
+    memory: &Memory,
+) -> Result<(Value, Option<usize>), ValueError> {
+    let function = match builtin {
+        Builtin::Contains => BuiltinFunction::Contains,
+        Builtin::StartsWith => BuiltinFunction::StartsWith,
+        Builtin::EndsWith => BuiltinFunction::EndsWith,
+        Builtin::Join => BuiltinFunction::Join,
+        Builtin::ToJson => BuiltinFunction::ToJson,
+        Builtin::FromJson => BuiltinFunction::FromJson,
         // Evaluated lazily by the caller.
-        Builtin::Format | Builtin::Case => Value::Null,
+        Builtin::Format | Builtin::Case => return Ok((Value::Null, None)),
     };
-    Ok((value, None))
-}
-
-/// Returns the text of a parsed `format()` string with the argument `texts` filled in.
-fn render_format(
-    pieces: &[Piece<'_>],
-    texts: &[Option<(ValueKind, String)>],
-    limit: usize,
-) -> Result<String, Reason> {
-    let mut out = StringBuilder::new(limit);
-    for piece in pieces {
-        match piece {
-            Piece::Text(text) => out.push(text)?,
-            Piece::Arg { index, .. } => {
-                let text = texts
-                    .get(*index)
-                    .and_then(Option::as_ref)
-                    .map_or("", |(_, t)| t);
-                out.push(text)?;
-            }
-        }
-    }
-    Ok(out.finish())
+    let held = w3_value::call(function, args, memory)?;
+    Ok((held.value, Some(held.bytes)))
 }

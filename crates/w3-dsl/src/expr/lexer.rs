@@ -7,9 +7,9 @@
 //! `foo.true` and `foo.null` read properties.
 
 use super::error::{Error, ErrorKind, Reason};
-use super::number::parse_number;
 use super::span::CharSpan;
 use super::token::{Token, TokenKind};
+use w3_value::parse_number;
 
 /// Returns the tokens of `source`, or the first lexeme that is not a token.
 pub fn lex(source: &str) -> Result<Vec<Token>, Error> {

@@ -1,6 +1,11 @@
 //! Implements GitHub's expression language (`${{ … }}`): lexer, parser, evaluator and
 //! templates, with GitHub's exact semantics and messages.
 //!
+//! This module owns the syntax and the order of evaluation (short-circuiting `&&`/`||`, lazy
+//! `case()` and `format()` arguments, error positions); what values are and what operations on
+//! them mean (coercions, comparisons, access, built-in functions, JSON, memory accounting) is
+//! `w3-value`'s, shared with the VM, and re-exported here.
+//!
 //! Parsing takes [`ParseOptions`] naming the contexts (named values) and extension functions an
 //! expression may use; anything else is a parse error, as on GitHub. The result is an
 //! [`Expression`] whose tree ([`Expr`]) a linter can walk; an [`Evaluator`] runs it against
@@ -18,41 +23,34 @@
 //! # Ok::<(), w3_dsl::expr::Error>(())
 //! ```
 
-mod access;
 mod ast;
 mod error;
 mod eval;
-mod format;
-mod functions;
-mod json;
 mod lexer;
-mod number;
-mod ops;
 mod options;
 mod parser;
 mod print;
 mod span;
 mod template;
-mod text;
 mod token;
-mod value;
 
-pub use ast::{Builtin, Call, CompareOp, Expr, ExprKind, Function, Ident, Literal, LogicalOp};
+pub use ast::{Builtin, Call, Expr, ExprKind, Function, Ident, Literal, LogicalOp};
 pub use error::{Error, ErrorKind, Reason};
-pub use eval::{Evaluator, ExtensionFunctions, DEFAULT_MAX_MEMORY};
-pub use format::{js_number_to_string, number_to_string};
-pub use json::{to_json_text, JsonStyle, NonFinite};
+pub use eval::{Evaluator, ExtensionFunctions};
 pub use lexer::lex;
-pub use number::parse_number;
-pub use ops::{compare, loose_eq};
 pub use options::{FunctionSig, ParseOptions, MAX_DEPTH, MAX_LENGTH, WORKFLOW_CONTEXTS};
 pub use span::CharSpan;
 pub use template::{
     is_template, split_template, to_format_expression, Segment, TemplateError, TemplateErrorKind,
 };
-pub use text::{cmp_ignore_case, eq_ignore_case};
 pub use token::{Token, TokenKind};
-pub use value::{Array, Object, Value, ValueKind};
+// Values and their semantics live in `w3-value`, shared with the VM; they are re-exported here
+// so that users of the expression language need one import path.
+pub use w3_value::{
+    cmp_ignore_case, compare, eq_ignore_case, js_number_to_string, loose_eq, number_to_string,
+    parse_number, to_json_text, Array, CompareOp, JsonStyle, Memory, NonFinite, Object, Value,
+    ValueError, ValueKind, DEFAULT_MAX_MEMORY,
+};
 
 use std::fmt;
 

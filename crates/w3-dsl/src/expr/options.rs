@@ -1,8 +1,8 @@
 //! Says what an expression may refer to: its named values (contexts), extension functions and
 //! limits.
 
-use super::text::fold;
 use std::collections::HashSet;
+use w3_value::text::fold;
 
 /// Deepest syntax tree GitHub accepts.
 pub const MAX_DEPTH: usize = 50;

@@ -10,11 +10,12 @@
 //! Precedence, loosest first: `||`, `&&`, `==` `!=`, `<` `<=` `>` `>=`, `!`, then postfix
 //! `.name`, `[index]`, `.*`, `[*]`.
 
-use super::ast::{Builtin, Call, CompareOp, Expr, ExprKind, Function, Ident, Literal, LogicalOp};
+use super::ast::{Builtin, Call, Expr, ExprKind, Function, Ident, Literal, LogicalOp};
 use super::error::{Error, ErrorKind, Reason};
 use super::options::ParseOptions;
 use super::span::CharSpan;
 use super::token::{Token, TokenKind};
+use w3_value::CompareOp;
 
 /// Returns the tree of `tokens` (lexed from `source`), or `None` when there are no tokens.
 pub(crate) fn parse_tokens(

@@ -5,8 +5,8 @@
 //! same double (`-0`, `NaN`, `-Infinity` included).
 
 use super::ast::{Expr, ExprKind, Literal, LogicalOp};
-use super::format::js_number_to_string;
 use std::fmt::{self, Write};
+use w3_value::js_number_to_string;
 
 /// Binding strength of a node, from loosest (`||`) to tightest (postfix and primaries).
 fn precedence(expr: &Expr) -> u8 {

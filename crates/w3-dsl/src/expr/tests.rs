@@ -329,3 +329,25 @@ fn deepest_trees_run_on_a_small_stack() {
         });
     assert!(handle.expect("thread starts").join().is_ok());
 }
+
+#[test]
+fn value_functions_agree_with_the_evaluator() {
+    // The VM applies w3-value's functions to arguments it evaluated itself; whenever no
+    // argument fails, that must give what the evaluator gives.
+    use w3_value::{call, BuiltinFunction as F};
+    let cases: [(F, &[&str]); 7] = [
+        (F::Format, &["'{1}{0}{{}}{1}'", "foo.a", "1.50"]),
+        (F::Join, &["foo.a.*.b", "' | '"]),
+        (F::Join, &["fromJSON('[1, true, null]')"]),
+        (F::Contains, &["fromJSON('[1, \"X\"]')", "'x'"]),
+        (F::StartsWith, &["1234", "12"]),
+        (F::ToJson, &["foo"]),
+        (F::FromJson, &["' {\"a\": [1, -0, 1e300]} '"]),
+    ];
+    for (function, args) in cases {
+        let source = format!("{}({})", function.name(), args.join(", "));
+        let values: Vec<Value> = args.iter().map(|arg| eval(arg)).collect();
+        let held = call(function, &values, &Memory::default()).unwrap();
+        assert_eq!(held.value, eval(&source), "{source}");
+    }
+}

@@ -6,11 +6,48 @@
 //! differ the comparison is false. NaN compares false with everything. `<=` is `<` or `==`, so
 //! `'a' <= 'A'` is true.
 
-use super::ast::CompareOp;
-use super::number::parse_number;
-use super::text::{cmp_ignore_case, eq_ignore_case};
-use super::value::Value;
+use crate::number::parse_number;
+use crate::text::{cmp_ignore_case, eq_ignore_case};
+use crate::value::Value;
 use std::cmp::Ordering;
+use std::fmt;
+
+/// Names a comparison operator.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum CompareOp {
+    /// `==`.
+    Eq,
+    /// `!=`.
+    Ne,
+    /// `<`.
+    Lt,
+    /// `<=`.
+    Le,
+    /// `>`.
+    Gt,
+    /// `>=`.
+    Ge,
+}
+
+impl CompareOp {
+    /// Returns the operator as written.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            CompareOp::Eq => "==",
+            CompareOp::Ne => "!=",
+            CompareOp::Lt => "<",
+            CompareOp::Le => "<=",
+            CompareOp::Gt => ">",
+            CompareOp::Ge => ">=",
+        }
+    }
+}
+
+impl fmt::Display for CompareOp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
 
 /// A value after coercion, borrowing strings and collections.
 enum Coerced<'a> {
@@ -110,7 +147,7 @@ pub fn compare(op: CompareOp, a: &Value, b: &Value) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::expr::value::{Array, Object};
+    use crate::value::{Array, Object};
 
     fn v(n: f64) -> Value {
         Value::from(n)

@@ -5,9 +5,8 @@
 //! true for the same context object, and two equal-looking objects are not equal. Cloning a value
 //! is cheap. Object keys keep their insertion order and original spelling; lookups ignore case.
 
-use super::format::number_to_string;
-use super::number::parse_number;
-use super::text::fold;
+use crate::number::{number_to_string, parse_number};
+use crate::text::fold;
 use indexmap::IndexMap;
 use std::borrow::Cow;
 use std::fmt;
@@ -103,7 +102,7 @@ impl Value {
     }
 
     /// Returns the value converted to a number: `null` is 0, booleans are 1 and 0, strings are
-    /// parsed (see [`parse_number`](super::parse_number)), arrays and objects are NaN.
+    /// parsed (see [`parse_number`](crate::parse_number)), arrays and objects are NaN.
     pub fn to_number(&self) -> f64 {
         match self {
             Value::Null => 0.0,
@@ -115,7 +114,7 @@ impl Value {
     }
 
     /// Returns the value converted to a string: `null` is `''`, booleans are `true`/`false`,
-    /// numbers are formatted (see [`number_to_string`](super::number_to_string)), arrays and
+    /// numbers are formatted (see [`number_to_string`](crate::number_to_string)), arrays and
     /// objects are `Array` and `Object`.
     pub fn to_str(&self) -> Cow<'_, str> {
         match self {
@@ -182,7 +181,7 @@ impl Value {
 
 /// Compares structurally: numbers by `==` (so NaN differs from itself), strings exactly,
 /// arrays element-wise, objects entry-wise in order with exact keys. This is Rust equality for
-/// tests and tools; the language's `==` is [`loose_eq`](super::loose_eq).
+/// tests and tools; the language's `==` is [`loose_eq`](crate::loose_eq).
 impl PartialEq for Value {
     fn eq(&self, other: &Value) -> bool {
         match (self, other) {

@@ -5,10 +5,11 @@
 //! two-space indentation with `[]`/`{}` for empty collections. Reading uses `serde_json` with its
 //! default nesting limit (128), so hostile input cannot exhaust the stack.
 
-use super::error::Reason;
-use super::format::js_number_to_string;
-use super::text::utf16_len;
-use super::value::{Array, Object, Value};
+use crate::error::ValueError;
+use crate::memory::string_size;
+use crate::number::js_number_to_string;
+use crate::text::utf16_len;
+use crate::value::{Array, Object, Value};
 
 /// Deepest nesting written as JSON; deeper values are rejected rather than recursed into.
 const MAX_WRITE_DEPTH: usize = 1000;
@@ -40,7 +41,7 @@ impl JsonStyle {
 }
 
 /// Returns `value` written as JSON in `style`; fails only for values nested deeper than 1000.
-pub fn to_json_text(value: &Value, style: JsonStyle) -> Result<String, Reason> {
+pub fn to_json_text(value: &Value, style: JsonStyle) -> Result<String, ValueError> {
     let mut w = Writer {
         out: String::new(),
         units: 0,
@@ -51,13 +52,13 @@ pub fn to_json_text(value: &Value, style: JsonStyle) -> Result<String, Reason> {
     Ok(w.out)
 }
 
-/// Returns `value` written as JSON in `style`, failing with [`Reason::MemoryExceeded`] as soon
+/// Returns `value` written as JSON in `style`, failing with [`ValueError::MemoryExceeded`] as soon
 /// as the text would need more than `max_bytes` (counted as GitHub counts string memory).
 pub(crate) fn to_json_limited(
     value: &Value,
     style: JsonStyle,
     max_bytes: usize,
-) -> Result<String, Reason> {
+) -> Result<String, ValueError> {
     let mut w = Writer {
         out: String::new(),
         units: 0,
@@ -68,11 +69,6 @@ pub(crate) fn to_json_limited(
     Ok(w.out)
 }
 
-/// Returns the memory GitHub accounts for a string of `utf16_units` code units.
-pub(crate) const fn string_bytes(utf16_units: usize) -> usize {
-    26usize.saturating_add(utf16_units.saturating_mul(2))
-}
-
 struct Writer {
     out: String,
     units: usize,
@@ -81,19 +77,19 @@ struct Writer {
 }
 
 impl Writer {
-    fn push(&mut self, s: &str) -> Result<(), Reason> {
+    fn push(&mut self, s: &str) -> Result<(), ValueError> {
         let units = self.units.saturating_add(utf16_len(s));
-        if self.limit.is_some_and(|limit| string_bytes(units) > limit) {
-            return Err(Reason::MemoryExceeded);
+        if self.limit.is_some_and(|limit| string_size(units) > limit) {
+            return Err(ValueError::MemoryExceeded);
         }
         self.units = units;
         self.out.push_str(s);
         Ok(())
     }
 
-    fn value(&mut self, value: &Value, depth: usize) -> Result<(), Reason> {
+    fn value(&mut self, value: &Value, depth: usize) -> Result<(), ValueError> {
         if depth > MAX_WRITE_DEPTH {
-            return Err(Reason::ValueTooDeep);
+            return Err(ValueError::ValueTooDeep);
         }
         match value {
             Value::Null => self.push("null"),
@@ -105,7 +101,7 @@ impl Writer {
         }
     }
 
-    fn number(&mut self, n: f64) -> Result<(), Reason> {
+    fn number(&mut self, n: f64) -> Result<(), ValueError> {
         if n.is_finite() || self.style.non_finite == NonFinite::Bare {
             self.push(&js_number_to_string(n))
         } else {
@@ -113,7 +109,7 @@ impl Writer {
         }
     }
 
-    fn string(&mut self, s: &str) -> Result<(), Reason> {
+    fn string(&mut self, s: &str) -> Result<(), ValueError> {
         self.push("\"")?;
         let mut run_start = 0;
         for (i, c) in s.char_indices() {
@@ -140,7 +136,7 @@ impl Writer {
         self.push("\"")
     }
 
-    fn array(&mut self, array: &Array, depth: usize) -> Result<(), Reason> {
+    fn array(&mut self, array: &Array, depth: usize) -> Result<(), ValueError> {
         if array.is_empty() {
             return self.push("[]");
         }
@@ -152,7 +148,7 @@ impl Writer {
         self.close(depth, "]")
     }
 
-    fn object(&mut self, object: &Object, depth: usize) -> Result<(), Reason> {
+    fn object(&mut self, object: &Object, depth: usize) -> Result<(), ValueError> {
         if object.is_empty() {
             return self.push("{}");
         }
@@ -166,19 +162,19 @@ impl Writer {
         self.close(depth, "}")
     }
 
-    fn separator(&mut self, index: usize, depth: usize) -> Result<(), Reason> {
+    fn separator(&mut self, index: usize, depth: usize) -> Result<(), ValueError> {
         if index > 0 {
             self.push(",")?;
         }
         self.newline(depth)
     }
 
-    fn close(&mut self, depth: usize, bracket: &str) -> Result<(), Reason> {
+    fn close(&mut self, depth: usize, bracket: &str) -> Result<(), ValueError> {
         self.newline(depth)?;
         self.push(bracket)
     }
 
-    fn newline(&mut self, depth: usize) -> Result<(), Reason> {
+    fn newline(&mut self, depth: usize) -> Result<(), ValueError> {
         if self.style.pretty {
             self.push("\n")?;
             for _ in 0..depth {
@@ -189,13 +185,13 @@ impl Writer {
     }
 }
 
-/// Parses `text` as JSON for `fromJSON()`.
-pub(crate) fn parse_json(text: &str) -> Result<Value, Reason> {
+/// Parses `text` as JSON, as `fromJSON()` does; blank text is an error.
+pub fn parse_json(text: &str) -> Result<Value, ValueError> {
     if text.trim().is_empty() {
-        return Err(Reason::InvalidJson("empty input".to_owned()));
+        return Err(ValueError::InvalidJson("empty input".to_owned()));
     }
     let parsed: serde_json::Value =
-        serde_json::from_str(text).map_err(|e| Reason::InvalidJson(e.to_string()))?;
+        serde_json::from_str(text).map_err(|e| ValueError::InvalidJson(e.to_string()))?;
     Ok(Value::from(parsed))
 }
 
@@ -281,18 +277,18 @@ mod tests {
         let v = Value::from("x".repeat(1000));
         assert_eq!(
             to_json_limited(&v, JsonStyle::TO_JSON, 1000),
-            Err(Reason::MemoryExceeded)
+            Err(ValueError::MemoryExceeded)
         );
         assert!(to_json_limited(&v, JsonStyle::TO_JSON, 3000).is_ok());
     }
 
     #[test]
     fn rejects_bad_json() {
-        assert!(matches!(parse_json(""), Err(Reason::InvalidJson(_))));
-        assert!(matches!(parse_json("{"), Err(Reason::InvalidJson(_))));
+        assert!(matches!(parse_json(""), Err(ValueError::InvalidJson(_))));
+        assert!(matches!(parse_json("{"), Err(ValueError::InvalidJson(_))));
         assert!(matches!(
             parse_json(&"[".repeat(100_000)),
-            Err(Reason::InvalidJson(_))
+            Err(ValueError::InvalidJson(_))
         ));
     }
 

@@ -1,118 +1,84 @@
-//! Implements GitHub's built-in functions that need no lazy evaluation, and parses `format()`
-//! strings.
+//! Implements `format()`: parses format strings as GitHub does and fills in arguments.
 //!
-//! Strings built here are measured while they grow, so `join()` of a huge array or `format()`
-//! repeating a long argument fail with "The maximum allowed memory size was exceeded" instead of
-//! allocating without bound.
+//! GitHub evaluates `format()` lazily: the format string first, then each referenced argument
+//! once, in order of first reference, checking a placeholder's specifiers right after its
+//! argument; arguments never referenced are never evaluated. An evaluator that can defer
+//! evaluation uses [`parse_format`], [`check_specifiers`] and [`render_format`] in that order;
+//! [`format`] does the same for arguments that are all evaluated already, which gives the same
+//! result whenever evaluating the unreferenced arguments could not have failed.
 
-use super::error::Reason;
-use super::json::string_bytes;
-use super::ops::loose_eq;
-use super::text::{
-    contains_ignore_case, ends_with_ignore_case, starts_with_ignore_case, utf16_len,
-};
-use super::value::Value;
+use crate::error::ValueError;
+use crate::memory::Memory;
+use crate::value::{Value, ValueKind};
+use std::borrow::Cow;
 
-/// Returns `contains(search, item)`: a case-insensitive substring test when both are
-/// primitives, membership by `==` when `search` is an array, else false.
-pub(crate) fn contains(search: &Value, item: &Value) -> bool {
-    match search {
-        Value::Array(array) => array.iter().any(|element| loose_eq(item, element)),
-        Value::Object(_) => false,
-        _ => item.is_primitive() && contains_ignore_case(&search.to_str(), &item.to_str()),
-    }
-}
-
-/// Returns `startsWith(s, prefix)`, case-insensitive; false unless both are primitives.
-pub(crate) fn starts_with(s: &Value, prefix: &Value) -> bool {
-    s.is_primitive()
-        && prefix.is_primitive()
-        && starts_with_ignore_case(&s.to_str(), &prefix.to_str())
-}
-
-/// Returns `endsWith(s, suffix)`, case-insensitive; false unless both are primitives.
-pub(crate) fn ends_with(s: &Value, suffix: &Value) -> bool {
-    s.is_primitive()
-        && suffix.is_primitive()
-        && ends_with_ignore_case(&s.to_str(), &suffix.to_str())
-}
-
-/// Grows a string while keeping its accounted size within a limit.
-pub(crate) struct StringBuilder {
-    text: String,
-    units: usize,
-    limit: usize,
-}
-
-impl StringBuilder {
-    /// Returns an empty builder that fails beyond `limit` accounted bytes.
-    pub(crate) fn new(limit: usize) -> Self {
-        Self {
-            text: String::new(),
-            units: 0,
-            limit,
-        }
-    }
-
-    /// Appends `s`, or fails if the result would exceed the limit.
-    pub(crate) fn push(&mut self, s: &str) -> Result<(), Reason> {
-        let units = self.units.saturating_add(utf16_len(s));
-        if string_bytes(units) > self.limit {
-            return Err(Reason::MemoryExceeded);
-        }
-        self.units = units;
-        self.text.push_str(s);
-        Ok(())
-    }
-
-    /// Returns the built string.
-    pub(crate) fn finish(self) -> String {
-        self.text
-    }
-}
-
-/// Returns `join(value, separator)`: a primitive as a string, an array's elements as strings
-/// joined by `separator` (`,` when absent or not a primitive), and `''` for an object.
-pub(crate) fn join(
-    value: &Value,
-    separator: Option<&Value>,
-    limit: usize,
-) -> Result<String, Reason> {
-    let items = match value {
-        Value::Array(items) => items,
-        Value::Object(_) => return Ok(String::new()),
-        primitive => {
-            let mut out = StringBuilder::new(limit);
-            out.push(&primitive.to_str())?;
-            return Ok(out.finish());
-        }
+/// Returns `format(args[0], args[1..])` for evaluated arguments; no argument at all is `''`.
+pub fn format(args: &[Value], memory: &Memory) -> Result<Value, ValueError> {
+    let Some((first, rest)) = args.split_first() else {
+        return Ok(Value::from(""));
     };
-    let separator = match separator {
-        Some(sep) if sep.is_primitive() => sep.to_str(),
-        _ => ",".into(),
-    };
-    let mut out = StringBuilder::new(limit);
-    for (i, item) in items.iter().enumerate() {
-        if i > 0 {
-            out.push(&separator)?;
+    let format = first.to_str();
+    let pieces = parse_format(&format, rest.len())?;
+    for piece in &pieces {
+        if let Piece::Arg { index, specifiers } = piece {
+            if let Some(arg) = rest.get(*index) {
+                check_specifiers(specifiers, arg.kind())?;
+            }
         }
-        out.push(&item.to_str())?;
     }
-    Ok(out.finish())
+    render_format(&pieces, |index| rest.get(index), memory)
+}
+
+/// Fails with [`ValueError::InvalidFormatSpecifiers`] when a placeholder has `specifiers` (no
+/// kind of value supports any, so only the empty text passes) for an argument of `kind`.
+pub fn check_specifiers(specifiers: &str, kind: ValueKind) -> Result<(), ValueError> {
+    if specifiers.is_empty() {
+        return Ok(());
+    }
+    Err(ValueError::InvalidFormatSpecifiers {
+        specifiers: specifiers.to_owned(),
+        kind,
+    })
+}
+
+/// Returns the text of parsed `pieces` with each placeholder replaced by its argument as a
+/// string (`arg(index)`; `None`, an argument never evaluated, writes `''`). Fails with
+/// [`ValueError::MemoryExceeded`] as soon as the text outgrows `memory`'s limit.
+pub fn render_format<'v>(
+    pieces: &[Piece<'_>],
+    arg: impl Fn(usize) -> Option<&'v Value>,
+    memory: &Memory,
+) -> Result<Value, ValueError> {
+    let mut out = memory.builder();
+    for piece in pieces {
+        match piece {
+            Piece::Text(text) => out.push(text)?,
+            Piece::Arg { index, .. } => {
+                let text = arg(*index).map_or(Cow::Borrowed(""), Value::to_str);
+                out.push(&text)?;
+            }
+        }
+    }
+    Ok(Value::from(out.finish()))
 }
 
 /// Holds one piece of a parsed `format()` string.
 #[derive(Debug, PartialEq, Eq)]
-pub(crate) enum Piece<'a> {
+pub enum Piece<'a> {
     /// Literal text (with `{{`/`}}` already reduced to one brace).
     Text(&'a str),
     /// A placeholder `{index}` or `{index:specifiers}`.
-    Arg { index: usize, specifiers: String },
+    Arg {
+        /// The argument's index among the arguments after the format string.
+        index: usize,
+        /// The text after `:`, with `}}` reduced to `}`; empty without `:`.
+        specifiers: String,
+    },
 }
 
 /// Parses a `format()` string for `arg_count` arguments, as GitHub's `format()` does.
-pub(crate) fn parse_format(format: &str, arg_count: usize) -> Result<Vec<Piece<'_>>, Reason> {
-    let invalid = || Reason::InvalidFormatString(format.to_owned());
+pub fn parse_format(format: &str, arg_count: usize) -> Result<Vec<Piece<'_>>, ValueError> {
+    let invalid = || ValueError::InvalidFormatString(format.to_owned());
     let bytes = format.as_bytes();
     let find = |byte: u8, from: usize| {
         bytes
@@ -137,7 +103,7 @@ pub(crate) fn parse_format(format: &str, arg_count: usize) -> Result<Vec<Piece<'
                     return Err(invalid());
                 };
                 if index >= arg_count {
-                    return Err(Reason::FormatArgumentOutOfRange(format.to_owned()));
+                    return Err(ValueError::FormatArgumentOutOfRange(format.to_owned()));
                 }
                 if l > i {
                     pieces.push(Piece::Text(&format[i..l]));
@@ -209,7 +175,7 @@ fn read_placeholder(format: &str, start: usize) -> Option<(usize, String, usize)
 mod tests {
     use super::*;
 
-    fn render(format: &str, args: &[&str]) -> Result<String, Reason> {
+    fn render(format: &str, args: &[&str]) -> Result<String, ValueError> {
         let pieces = parse_format(format, args.len())?;
         Ok(pieces
             .iter()
@@ -236,13 +202,13 @@ mod tests {
         ] {
             assert_eq!(
                 render(bad, &["a"]),
-                Err(Reason::InvalidFormatString(bad.to_owned())),
+                Err(ValueError::InvalidFormatString(bad.to_owned())),
                 "{bad}"
             );
         }
         assert_eq!(
             render("{0}{1}", &["a"]),
-            Err(Reason::FormatArgumentOutOfRange("{0}{1}".to_owned()))
+            Err(ValueError::FormatArgumentOutOfRange("{0}{1}".to_owned()))
         );
     }
 
@@ -260,30 +226,24 @@ mod tests {
     }
 
     #[test]
-    fn join_and_contains() {
-        let items = Value::Array(
-            vec![
-                Value::Null,
-                Value::Bool(true),
-                Value::from(1.5),
-                Value::from("x"),
-            ]
-            .into_iter()
-            .collect(),
-        );
-        assert_eq!(join(&items, None, usize::MAX).unwrap(), ",true,1.5,x");
+    fn formats_evaluated_arguments() {
+        let memory = Memory::default();
+        let args = [
+            Value::from("{0}-{1}-{0}"),
+            Value::from(1.5),
+            Value::from("x"),
+        ];
+        assert_eq!(format(&args, &memory), Ok(Value::from("1.5-x-1.5")));
+        assert_eq!(format(&[], &memory), Ok(Value::from("")));
+        let args = [Value::from("{0:x}"), Value::from(1.0)];
         assert_eq!(
-            join(&items, Some(&Value::Null), usize::MAX).unwrap(),
-            "true1.5x"
+            format(&args, &memory).map_err(|e| e.to_string()),
+            Err("The format specifiers 'x' are not valid for objects of type 'Number'".to_owned())
         );
+        let args = [Value::from("{0}{0}"), Value::from("abc")];
         assert_eq!(
-            join(&items, Some(&Value::from(" | ")), 40),
-            Err(Reason::MemoryExceeded)
+            format(&args, &Memory::new(30)),
+            Err(ValueError::MemoryExceeded)
         );
-        assert!(contains(&items, &Value::from("X")));
-        assert!(contains(&Value::from("abc"), &Value::Null));
-        assert!(!contains(&Value::from("abc"), &items));
-        assert!(starts_with(&Value::from(1234.0), &Value::from(12.0)));
-        assert!(!ends_with(&items, &Value::from("x")));
     }
 }

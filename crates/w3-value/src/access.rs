@@ -7,12 +7,12 @@
 //! array of an array's elements or an object's values; indexing that filtered array applies the
 //! index to each element and keeps the hits, so `commits.*.author.name` lists every author.
 
-use super::number::parse_number;
-use super::value::{Array, Value};
+use crate::number::parse_number;
+use crate::value::{Array, Value};
 
 /// Names what is looked up.
-#[derive(Clone, Copy)]
-pub(crate) enum Key<'a> {
+#[derive(Clone, Copy, Debug)]
+pub enum Key<'a> {
     /// A property name written after `.`.
     Name(&'a str),
     /// The value of an index expression.
@@ -21,8 +21,25 @@ pub(crate) enum Key<'a> {
     Wildcard,
 }
 
+/// Returns `target.name` (a property written after `.`).
+pub fn property(target: &Value, name: &str) -> Value {
+    access(target, Key::Name(name))
+}
+
+/// Returns `target[key]` for an evaluated index. GitHub does not evaluate the index of a
+/// primitive target at all (the result is `null` either way); that laziness is the caller's.
+pub fn index(target: &Value, key: &Value) -> Value {
+    access(target, Key::Value(key))
+}
+
+/// Returns `target.*` (or `target[*]`): the filtered array of an array's elements or an
+/// object's values, empty for a primitive.
+pub fn filter(target: &Value) -> Value {
+    access(target, Key::Wildcard)
+}
+
 /// Returns `target[key]`.
-pub(crate) fn access(target: &Value, key: Key<'_>) -> Value {
+pub fn access(target: &Value, key: Key<'_>) -> Value {
     match target {
         Value::Array(array) if array.is_filtered() => map_filtered(array, key),
         Value::Object(object) => match key {
@@ -85,7 +102,7 @@ fn integer_key(key: Key<'_>) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::expr::value::Object;
+    use crate::value::Object;
 
     fn array(items: &[&str]) -> Value {
         items
