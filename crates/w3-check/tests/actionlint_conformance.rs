@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use w3_check::{Config, Context};
 
 /// The share of expected lines w3 must keep hitting; raise it as rules improve, never lower it.
-const FLOOR: f64 = 0.90;
+const FLOOR: f64 = 0.93;
 
 fn testdata() -> PathBuf {
     let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/conformance/actionlint/testdata");

@@ -120,13 +120,27 @@ fn check_path(pattern: &str) -> Result<(), Bad> {
     Ok(())
 }
 
-fn check(pattern: &Str, is_ref: bool, out: &mut Vec<Diagnostic>) {
+/// What a filter pattern matches, which decides the rules beyond glob syntax.
+#[derive(Clone, Copy, PartialEq)]
+enum Kind {
+    Ref,
+    Path,
+    Other,
+}
+
+fn check(pattern: &Str, kind: Kind, out: &mut Vec<Diagnostic>) {
     if pattern.has_expr() {
         return;
     }
-    let r = if is_ref { check_ref(&pattern.value) } else { check_path(&pattern.value) };
+    let r = match kind {
+        Kind::Ref => check_ref(&pattern.value),
+        Kind::Path => check_path(&pattern.value),
+        Kind::Other => Ok(()),
+    };
     if let Err(b) = r.and_then(|_| check_syntax(&pattern.value)) {
-        out.push(Diagnostic::at(NAME, pattern.pos_in_value(b.offset), format!("{}. {NOTE}", b.message)));
+        // A problem with the value as a whole points at the value, not its first character.
+        let pos = if b.offset == 0 { pattern.pos } else { pattern.pos_in_value(b.offset) };
+        out.push(Diagnostic::at(NAME, pos, format!("{}. {NOTE}", b.message)));
     }
 }
 
@@ -136,17 +150,20 @@ impl Rule for Glob {
     }
 
     fn check(&self, _cx: &Context<'_>, wf: &Workflow, out: &mut Vec<Diagnostic>) {
+        for v in wf.jobs.iter().filter_map(|j| j.snapshot.as_ref()?.version.as_ref()) {
+            check(v, Kind::Other, out);
+        }
         for e in &wf.on {
             let Event::Webhook(hook) = e else { continue };
             for f in &hook.filters {
-                let key = f.name.value.as_str();
-                let is_ref = key.starts_with("branches") || key.starts_with("tags");
-                let is_path = key.starts_with("paths");
-                if !is_ref && !is_path {
-                    continue;
-                }
+                let kind = match f.name.value.as_str() {
+                    k if k.starts_with("branches") || k.starts_with("tags") => Kind::Ref,
+                    k if k.starts_with("paths") => Kind::Path,
+                    "names" | "versions" => Kind::Other,
+                    _ => continue,
+                };
                 for p in &f.values.items {
-                    check(p, is_ref, out);
+                    check(p, kind, out);
                 }
             }
         }

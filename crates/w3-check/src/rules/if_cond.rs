@@ -58,6 +58,7 @@ impl Rule for IfCond {
     fn check(&self, _cx: &Context<'_>, wf: &Workflow, out: &mut Vec<Diagnostic>) {
         for job in &wf.jobs {
             job.if_cond.iter().for_each(|c| check(c, out));
+            job.snapshot.iter().filter_map(|s| s.if_cond.as_ref()).for_each(|c| check(c, out));
             job.steps.iter().filter_map(|s| s.if_cond.as_ref()).for_each(|c| check(c, out));
         }
     }

@@ -239,11 +239,20 @@ pub struct Job {
     pub secrets: Option<JobSecrets>,
     pub permissions: Option<Permissions>,
     pub concurrency: Option<Concurrency>,
-    pub snapshot: Option<Node>,
+    pub snapshot: Option<Snapshot>,
     /// `cache-mode:` as written.
     pub cache_mode: Option<Str>,
     pub verification: Option<Verification>,
     pub w3: Option<Capabilities>,
+}
+
+/// `snapshot:`: save the runner's disk as a custom image after the job.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Snapshot {
+    pub pos: Pos,
+    pub image_name: Option<Str>,
+    pub if_cond: Option<Str>,
+    pub version: Option<Str>,
 }
 
 /// `runs-on:`.

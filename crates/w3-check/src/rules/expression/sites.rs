@@ -110,6 +110,9 @@ impl<'a> Walk<'a> {
 
     fn job(&mut self, job: &'a Job, scalars: &mut Vec<(&'a Node, &'static str, Option<usize>)>) {
         self.opt(job.name.as_ref(), "jobs.<job_id>.name");
+        if let Some(c) = job.snapshot.as_ref().and_then(|s| s.if_cond.as_ref()) {
+            self.add(c, "jobs.<job_id>.snapshot.if", Kind::Condition);
+        }
         if let Some(c) = &job.if_cond {
             self.add(c, "jobs.<job_id>.if", Kind::Condition);
         }

@@ -3,7 +3,8 @@
 use super::{common, scalar, step};
 use crate::ast::fields::{unique_ids, Cx, Fields};
 use crate::ast::{
-    Combination, Combinations, Environment, ExprOr, Job, JobSecrets, Matrix, MatrixRow, RunsOn, Str, Strategy,
+    Combination, Combinations, Environment, ExprOr, Job, JobSecrets, Matrix, MatrixRow, RunsOn, Snapshot, Str,
+    Strategy,
 };
 use crate::yaml::{Entry, Node, NodeKind};
 
@@ -69,13 +70,13 @@ fn job(cx: &mut Cx, id: Str, node: &Node) -> Option<Job> {
         services_expr: f.get("services").and_then(scalar).filter(Str::is_single_expr),
         services: f.get("services").filter(|n| !scalar(n).is_some_and(|s| s.is_single_expr())).map(|n| services(cx, n)).unwrap_or_default(),
         steps_pos: f.entry("steps").map(|e| e.key.pos()),
-        steps: f.get("steps").map(|n| step::steps(cx, n)).unwrap_or_default(),
+        steps: f.get("steps").filter(|n| !n.is_null()).map(|n| step::steps(cx, n)).unwrap_or_default(),
         uses: f.get("uses").and_then(|n| cx.nonempty_string(n, "uses")),
         with: f.get("with").map(|n| with(cx, n)).unwrap_or_default(),
         secrets: f.get("secrets").and_then(|n| secrets(cx, n)),
         permissions: f.get("permissions").and_then(|n| common::permissions(cx, n)),
         concurrency: f.entry("concurrency").and_then(|e| common::concurrency(cx, e.key.pos(), &e.value)),
-        snapshot: f.get("snapshot").cloned(),
+        snapshot: f.entry("snapshot").and_then(|e| snapshot(cx, e)),
         cache_mode: f.get("cache-mode").and_then(|n| cx.nonempty_string(n, "cache-mode")),
         verification: f.entry("verification").and_then(|e| common::verification(cx, e.key.pos(), &e.value)),
         w3: f.get("w3").and_then(|n| common::capabilities(cx, n)),
@@ -108,8 +109,36 @@ fn check_shape(cx: &mut Cx, job: &Job, entries: &[Entry]) {
     if !entries.iter().any(|e| e.key.as_scalar() == Some("runs-on")) {
         cx.err(job.id.pos, format!("\"runs-on\" section is missing in job \"{id}\""));
     }
-    if !entries.iter().any(|e| e.key.as_scalar() == Some("steps")) {
+    // `steps:` with nothing after it is as good as no steps at all.
+    if !entries.iter().any(|e| e.key.as_scalar() == Some("steps") && !e.value.is_null()) {
         cx.err(job.id.pos, format!("\"steps\" section is missing in job \"{id}\""));
+    }
+}
+
+fn snapshot(cx: &mut Cx, entry: &Entry) -> Option<Snapshot> {
+    let node = &entry.value;
+    let key = entry.key.pos();
+    match &node.kind {
+        NodeKind::Scalar { .. } => {
+            let image_name = cx.nonempty_string(node, "snapshot");
+            Some(Snapshot { pos: node.pos(), image_name, if_cond: None, version: None })
+        }
+        NodeKind::Map(entries) => {
+            let f = Fields::new(cx, entries, "\"snapshot\" section", &["image-name", "if", "version"]);
+            if !f.has("image-name") {
+                cx.err(key, "\"snapshot\" section must have \"image-name\" configuration");
+            }
+            Some(Snapshot {
+                pos: node.pos(),
+                image_name: f.get("image-name").and_then(|n| cx.nonempty_string(n, "image-name")),
+                if_cond: f.get("if").and_then(|n| cx.string(n, "if")),
+                version: f.get("version").and_then(|n| cx.nonempty_string(n, "version")),
+            })
+        }
+        _ => {
+            cx.err(node.pos(), format!("\"snapshot\" section value must be a string or a mapping, but found {} node", node.kind_name()));
+            None
+        }
     }
 }
 

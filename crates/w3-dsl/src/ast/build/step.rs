@@ -48,7 +48,7 @@ fn step(cx: &mut Cx, node: &Node) -> Option<Step> {
     let control = !has("run") && !has("uses") && ["wait", "wait-all", "cancel", "parallel"].iter().any(|k| has(k));
     let (keys, what) = if control {
         (CONTROL_KEYS, "step to control background steps")
-    } else if has("uses") && !has("run") {
+    } else if has("uses") {
         (USES_KEYS, "step to execute action")
     } else {
         (RUN_KEYS, "step to run shell command")
