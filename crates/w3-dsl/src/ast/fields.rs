@@ -4,6 +4,7 @@ use super::{ExprOr, Str, Strings};
 use crate::diag::{did_you_mean, Diagnostic};
 use crate::span::Pos;
 use crate::yaml::{Entry, Node, NodeKind, Resolved};
+use std::collections::HashMap;
 
 pub(crate) const RULE: &str = "syntax-check";
 
@@ -212,15 +213,19 @@ pub(crate) fn unexpected_key(key: &str, section: &str, allowed: &[&str]) -> Stri
 }
 
 /// Checks keys of a mapping whose keys are user-chosen ids (jobs, inputs, env vars...):
-/// duplicates are reported case-insensitively, as GitHub treats these ids.
+/// duplicates are reported case-insensitively, as GitHub treats these ids. Takes time linear
+/// in the number of keys.
 pub(crate) fn unique_ids<'n>(cx: &mut Cx, entries: &'n [Entry], section: &str) -> Vec<(Str, &'n Node)> {
     let mut out: Vec<(Str, &'n Node)> = Vec::with_capacity(entries.len());
+    // ASCII-lowercased id -> index in `out` of its first occurrence.
+    let mut index: HashMap<String, usize> = HashMap::with_capacity(entries.len());
     for e in entries {
         let Some(id) = Str::from_node(&e.key) else {
             cx.err(e.key.pos(), format!("keys of {section} must be strings, but found {} node", node_kind(&e.key)));
             continue;
         };
-        if let Some((prev, _)) = out.iter().find(|(p, _)| p.value.eq_ignore_ascii_case(&id.value)) {
+        let folded = id.value.to_ascii_lowercase();
+        if let Some((prev, _)) = index.get(&folded).map(|&i| &out[i]) {
             cx.err(
                 id.pos,
                 format!(
@@ -230,7 +235,35 @@ pub(crate) fn unique_ids<'n>(cx: &mut Cx, entries: &'n [Entry], section: &str) -
             );
             continue;
         }
+        index.insert(folded, out.len());
         out.push((id, &e.value));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::yaml::{load, LoadOptions};
+
+    #[test]
+    fn unique_ids_is_linear_and_case_insensitive() {
+        // Found with the yaml_front_end fuzz target on a crafted input: a 1.8 MB `env:` of
+        // 150,000 distinct names took over a minute, as each id was compared with every earlier
+        // one.
+        let n = 200_000;
+        let src: String = (0..n).map(|i| format!("v{i}: x\n")).collect::<String>() + "V7: y\nv7: z\n";
+        let root = load(&src, &LoadOptions::default()).root.unwrap();
+        let mut cx = Cx::default();
+        let start = std::time::Instant::now();
+        let ids = unique_ids(&mut cx, root.as_map().unwrap(), "\"env\" section");
+        assert!(start.elapsed().as_secs() < 10, "took {:?}", start.elapsed());
+        assert_eq!(ids.len(), n);
+        assert_eq!(cx.diags.len(), 2, "{:?}", cx.diags);
+        assert_eq!(
+            cx.diags[0].message,
+            "key \"V7\" is duplicated in \"env\" section. previously defined at line:8,col:1. note that this key is case insensitive"
+        );
+        assert_eq!(cx.diags[1].span.start, Pos::new(n as u32 + 2, 1));
+    }
 }
