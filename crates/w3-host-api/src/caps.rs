@@ -1,0 +1,128 @@
+//! What a module may do: the capabilities its manifest declares. Everything not declared is
+//! denied.
+
+use crate::call::{ActionRef, HostCall};
+
+/// A host name an HTTP call may reach: exact (`api.example.com`), a wildcard for subdomains
+/// (`*.example.com`, which does not match `example.com` itself), optionally with a port.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HostPattern(pub String);
+
+impl HostPattern {
+    /// Reports whether `host` (with `:port` when the URL has one) matches, ignoring ASCII case.
+    pub fn matches(&self, host: &str) -> bool {
+        let pattern = self.0.to_ascii_lowercase();
+        let host = host.to_ascii_lowercase();
+        match pattern.strip_prefix("*.") {
+            Some(suffix) => host.len() > suffix.len() + 1 && host.ends_with(&format!(".{suffix}")),
+            None => pattern == host || (!pattern.contains(':') && host.split(':').next() == Some(pattern.as_str())),
+        }
+    }
+}
+
+/// The capabilities of a module, from its manifest.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Capabilities {
+    /// Shell steps may run.
+    pub shell: bool,
+    /// Shell steps may use the network.
+    pub network: bool,
+    /// Hosts HTTP calls may reach.
+    pub http: Vec<HostPattern>,
+    pub storage_read: bool,
+    pub storage_write: bool,
+    pub events: bool,
+    /// Smart Actions the module may invoke.
+    pub actions: Vec<ActionRef>,
+    /// Secrets the module may read, by name (compared ignoring ASCII case).
+    pub secrets: Vec<String>,
+}
+
+/// Why a call was refused.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum PermissionError {
+    #[error("shell commands are not declared by this workflow")]
+    Shell,
+    #[error("HTTP to \"{0}\" is not allowed; add the host to `w3.http`")]
+    HttpHost(String),
+    #[error("the URL \"{0}\" has no host")]
+    BadUrl(String),
+    #[error("storage {0} is not declared; add it to `w3.storage`")]
+    Storage(&'static str),
+    #[error("events are not declared by this workflow")]
+    Events,
+    #[error("Smart Action w3/{0}@{1} is not declared by this workflow")]
+    Action(String, String),
+    #[error("secret \"{0}\" is not available to this workflow")]
+    Secret(String),
+}
+
+/// Returns the `host[:port]` of an `http://` or `https://` URL.
+pub fn url_host(url: &str) -> Option<&str> {
+    let rest = url.strip_prefix("https://").or_else(|| url.strip_prefix("http://"))?;
+    let authority = rest.split(['/', '?', '#']).next()?;
+    let host = authority.rsplit('@').next()?;
+    (!host.is_empty()).then_some(host)
+}
+
+impl Capabilities {
+    /// Checks `call` against the capabilities; deny by default.
+    pub fn check(&self, call: &HostCall) -> Result<(), PermissionError> {
+        match call {
+            HostCall::ShellCommand { .. } if !self.shell => Err(PermissionError::Shell),
+            HostCall::HttpRequest { url, .. } => {
+                let host = url_host(url).ok_or_else(|| PermissionError::BadUrl(url.clone()))?;
+                if self.http.iter().any(|p| p.matches(host)) {
+                    Ok(())
+                } else {
+                    Err(PermissionError::HttpHost(host.to_string()))
+                }
+            }
+            HostCall::StorageRead { .. } if !self.storage_read => Err(PermissionError::Storage("read")),
+            HostCall::StorageWrite { .. } if !self.storage_write => Err(PermissionError::Storage("write")),
+            HostCall::EmitEvent { .. } if !self.events => Err(PermissionError::Events),
+            HostCall::InvokeAction { action, .. } if !self.actions.contains(action) => {
+                Err(PermissionError::Action(action.name.clone(), action.version.clone()))
+            }
+            HostCall::Secret { name } if !self.secrets.iter().any(|s| s.eq_ignore_ascii_case(name)) => {
+                Err(PermissionError::Secret(name.clone()))
+            }
+            _ => Ok(()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn http(url: &str) -> HostCall {
+        HostCall::HttpRequest { url: url.into(), method: crate::HttpMethod::Get, headers: vec![], body: vec![] }
+    }
+
+    #[test]
+    fn deny_by_default() {
+        let none = Capabilities::default();
+        assert_eq!(none.check(&http("https://a.example/x")), Err(PermissionError::HttpHost("a.example".into())));
+        assert_eq!(none.check(&HostCall::StorageRead { key: vec![] }), Err(PermissionError::Storage("read")));
+        assert_eq!(none.check(&HostCall::Secret { name: "T".into() }), Err(PermissionError::Secret("T".into())));
+        assert_eq!(none.check(&HostCall::Now), Ok(()));
+    }
+
+    #[test]
+    fn host_patterns() {
+        let caps = Capabilities {
+            http: vec![HostPattern("api.example.com".into()), HostPattern("*.chain.link".into()), HostPattern("127.0.0.1:8080".into())],
+            ..Capabilities::default()
+        };
+        assert!(caps.check(&http("https://API.example.com/v1?x=1")).is_ok());
+        assert!(caps.check(&http("https://api.example.com:8443/")).is_ok());
+        assert!(caps.check(&http("https://data.chain.link/feed")).is_ok());
+        assert!(caps.check(&http("https://chain.link/")).is_err());
+        assert!(caps.check(&http("https://evilchain.link/")).is_err());
+        assert!(caps.check(&http("http://127.0.0.1:8080/price")).is_ok());
+        assert!(caps.check(&http("http://127.0.0.1:9090/price")).is_err());
+        assert!(caps.check(&http("https://user@api.example.com.evil.io/")).is_err());
+        assert_eq!(caps.check(&http("ftp://x")), Err(PermissionError::BadUrl("ftp://x".into())));
+    }
+}
