@@ -59,17 +59,20 @@ pub enum HostCall {
     EmitEvent { topic: String, data: Value },
     /// Runs a WASM Smart Action with an input value.
     InvokeAction { action: ActionRef, input: Value },
+    /// Runs a GitHub action (`uses: owner/repo@ref`, `./path`, `docker://...`) with its inputs.
+    GithubAction { uses: String, with: Vec<(String, String)>, env: Vec<(String, String)> },
+    /// Computes GitHub's `hashFiles(patterns...)` over the workspace.
+    HashFiles { patterns: Vec<String> },
     /// Writes a line to the run's log.
     Log { level: LogLevel, message: String },
     /// Reads the current time: block time on chain, the run's start time locally.
     Now,
     /// Draws bytes from the run's seeded random source.
     Random { len: u32 },
-    /// Reads a secret by name.
-    Secret { name: String },
 }
 
-/// The kind of a host call, without its arguments.
+/// The kind of a host call, without its arguments. The numbers are the `HostId`s of the
+/// `HostCall` instruction (docs/isa.md §5).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum HostCallKind {
     ShellCommand = 0,
@@ -78,25 +81,27 @@ pub enum HostCallKind {
     StorageWrite = 3,
     EmitEvent = 4,
     InvokeAction = 5,
-    Log = 6,
-    Now = 7,
-    Random = 8,
-    Secret = 9,
+    GithubAction = 6,
+    HashFiles = 7,
+    Log = 8,
+    Now = 9,
+    Random = 10,
 }
 
 impl HostCallKind {
     /// Every kind, in the order of its number.
-    pub const ALL: [HostCallKind; 10] = [
+    pub const ALL: [HostCallKind; 11] = [
         HostCallKind::ShellCommand,
         HostCallKind::HttpRequest,
         HostCallKind::StorageRead,
         HostCallKind::StorageWrite,
         HostCallKind::EmitEvent,
         HostCallKind::InvokeAction,
+        HostCallKind::GithubAction,
+        HostCallKind::HashFiles,
         HostCallKind::Log,
         HostCallKind::Now,
         HostCallKind::Random,
-        HostCallKind::Secret,
     ];
 
     /// Returns the kind with number `n`, as the `HostCall` instruction encodes it.
@@ -109,21 +114,26 @@ impl HostCallKind {
         match self {
             HostCallKind::ShellCommand => "shell",
             HostCallKind::HttpRequest => "http",
-            HostCallKind::StorageRead => "storage_read",
-            HostCallKind::StorageWrite => "storage_write",
-            HostCallKind::EmitEvent => "event",
-            HostCallKind::InvokeAction => "action",
+            HostCallKind::StorageRead => "storageRead",
+            HostCallKind::StorageWrite => "storageWrite",
+            HostCallKind::EmitEvent => "emitEvent",
+            HostCallKind::InvokeAction => "invokeAction",
+            HostCallKind::GithubAction => "githubAction",
+            HostCallKind::HashFiles => "hashFiles",
             HostCallKind::Log => "log",
             HostCallKind::Now => "now",
             HostCallKind::Random => "random",
-            HostCallKind::Secret => "secret",
         }
     }
 
     /// Reports whether every validator computes the same result for the call, so it can run
-    /// under the `onchain` policy. Shell commands and HTTP depend on the outside world.
+    /// under the `onchain` policy. Shell commands, HTTP and GitHub actions depend on the outside
+    /// world; `hashFiles` depends on a workspace validators do not share.
     pub const fn is_deterministic(self) -> bool {
-        !matches!(self, HostCallKind::ShellCommand | HostCallKind::HttpRequest)
+        !matches!(
+            self,
+            HostCallKind::ShellCommand | HostCallKind::HttpRequest | HostCallKind::GithubAction | HostCallKind::HashFiles
+        )
     }
 }
 
@@ -137,10 +147,11 @@ impl HostCall {
             HostCall::StorageWrite { .. } => HostCallKind::StorageWrite,
             HostCall::EmitEvent { .. } => HostCallKind::EmitEvent,
             HostCall::InvokeAction { .. } => HostCallKind::InvokeAction,
+            HostCall::GithubAction { .. } => HostCallKind::GithubAction,
+            HostCall::HashFiles { .. } => HostCallKind::HashFiles,
             HostCall::Log { .. } => HostCallKind::Log,
             HostCall::Now => HostCallKind::Now,
             HostCall::Random { .. } => HostCallKind::Random,
-            HostCall::Secret { .. } => HostCallKind::Secret,
         }
     }
 }
@@ -154,7 +165,7 @@ mod tests {
         for k in HostCallKind::ALL {
             assert_eq!(HostCallKind::from_u8(k as u8), Some(k));
         }
-        assert_eq!(HostCallKind::from_u8(10), None);
+        assert_eq!(HostCallKind::from_u8(11), None);
         assert!(!HostCallKind::ShellCommand.is_deterministic());
         assert!(HostCallKind::StorageWrite.is_deterministic());
     }

@@ -128,13 +128,21 @@ pub fn encode_call(call: &HostCall) -> Vec<u8> {
             w.str(&action.version);
             w.value(input);
         }
+        HostCall::GithubAction { uses, with, env } => {
+            w.str(uses);
+            w.pairs(with);
+            w.pairs(env);
+        }
+        HostCall::HashFiles { patterns } => {
+            w.len(patterns.len());
+            patterns.iter().for_each(|p| w.str(p));
+        }
         HostCall::Log { level, message } => {
             w.u8(*level as u8);
             w.str(message);
         }
         HostCall::Now => {}
         HostCall::Random { len } => w.u32(*len),
-        HostCall::Secret { name } => w.str(name),
     }
     w.bytes
 }

@@ -34,8 +34,8 @@ pub struct Capabilities {
     pub events: bool,
     /// Smart Actions the module may invoke.
     pub actions: Vec<ActionRef>,
-    /// Secrets the module may read, by name (compared ignoring ASCII case).
-    pub secrets: Vec<String>,
+    /// GitHub actions the module may run, as written in `uses:`.
+    pub github_actions: Vec<String>,
 }
 
 /// Why a call was refused.
@@ -53,8 +53,10 @@ pub enum PermissionError {
     Events,
     #[error("Smart Action w3/{0}@{1} is not declared by this workflow")]
     Action(String, String),
-    #[error("secret \"{0}\" is not available to this workflow")]
-    Secret(String),
+    #[error("the GitHub action \"{0}\" is not declared by this workflow")]
+    GithubAction(String),
+    #[error("hashFiles() reads the workspace, which only shell-capable workflows have")]
+    Workspace,
 }
 
 /// Returns the `host[:port]` of an `http://` or `https://` URL.
@@ -84,9 +86,10 @@ impl Capabilities {
             HostCall::InvokeAction { action, .. } if !self.actions.contains(action) => {
                 Err(PermissionError::Action(action.name.clone(), action.version.clone()))
             }
-            HostCall::Secret { name } if !self.secrets.iter().any(|s| s.eq_ignore_ascii_case(name)) => {
-                Err(PermissionError::Secret(name.clone()))
+            HostCall::GithubAction { uses, .. } if !self.github_actions.contains(uses) => {
+                Err(PermissionError::GithubAction(uses.clone()))
             }
+            HostCall::HashFiles { .. } if !self.shell => Err(PermissionError::Workspace),
             _ => Ok(()),
         }
     }
@@ -105,7 +108,10 @@ mod tests {
         let none = Capabilities::default();
         assert_eq!(none.check(&http("https://a.example/x")), Err(PermissionError::HttpHost("a.example".into())));
         assert_eq!(none.check(&HostCall::StorageRead { key: vec![] }), Err(PermissionError::Storage("read")));
-        assert_eq!(none.check(&HostCall::Secret { name: "T".into() }), Err(PermissionError::Secret("T".into())));
+        assert_eq!(
+            none.check(&HostCall::GithubAction { uses: "actions/checkout@v4".into(), with: vec![], env: vec![] }),
+            Err(PermissionError::GithubAction("actions/checkout@v4".into()))
+        );
         assert_eq!(none.check(&HostCall::Now), Ok(()));
     }
 

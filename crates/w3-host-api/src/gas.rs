@@ -11,7 +11,7 @@ use crate::result::HostResult;
 pub struct HostGasSchedule {
     pub version: u32,
     /// Base cost per call kind, indexed by `HostCallKind as usize`.
-    pub base: [u64; 10],
+    pub base: [u64; 11],
     pub per_byte_in: u64,
     pub per_byte_out: u64,
     pub per_ms: u64,
@@ -23,8 +23,8 @@ impl HostGasSchedule {
     pub const fn v1() -> Self {
         Self {
             version: 1,
-            //      shell      http     sread  swrite  event  action  log  now  random secret
-            base: [1_000_000, 500_000, 2_000, 20_000, 5_000, 10_000, 500, 100, 500, 1_000],
+            //      shell      http     sread  swrite  event  action  github     hash     log  now  random
+            base: [1_000_000, 500_000, 2_000, 20_000, 5_000, 10_000, 1_000_000, 100_000, 500, 100, 500],
             per_byte_in: 3,
             per_byte_out: 3,
             per_ms: 1_000,
@@ -41,7 +41,10 @@ impl HostGasSchedule {
     /// Returns the total gas of a completed call: up-front cost, the response's bytes, and
     /// `elapsed_ms` for metered kinds.
     pub fn total(&self, call: &HostCall, result: &HostResult, elapsed_ms: u64) -> u64 {
-        let metered = matches!(call.kind(), HostCallKind::ShellCommand | HostCallKind::HttpRequest);
+        let metered = matches!(
+            call.kind(),
+            HostCallKind::ShellCommand | HostCallKind::HttpRequest | HostCallKind::GithubAction
+        );
         let time = if metered { self.per_ms.saturating_mul(elapsed_ms) } else { 0 };
         self.upfront(call)
             .saturating_add(self.per_byte_out.saturating_mul(encode_result(result).len() as u64))
