@@ -20,7 +20,7 @@ pub struct GasSchedule {
 }
 
 impl GasSchedule {
-    /// The version new modules are compiled for.
+    /// Names the schedule version new modules are compiled for.
     pub const CURRENT_VERSION: u16 = 1;
 
     /// Returns schedule 1: the op table's base gas and 1 gas per byte.

@@ -41,7 +41,7 @@ impl Header {
 pub struct Number(u64);
 
 impl Number {
-    /// The bits of the one NaN a module may hold.
+    /// Holds the bits of the one NaN a module may contain.
     pub const CANONICAL_NAN: u64 = 0x7FF8_0000_0000_0000;
 
     /// Returns the constant for `value`, canonicalizing NaN.

@@ -293,6 +293,12 @@ mod tests {
     }
 
     #[test]
+    fn decoded_ops_stay_small() {
+        // The VM predecodes functions into `Op`s; keep them at most three words of 4 bytes.
+        assert!(std::mem::size_of::<Op>() <= 12, "{}", std::mem::size_of::<Op>());
+    }
+
+    #[test]
     fn jumps_have_patchable_targets() {
         let mut op = Op::JumpIfFalse {
             cond: Reg(1),

@@ -64,6 +64,8 @@ macro_rules! for_each_op {
             CallBuiltin = 0x30 { dst: Reg, builtin: BuiltinId, first: Reg, argc: Imm8 } gas 16, bytes true, block false, term false;
             /// Calls `func` with `argc` registers from `first`; sets `dst` to its result.
             Call = 0x31 { dst: Reg, func: FuncId, first: Reg, argc: Imm8 } gas 20, bytes false, block true, term false;
+            /// Calls `func` like `Call`, catching its runtime errors: `dst` gets the result, `dst+1` null or the error message.
+            TryCall = 0x32 { dst: Reg, func: FuncId, first: Reg, argc: Imm8 } gas 24, bytes false, block true, term false;
             /// Continues at `target`.
             Jump = 0x40 { target: Target } gas 1, bytes false, block true, term true;
             /// Continues at `target` when `cond` is truthy.

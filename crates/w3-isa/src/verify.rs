@@ -413,6 +413,16 @@ impl Ctx<'_> {
                 self.range(first, u32::from(argc.0))?;
                 self.callee_takes(func, u32::from(argc.0))
             }
+            Op::TryCall {
+                dst,
+                func,
+                first,
+                argc,
+            } => {
+                self.range(dst, 2)?;
+                self.range(first, u32::from(argc.0))?;
+                self.callee_takes(func, u32::from(argc.0))
+            }
             Op::Spawn { func, .. } => self.callee_takes(func, 1),
             _ => Ok(()),
         }

@@ -293,6 +293,24 @@ fn checks_register_ranges_and_arity() {
             argc: 2
         }
     );
+    let try_call = |dst: u16| Op::TryCall {
+        dst: Reg(dst),
+        func: FuncId(1),
+        first: Reg(0),
+        argc: Imm8(1),
+    };
+    assert!(verify(&module(vec![function(&[try_call(0), RET], 0, 2), callee.clone()])).is_ok());
+    let err = verify(&module(vec![function(&[try_call(1), RET], 0, 2), callee.clone()]))
+        .unwrap_err()
+        .kind;
+    assert_eq!(
+        err,
+        E::RegisterOutOfRange {
+            first: 1,
+            count: 2,
+            registers: 2
+        }
+    );
     let spawner = function(
         &[
             Op::Spawn {

@@ -193,16 +193,30 @@ pub fn step_host_call() -> Module {
     );
     let zero = m.number(0.0);
     let mut f = FunctionBuilder::new(0);
-    let (ok, req, res, outcome, tmp) = (f.reg(), f.reg(), f.reg(), f.reg(), f.reg());
+    let (req, res, outcome, tmp) = (f.reg(), f.reg(), f.reg(), f.reg());
     let (skip, end) = (f.label(), f.label());
     f.emit(Op::StepBegin { step: Imm32(0) });
     f.set_span(span(file, 7, 13, 46));
-    f.emit(Op::Call {
+    // A failing `if:` fails the step, not the run: call it with TryCall.
+    let (ok, error) = (f.regs(2), f.reg());
+    let (evaluated, failed) = (f.label(), f.label());
+    f.emit(Op::TryCall {
         dst: ok,
         func: cond,
         first: ok,
         argc: Imm8(0),
     });
+    f.emit(Op::Move {
+        dst: error,
+        src: ok.offset(1).unwrap(),
+    });
+    f.jump_if_false(error, evaluated);
+    f.emit(Op::LoadConst {
+        dst: outcome,
+        k: failure,
+    });
+    f.jump(failed);
+    f.bind(evaluated);
     f.jump_if_false(ok, skip);
     f.set_span(span(file, 8, 14, 50));
     f.emit(Op::LoadConst { dst: tmp, k: hello });
@@ -265,6 +279,7 @@ pub fn step_host_call() -> Module {
         k: skipped,
     });
     f.bind(end);
+    f.bind(failed);
     f.emit(Op::StepEnd {
         step: Imm32(0),
         outcome,
@@ -337,6 +352,10 @@ pub fn workflow_fibers() -> Module {
         name: needs,
     });
     t.emit(Op::Join { dst: done, fiber: h });
+    t.emit(Op::SetContext {
+        name: m.string("needs"),
+        value: done,
+    });
     t.emit(Op::Status {
         dst: done,
         kind: StatusKind::Success.id(),

@@ -111,7 +111,7 @@ pub fn valid_module() -> impl Strategy<Value = Module> {
     let simple: Vec<usize> = OPS
         .iter()
         .enumerate()
-        .filter(|(_, i)| !matches!(i.name, "Call" | "CallBuiltin" | "Spawn"))
+        .filter(|(_, i)| !matches!(i.name, "Call" | "TryCall" | "CallBuiltin" | "Spawn"))
         .map(|(n, _)| n)
         .collect();
     let op = (proptest::sample::select(simple), vec(any::<u32>(), 4));
