@@ -23,6 +23,10 @@ struct Cli {
 enum Command {
     /// Lint workflow files (default: .github/workflows) like actionlint.
     Check(cmd::check::Args),
+    /// Compile a workflow into a bytecode module; print its content hash or manifest.
+    Compile(cmd::compile::CompileArgs),
+    /// Print the listing of a module, or of a workflow after compiling it.
+    Disasm(cmd::compile::DisasmArgs),
     /// Measure performance and print one JSON object of figures.
     Bench(cmd::bench::Args),
     /// Evaluate a GitHub-Actions expression and print its value as JSON.
@@ -42,6 +46,8 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Bench(args) => cmd::bench::run(args),
         Command::Check(args) => cmd::check::run(args),
+        Command::Compile(args) => cmd::compile::compile(args),
+        Command::Disasm(args) => cmd::compile::disasm(args),
         Command::Expr(args) => cmd::expr::run(args),
     }
 }

@@ -17,6 +17,16 @@ use w3_value::builtins::{parse_format, Piece};
 const KIND_BOOL: f64 = 1.0;
 const KIND_ARRAY: f64 = 4.0;
 
+/// How status functions (`success()`, `failure()`, ...) are answered where the expression is.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum StatusMode {
+    /// In a step (or anywhere inside a running job): the VM's `Status`, which knows the job's
+    /// earlier steps.
+    Step,
+    /// In a job's `if:`: from the results of the jobs in `needs`, listed here.
+    Needs(Vec<String>),
+}
+
 /// Where the instructions of one expression go, and where its source is.
 pub struct Lowering<'a> {
     pub module: &'a mut ModuleBuilder,
@@ -26,6 +36,7 @@ pub struct Lowering<'a> {
     pub file: StrId,
     pub line: u32,
     pub col: u32,
+    pub status: StatusMode,
 }
 
 /// Compiles one expression (without `${{ }}`) into a module whose only function, `expr`,
@@ -37,7 +48,7 @@ pub fn compile_expression(source: &str, options: &ParseOptions) -> Result<Module
     let mut f = FunctionBuilder::new(0);
     let dst = f.reg();
     match expression.root() {
-        Some(root) => lower(&mut Lowering { module: &mut module, f: &mut f, file, line: 1, col: 1 }, root, dst)?,
+        Some(root) => lower(&mut Lowering { module: &mut module, f: &mut f, file, line: 1, col: 1, status: StatusMode::Step }, root, dst)?,
         None => {
             f.emit(Op::LoadNull { dst });
         }
@@ -279,8 +290,16 @@ fn case(l: &mut Lowering<'_>, args: &[Expr], dst: Reg) -> Result<(), CompileErro
 /// workspace.
 fn extension(l: &mut Lowering<'_>, name: &str, args: &[Expr], dst: Reg) -> Result<(), CompileError> {
     if let Some(status) = StatusKind::ALL.iter().find(|s| s.name().eq_ignore_ascii_case(name)) {
-        let kind: StatusId = status.id();
-        l.f.emit(Op::Status { dst, kind });
+        match (&l.status, status) {
+            (StatusMode::Needs(needs), StatusKind::Success | StatusKind::Failure) => {
+                let needs = needs.clone();
+                needs_status(l, &needs, *status == StatusKind::Success, dst);
+            }
+            _ => {
+                let kind: StatusId = status.id();
+                l.f.emit(Op::Status { dst, kind });
+            }
+        }
         return Ok(());
     }
     let mark = l.f.mark();
@@ -295,6 +314,42 @@ fn extension(l: &mut Lowering<'_>, name: &str, args: &[Expr], dst: Reg) -> Resul
     l.f.emit(Op::HostCall { dst, kind, arg: dst });
     l.f.release(mark);
     Ok(())
+}
+
+/// Answers `success()` (every needed job succeeded and the run is not cancelled) or `failure()`
+/// (some needed job failed) in a job's `if:`, from the `needs` context.
+fn needs_status(l: &mut Lowering<'_>, needs: &[String], success: bool, dst: Reg) {
+    let mark = l.f.mark();
+    let (t, k) = (l.f.reg(), l.f.reg());
+    let (decided, end) = (l.f.label(), l.f.label());
+    let (ctx, result) = (l.module.string("needs"), l.module.string("result"));
+    let want = l.module.string_constant(if success { "success" } else { "failure" });
+    if success {
+        // A cancelled run fails every success().
+        let kind: StatusId = StatusKind::Cancelled.id();
+        l.f.emit(Op::Status { dst: t, kind });
+        l.f.jump_if_true(t, decided);
+    }
+    for need in needs {
+        let id = l.module.string(need);
+        l.f.emit(Op::LoadContext { dst: t, name: ctx });
+        l.f.emit(Op::GetProp { dst: t, obj: t, name: id });
+        l.f.emit(Op::GetProp { dst: t, obj: t, name: result });
+        l.f.emit(Op::LoadConst { dst: k, k: want });
+        l.f.emit(Op::Eq { dst: t, a: t, b: k });
+        if success {
+            l.f.jump_if_false(t, decided);
+        } else {
+            l.f.jump_if_true(t, decided);
+        }
+    }
+    // Fell through: success() saw no failure; failure() saw none.
+    l.f.emit(Op::LoadBool { dst, value: Imm8(u8::from(success)) });
+    l.f.jump(end);
+    l.f.bind(decided);
+    l.f.emit(Op::LoadBool { dst, value: Imm8(u8::from(!success)) });
+    l.f.bind(end);
+    l.f.release(mark);
 }
 
 // `BuiltinId` is named so the type of `Builtin::id()` stays visible at the call sites above.

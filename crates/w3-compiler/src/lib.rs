@@ -7,9 +7,13 @@
 
 mod error;
 mod expr;
+pub mod matrix;
+mod values;
+pub mod workflow;
 
 pub use error::CompileError;
-pub use expr::{compile_expression, lower, Lowering};
+pub use expr::{compile_expression, lower, Lowering, StatusMode};
+pub use workflow::{compile_workflow, Compiled, Manifest};
 
 /// The compiler's name and version, written into every module header.
 pub const COMPILER: &str = concat!("w3-compiler ", env!("CARGO_PKG_VERSION"));

@@ -1,0 +1,82 @@
+//! `w3 compile` and `w3 disasm` as users run them: the same workflow compiled in two separate
+//! processes gives byte-identical modules, whose content hashes are pinned in
+//! `tests/golden/content_hashes.txt` (`BLESS=1` rewrites it, so any encoding change shows in
+//! review).
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn w3(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_w3")).args(args).output().expect("run w3")
+}
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// Workflows whose modules are pinned: the example and a few real-world ones.
+fn pinned() -> Vec<PathBuf> {
+    let corpus = repo().join("../shared/corpus/real-world");
+    assert!(corpus.is_dir(), "corpus missing at {}", corpus.display());
+    vec![
+        repo().join("examples/defi-risk-monitor.yml"),
+        corpus.join("actions__checkout/check-dist.yml"),
+        corpus.join("BurntSushi__ripgrep/ci.yml"),
+        corpus.join("tokio-rs__tokio/ci.yml"),
+    ]
+}
+
+#[test]
+fn separate_processes_give_identical_modules_with_pinned_hashes() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut lines = String::new();
+    for (i, wf) in pinned().iter().enumerate() {
+        let mut hashes = Vec::new();
+        let mut bytes = Vec::new();
+        for run in 0..2 {
+            let out = dir.path().join(format!("{i}-{run}.w3m"));
+            let o = w3(&["compile", wf.to_str().unwrap(), "-o", out.to_str().unwrap()]);
+            assert_eq!(o.status.code(), Some(0), "{}: {}", wf.display(), String::from_utf8_lossy(&o.stderr));
+            hashes.push(String::from_utf8(o.stdout).unwrap().trim().to_string());
+            bytes.push(std::fs::read(&out).unwrap());
+        }
+        assert_eq!(bytes[0], bytes[1], "{}: two processes gave different modules", wf.display());
+        assert_eq!(hashes[0], hashes[1]);
+        let name = wf.strip_prefix(repo()).unwrap_or(wf).display().to_string();
+        lines.push_str(&format!("{} {}\n", hashes[0], name.trim_start_matches("../")));
+    }
+    let golden = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/content_hashes.txt");
+    if std::env::var_os("BLESS").is_some() {
+        std::fs::write(&golden, &lines).unwrap();
+    }
+    assert_eq!(lines, std::fs::read_to_string(&golden).unwrap_or_default(), "content hashes changed (BLESS=1 to accept)");
+}
+
+#[test]
+fn manifest_and_disassembly() {
+    let ex = repo().join("examples/defi-risk-monitor.yml");
+    let o = w3(&["compile", "--manifest", ex.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0));
+    let m: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(m["triggers"][0]["cron"][0], "*/5 * * * *");
+    assert_eq!(m["jobs"][0]["steps"][0]["verification"], "tee");
+    assert_eq!(m["jobs"][0]["steps"][1]["verification"], "shadow");
+    assert!(m["contentHash"].as_str().unwrap().starts_with("blake3:"));
+    assert!(m["vmGasBound"].as_u64().unwrap() > 0);
+    let d = w3(&["disasm", ex.to_str().unwrap()]);
+    assert_eq!(d.status.code(), Some(0));
+    let text = String::from_utf8(d.stdout).unwrap();
+    assert!(text.contains("fn f0 \"workflow\" (workflow)"), "{text}");
+    assert!(text.contains("HostCall"), "{text}");
+}
+
+#[test]
+fn onchain_shell_steps_are_compile_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let wf = dir.path().join("w.yml");
+    std::fs::write(&wf, "on: push\nverification: onchain\njobs:\n  t:\n    runs-on: w3/ubuntu-latest\n    steps:\n      - run: curl example.com\n").unwrap();
+    let o = w3(&["compile", wf.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("w.yml:7:9:") && err.contains("verification: tee"), "{err}");
+}

@@ -1,0 +1,354 @@
+//! Jobs: a job function that joins the jobs it needs, decides its `if:` and starts one leg per
+//! matrix combination; and the leg function that runs the steps.
+
+use super::{policy_of, Gen};
+use crate::error::CompileError;
+use crate::expr::StatusMode;
+use crate::matrix::{self, MatrixError};
+use crate::values::{constant, node_text};
+use w3_dsl::ast::{Job, Step, StepKind, Str, Workflow};
+use w3_isa::{FuncId, FunctionBuilder, HostKind, Imm16, Imm32, Op, Reg};
+use w3_value::{Object, Value};
+
+/// Builds objects key by key in consecutive registers.
+struct ObjectBuilder {
+    first: Reg,
+    pairs: u16,
+}
+
+impl ObjectBuilder {
+    fn new(f: &mut FunctionBuilder, pairs: u16) -> Self {
+        Self { first: f.regs((pairs * 2).max(1)), pairs: 0 }
+    }
+
+    /// Returns the register for the value of the next key, after loading the key.
+    fn key(&mut self, g: &mut Gen<'_>, f: &mut FunctionBuilder, key: &str) -> Reg {
+        let k = g.m.string_constant(key);
+        let r = Reg(self.first.0 + self.pairs * 2);
+        f.emit(Op::LoadConst { dst: r, k });
+        self.pairs += 1;
+        Reg(r.0 + 1)
+    }
+
+    fn finish(self, f: &mut FunctionBuilder, dst: Reg) {
+        f.emit(Op::MakeObject { dst, first: self.first, count: Imm16(self.pairs) });
+    }
+}
+
+fn count(n: usize, what: &'static str) -> Result<u16, CompileError> {
+    u16::try_from(n).map_err(|_| CompileError::TooLarge(what))
+}
+
+impl Gen<'_> {
+    /// Compiles the job function of `job`: `r0` is `{"w3.needs": {id: fiber handle}}`.
+    pub fn job_function(&mut self, wf: &Workflow, job: &Job, leg: FuncId) -> Result<FunctionBuilder, CompileError> {
+        let mut f = FunctionBuilder::new(1);
+        let arg = f.param(0);
+        let (needs, t, cond) = (f.reg(), f.reg(), f.reg());
+        // Join the needed jobs and make their results the `needs` context.
+        let mut obj = ObjectBuilder::new(&mut f, count(job.needs.len(), "needs")?);
+        let (handles, result) = (self.m.string("w3.needs"), self.m.string("result"));
+        for need in &job.needs {
+            let id = wf.job(&need.value).map_or(need.value.as_str(), |j| j.id.value.as_str());
+            let slot = obj.key(self, &mut f, id);
+            let name = self.m.string(id);
+            f.emit(Op::GetProp { dst: t, obj: arg, name: handles });
+            f.emit(Op::GetProp { dst: t, obj: t, name });
+            f.emit(Op::Join { dst: t, fiber: t });
+            f.emit(Op::GetProp { dst: slot, obj: t, name: result });
+        }
+        obj.finish(&mut f, needs);
+        let ctx = self.m.string("needs");
+        f.emit(Op::SetContext { name: ctx, value: needs });
+        let ids: Vec<String> = job.needs.iter().map(|n| n.value.clone()).collect();
+        self.condition(&mut f, job.if_cond.as_ref(), &StatusMode::Needs(ids), cond)?;
+        let skipped = f.label();
+        f.jump_if_false(cond, skipped);
+        self.start_legs(&mut f, job, leg, t)?;
+        f.emit(Op::Return { src: t });
+        f.bind(skipped);
+        let k = self.m.string_constant("skipped");
+        self.job_result(&mut f, k, None, t);
+        f.emit(Op::Return { src: t });
+        Ok(f)
+    }
+
+    /// Emits `dst = {result: k, outputs: outputs or {}}`.
+    fn job_result(&mut self, f: &mut FunctionBuilder, result: w3_isa::ConstId, outputs: Option<Reg>, dst: Reg) {
+        let mut obj = ObjectBuilder::new(f, 2);
+        let r = obj.key(self, f, "result");
+        f.emit(Op::LoadConst { dst: r, k: result });
+        let o = obj.key(self, f, "outputs");
+        match outputs {
+            Some(src) => {
+                f.emit(Op::Move { dst: o, src });
+            }
+            None => {
+                let empty = constant(&mut self.m, &Value::from(Object::new()));
+                f.emit(Op::LoadConst { dst: o, k: empty });
+            }
+        }
+        obj.finish(f, dst);
+    }
+
+    /// Starts one leg per matrix combination, joins them, and leaves `{result, outputs}` in
+    /// `dst`: `failure` if a leg failed (unless the job continues on error), `cancelled` if one
+    /// was cancelled, else `success`; the outputs of the last leg.
+    fn start_legs(&mut self, f: &mut FunctionBuilder, job: &Job, leg: FuncId, dst: Reg) -> Result<(), CompileError> {
+        let combos = match job.strategy.as_ref().and_then(|s| s.matrix.as_ref()) {
+            None => vec![Vec::new()],
+            Some(m) => matrix::expand(m).map_err(|e| match e {
+                MatrixError::Dynamic => CompileError::at(job.id.pos, "matrices computed by expressions (fromJSON of outputs) are not supported yet; list the values"),
+                MatrixError::TooLarge(n) => CompileError::at(job.id.pos, format!("the matrix has {n} combinations, more than GitHub's limit of 256")),
+            })?,
+        };
+        let n = count(combos.len(), "the matrix")?;
+        let handles = f.regs(n.max(1));
+        let arg = f.reg();
+        for (i, combo) in combos.iter().enumerate() {
+            let mut obj = ObjectBuilder::new(f, 2);
+            let m = obj.key(self, f, "matrix");
+            let k = constant(&mut self.m, &matrix::to_object(combo));
+            f.emit(Op::LoadConst { dst: m, k });
+            let s = obj.key(self, f, "strategy");
+            let k = constant(&mut self.m, &strategy(job, i, combos.len()));
+            f.emit(Op::LoadConst { dst: s, k });
+            obj.finish(f, arg);
+            f.emit(Op::Spawn { dst: Reg(handles.0 + i as u16), func: leg, arg });
+        }
+        self.join_legs(f, job, handles, n, dst)
+    }
+
+    fn join_legs(&mut self, f: &mut FunctionBuilder, job: &Job, handles: Reg, n: u16, dst: Reg) -> Result<(), CompileError> {
+        let (t, k, outputs, failed, cancelled) = (f.reg(), f.reg(), f.reg(), f.reg(), f.reg());
+        let (status, result, outs) = (self.m.string("status"), self.m.string("result"), self.m.string("outputs"));
+        f.emit(Op::LoadBool { dst: failed, value: w3_isa::Imm8(0) });
+        f.emit(Op::LoadBool { dst: cancelled, value: w3_isa::Imm8(0) });
+        f.emit(Op::LoadNull { dst: outputs });
+        let (kf, kc) = (self.m.string_constant("failure"), self.m.string_constant("cancelled"));
+        for i in 0..n {
+            let joined = Reg(handles.0 + i);
+            f.emit(Op::Join { dst: joined, fiber: joined });
+            f.emit(Op::GetProp { dst: t, obj: joined, name: status });
+            let (not_failed, not_cancelled) = (f.label(), f.label());
+            f.emit(Op::LoadConst { dst: k, k: kf });
+            f.emit(Op::Eq { dst: k, a: t, b: k });
+            f.jump_if_false(k, not_failed);
+            f.emit(Op::LoadBool { dst: failed, value: w3_isa::Imm8(1) });
+            f.bind(not_failed);
+            f.emit(Op::LoadConst { dst: k, k: kc });
+            f.emit(Op::Eq { dst: k, a: t, b: k });
+            f.jump_if_false(k, not_cancelled);
+            f.emit(Op::LoadBool { dst: cancelled, value: w3_isa::Imm8(1) });
+            f.bind(not_cancelled);
+            f.emit(Op::GetProp { dst: t, obj: joined, name: result });
+            f.emit(Op::GetProp { dst: outputs, obj: t, name: outs });
+        }
+        // A job that continues on error succeeds whatever its legs did.
+        if let Some(c) = &job.continue_on_error {
+            let done = f.label();
+            self.expr_or_bool(f, c, t)?;
+            f.jump_if_false(t, done);
+            f.emit(Op::LoadBool { dst: failed, value: w3_isa::Imm8(0) });
+            f.bind(done);
+        }
+        let (is_failed, end) = (f.label(), f.label());
+        let is_cancelled = f.label();
+        f.jump_if_true(cancelled, is_cancelled);
+        f.jump_if_true(failed, is_failed);
+        let ks = self.m.string_constant("success");
+        self.job_result(f, ks, Some(outputs), dst);
+        f.jump(end);
+        f.bind(is_failed);
+        self.job_result(f, kf, Some(outputs), dst);
+        f.jump(end);
+        f.bind(is_cancelled);
+        self.job_result(f, kc, Some(outputs), dst);
+        f.bind(end);
+        Ok(())
+    }
+
+    /// Compiles the leg function of `job`: env, steps, outputs. `r0` is `{matrix, strategy}`.
+    pub fn leg_function(&mut self, wf: &Workflow, job: &Job) -> Result<FunctionBuilder, CompileError> {
+        let mut f = FunctionBuilder::new(1);
+        let value = f.reg();
+        for var in wf.env.iter().chain(&job.env).flat_map(|e| e.vars()) {
+            self.template(&mut f, &var.value, value)?;
+            let name = self.m.string(&var.name.value);
+            f.emit(Op::SetEnv { name, value });
+        }
+        for (i, step) in job.steps.iter().enumerate() {
+            self.step(&mut f, wf, job, i, step)?;
+        }
+        let mut obj = ObjectBuilder::new(&mut f, count(job.outputs.len(), "outputs")?);
+        for (name, v) in &job.outputs {
+            let slot = obj.key(self, &mut f, &name.value);
+            self.template(&mut f, v, slot)?;
+        }
+        let outputs = f.reg();
+        obj.finish(&mut f, outputs);
+        let mut result = ObjectBuilder::new(&mut f, 1);
+        let slot = result.key(self, &mut f, "outputs");
+        f.emit(Op::Move { dst: slot, src: outputs });
+        result.finish(&mut f, value);
+        f.emit(Op::Return { src: value });
+        Ok(f)
+    }
+
+    fn step(&mut self, f: &mut FunctionBuilder, wf: &Workflow, job: &Job, index: usize, step: &Step) -> Result<(), CompileError> {
+        let id = step.id.as_ref().map(|s| s.value.clone()).unwrap_or_default();
+        let step_name = self.m.string(&id);
+        let tag = Imm32(step_name.0);
+        let mark = f.mark();
+        let (cond, result, outcome, conclusion) = (f.reg(), f.reg(), f.reg(), f.reg());
+        let (skipped, end) = (f.label(), f.label());
+        f.emit(Op::StepBegin { step: tag });
+        self.condition(f, step.if_cond.as_ref(), &StatusMode::Step, cond)?;
+        f.jump_if_false(cond, skipped);
+        for var in step.env.iter().flat_map(|e| e.vars()) {
+            self.template(f, &var.value, cond)?;
+            let name = self.m.string(&var.name.value);
+            f.emit(Op::SetEnv { name, value: cond });
+        }
+        self.step_body(f, wf, job, step, result)?;
+        self.outcome(f, result, outcome)?;
+        f.emit(Op::Move { dst: conclusion, src: outcome });
+        if let Some(c) = &step.continue_on_error {
+            let keep = f.label();
+            self.expr_or_bool(f, c, cond)?;
+            f.jump_if_false(cond, keep);
+            let k = self.m.string_constant("success");
+            f.emit(Op::LoadConst { dst: conclusion, k });
+            f.bind(keep);
+        }
+        f.emit(Op::StepEnd { step: tag, outcome, conclusion });
+        f.jump(end);
+        f.bind(skipped);
+        let k = self.m.string_constant("skipped");
+        f.emit(Op::LoadConst { dst: outcome, k });
+        f.emit(Op::StepEnd { step: tag, outcome, conclusion: outcome });
+        f.bind(end);
+        f.release(mark);
+        let _ = (index, policy_of(wf, job, step));
+        Ok(())
+    }
+
+    /// Emits `outcome = result.ok && result.exitCode in (0, null) ? "success" : "failure"`.
+    fn outcome(&mut self, f: &mut FunctionBuilder, result: Reg, outcome: Reg) -> Result<(), CompileError> {
+        let t = f.reg();
+        let (fail, end) = (f.label(), f.label());
+        let (ok, exit) = (self.m.string("ok"), self.m.string("exitCode"));
+        f.emit(Op::GetProp { dst: t, obj: result, name: ok });
+        f.jump_if_false(t, fail);
+        f.emit(Op::GetProp { dst: t, obj: result, name: exit });
+        // null (no exit code: not a process) and 0 succeed; anything else fails.
+        f.jump_if_true(t, fail);
+        let k = self.m.string_constant("success");
+        f.emit(Op::LoadConst { dst: outcome, k });
+        f.jump(end);
+        f.bind(fail);
+        let k = self.m.string_constant("failure");
+        f.emit(Op::LoadConst { dst: outcome, k });
+        f.bind(end);
+        Ok(())
+    }
+
+    /// Emits the host call that does the step's work; `dst` gets the host's answer.
+    fn step_body(&mut self, f: &mut FunctionBuilder, wf: &Workflow, job: &Job, step: &Step, dst: Reg) -> Result<(), CompileError> {
+        let arg = f.reg();
+        let env = self.m.string("env");
+        let kind = match &step.kind {
+            StepKind::Run { run, shell, working_directory } => {
+                let defaults = |pick: fn(&w3_dsl::ast::DefaultsRun) -> Option<&Str>| {
+                    job.defaults.as_ref().and_then(|d| d.run.as_ref()).and_then(pick).or_else(|| {
+                        wf.defaults.as_ref().and_then(|d| d.run.as_ref()).and_then(pick)
+                    })
+                };
+                let shell = shell.as_ref().or_else(|| defaults(|r| r.shell.as_ref()));
+                let workdir = working_directory.as_ref().or_else(|| defaults(|r| r.working_directory.as_ref()));
+                let mut obj = ObjectBuilder::new(f, 5);
+                let r = obj.key(self, f, "cmd");
+                self.template(f, run, r)?;
+                let r = obj.key(self, f, "shell");
+                self.optional(f, shell, "", r)?;
+                let r = obj.key(self, f, "env");
+                f.emit(Op::LoadContext { dst: r, name: env });
+                let r = obj.key(self, f, "workdir");
+                self.optional(f, workdir, "", r)?;
+                let r = obj.key(self, f, "timeoutMinutes");
+                match step.timeout_minutes.as_ref().or(job.timeout_minutes.as_ref()) {
+                    Some(v) => self.expr_or(f, v, r)?,
+                    None => {
+                        let k = self.m.number(360.0);
+                        f.emit(Op::LoadConst { dst: r, k });
+                    }
+                }
+                obj.finish(f, arg);
+                HostKind::Shell
+            }
+            StepKind::Uses { uses, with } => {
+                let smart = uses.value.strip_prefix("w3/").and_then(|r| r.split_once('@'));
+                let mut inputs = ObjectBuilder::new(f, count(with.len(), "with")?);
+                for (k, v) in with {
+                    let slot = inputs.key(self, f, &k.value);
+                    let text = Str { value: node_text(v), pos: v.pos(), span: v.span, style: v.style().unwrap_or(w3_dsl::yaml::Style::Plain) };
+                    self.template(f, &text, slot)?;
+                }
+                let with_obj = f.reg();
+                inputs.finish(f, with_obj);
+                match smart {
+                    Some((name, version)) => {
+                        let mut obj = ObjectBuilder::new(f, 3);
+                        for (key, text) in [("name", name), ("version", version)] {
+                            let r = obj.key(self, f, key);
+                            let k = self.m.string_constant(text);
+                            f.emit(Op::LoadConst { dst: r, k });
+                        }
+                        let r = obj.key(self, f, "input");
+                        f.emit(Op::Move { dst: r, src: with_obj });
+                        obj.finish(f, arg);
+                        HostKind::InvokeAction
+                    }
+                    None => {
+                        let mut obj = ObjectBuilder::new(f, 3);
+                        let r = obj.key(self, f, "uses");
+                        let k = self.m.string_constant(&uses.value);
+                        f.emit(Op::LoadConst { dst: r, k });
+                        let r = obj.key(self, f, "with");
+                        f.emit(Op::Move { dst: r, src: with_obj });
+                        let r = obj.key(self, f, "env");
+                        f.emit(Op::LoadContext { dst: r, name: env });
+                        obj.finish(f, arg);
+                        HostKind::GithubAction
+                    }
+                }
+            }
+            _ => return Err(CompileError::at(step.pos, "background steps (`background`, `wait`, `wait-all`, `cancel`, `parallel`) cannot be compiled yet")),
+        };
+        f.emit(Op::HostCall { dst, kind: kind.id(), arg });
+        Ok(())
+    }
+
+    fn optional(&mut self, f: &mut FunctionBuilder, s: Option<&Str>, default: &str, dst: Reg) -> Result<(), CompileError> {
+        match s {
+            Some(s) => self.template(f, s, dst),
+            None => {
+                let k = self.m.string_constant(default);
+                f.emit(Op::LoadConst { dst, k });
+                Ok(())
+            }
+        }
+    }
+}
+
+/// Returns the `strategy` context of leg `index` of `total`.
+fn strategy(job: &Job, index: usize, total: usize) -> Value {
+    let mut o = Object::new();
+    let fail_fast = job.strategy.as_ref().and_then(|s| s.fail_fast.as_ref()).and_then(|v| v.literal().copied()).unwrap_or(true);
+    let max_parallel = job.strategy.as_ref().and_then(|s| s.max_parallel.as_ref()).and_then(|v| v.literal().copied()).unwrap_or(total as f64);
+    o.insert("fail-fast", Value::Bool(fail_fast));
+    o.insert("job-index", Value::Number(index as f64));
+    o.insert("job-total", Value::Number(total as f64));
+    o.insert("max-parallel", Value::Number(max_parallel));
+    Value::from(o)
+}

@@ -1,0 +1,218 @@
+//! The manifest: what a node needs to know about a module without running it — triggers (cron
+//! normalized), jobs and their graph, every step's verification policy, the capabilities the
+//! workflow uses, and the static gas bound. It is embedded in the module as canonical JSON
+//! text (keys in a fixed order) and printed by `w3 compile --manifest` with the module's
+//! content hash added.
+
+use super::policy_of;
+use serde_json::{json, Map, Value as Json};
+use w3_dsl::ast::{Event, ExprOr, StepKind, Workflow};
+use w3_isa::{GasSchedule, Module, VerifiedModule};
+
+/// The manifest of a compiled workflow.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Manifest {
+    json: Map<String, Json>,
+}
+
+/// Writes a cron spec in one normal form: single spaces, month and weekday names in lower case.
+pub fn normalize_cron(spec: &str) -> String {
+    spec.split_whitespace().map(str::to_ascii_lowercase).collect::<Vec<_>>().join(" ")
+}
+
+fn triggers(wf: &Workflow) -> Json {
+    let list: Vec<Json> = wf
+        .on
+        .iter()
+        .map(|e| match e {
+            Event::Webhook(w) => {
+                let mut o = Map::new();
+                o.insert("event".into(), json!(w.name.value));
+                if let Some(t) = &w.types {
+                    o.insert("types".into(), json!(t.items.iter().map(|s| &s.value).collect::<Vec<_>>()));
+                }
+                for f in &w.filters {
+                    o.insert(f.name.value.clone(), json!(f.values.items.iter().map(|s| &s.value).collect::<Vec<_>>()));
+                }
+                Json::Object(o)
+            }
+            Event::Schedule(s) => json!({
+                "event": "schedule",
+                "cron": s.crons.iter().map(|c| normalize_cron(&c.cron.value)).collect::<Vec<_>>(),
+                "timezones": s.crons.iter().map(|c| c.timezone.as_ref().map_or("UTC", |t| t.value.as_str())).collect::<Vec<_>>(),
+            }),
+            Event::WorkflowDispatch(d) => json!({
+                "event": "workflow_dispatch",
+                "inputs": d.inputs.iter().map(|i| &i.id.value).collect::<Vec<_>>(),
+            }),
+            Event::WorkflowCall(c) => json!({
+                "event": "workflow_call",
+                "inputs": c.inputs.iter().map(|i| &i.id.value).collect::<Vec<_>>(),
+                "outputs": c.outputs.iter().map(|o| &o.id.value).collect::<Vec<_>>(),
+                "secrets": c.secrets.iter().map(|s| &s.id.value).collect::<Vec<_>>(),
+            }),
+        })
+        .collect();
+    Json::Array(list)
+}
+
+fn jobs(wf: &Workflow, legs: &[usize]) -> Json {
+    let list: Vec<Json> = wf
+        .jobs
+        .iter()
+        .zip(legs)
+        .map(|(job, n)| {
+            let steps: Vec<Json> = job
+                .steps
+                .iter()
+                .enumerate()
+                .map(|(i, step)| {
+                    let (kind, uses) = match &step.kind {
+                        StepKind::Run { .. } => ("run", None),
+                        StepKind::Uses { uses, .. } if uses.value.starts_with("w3/") => ("smart-action", Some(&uses.value)),
+                        StepKind::Uses { uses, .. } => ("github-action", Some(&uses.value)),
+                        _ => ("control", None),
+                    };
+                    let replicas = [step.verification.as_ref(), job.verification.as_ref(), wf.verification.as_ref()]
+                        .into_iter()
+                        .flatten()
+                        .find_map(|v| v.replicas.as_ref().and_then(ExprOr::literal).copied());
+                    json!({
+                        "index": i,
+                        "id": step.id.as_ref().map(|s| &s.value),
+                        "name": step.name.as_ref().map(|s| &s.value),
+                        "kind": kind,
+                        "uses": uses,
+                        "verification": policy_of(wf, job, step),
+                        "replicas": replicas,
+                    })
+                })
+                .collect();
+            json!({
+                "id": job.id.value,
+                "needs": job.needs.iter().map(|n| &n.value).collect::<Vec<_>>(),
+                "runsOn": job.runs_on.as_ref().map(|r| r.labels().iter().map(|l| &l.value).collect::<Vec<_>>()),
+                "legs": n,
+                "steps": steps,
+            })
+        })
+        .collect();
+    Json::Array(list)
+}
+
+fn capabilities(wf: &Workflow) -> Json {
+    let mut http: Vec<&str> = Vec::new();
+    let mut storage: Vec<&str> = Vec::new();
+    let mut network = false;
+    for caps in std::iter::once(wf.w3.as_ref()).chain(wf.jobs.iter().map(|j| j.w3.as_ref())).flatten() {
+        http.extend(caps.http.iter().flat_map(|s| &s.items).map(|s| s.value.as_str()));
+        storage.extend(caps.storage.iter().flat_map(|s| &s.items).map(|s| s.value.as_str()));
+        network |= caps.network.as_ref().and_then(ExprOr::literal).copied().unwrap_or(false);
+    }
+    http.sort_unstable();
+    http.dedup();
+    storage.sort_unstable();
+    storage.dedup();
+    let steps = wf.jobs.iter().flat_map(|j| &j.steps);
+    let shell = steps.clone().any(|s| matches!(s.kind, StepKind::Run { .. }));
+    let mut actions: Vec<&str> = Vec::new();
+    let mut github_actions: Vec<&str> = Vec::new();
+    for s in steps {
+        if let StepKind::Uses { uses, .. } = &s.kind {
+            if uses.value.starts_with("w3/") {
+                actions.push(&uses.value);
+            } else {
+                github_actions.push(&uses.value);
+            }
+        }
+    }
+    actions.sort_unstable();
+    actions.dedup();
+    github_actions.sort_unstable();
+    github_actions.dedup();
+    json!({
+        "shell": shell,
+        "network": network,
+        "http": http,
+        "storage": storage,
+        "actions": actions,
+        "githubActions": github_actions,
+    })
+}
+
+impl Manifest {
+    /// Builds the manifest of `wf`, whose jobs start `legs[i]` legs each.
+    pub fn new(wf: &Workflow, legs: &[usize]) -> Self {
+        let mut json = Map::new();
+        json.insert("format".into(), json!(1));
+        json.insert("name".into(), json!(wf.name.as_ref().map(|n| &n.value)));
+        json.insert("triggers".into(), triggers(wf));
+        json.insert("jobs".into(), jobs(wf, legs));
+        json.insert("capabilities".into(), capabilities(wf));
+        let budget = wf.w3.as_ref().and_then(|c| c.gas.as_ref()).and_then(ExprOr::literal).map(|g| *g as u64);
+        json.insert("hostGasBudget".into(), json!(budget));
+        Self { json }
+    }
+
+    /// Returns the manifest as canonical JSON text (the bytes embedded in the module).
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(&self.json).unwrap_or_default()
+    }
+
+    /// Returns the manifest with what only the finished module can tell: its content hash and
+    /// the static gas bound of its code.
+    pub fn with_module(mut self, module: &Module, verified: &VerifiedModule, legs: &[usize]) -> Self {
+        self.json.insert("vmGasBound".into(), json!(static_gas_bound(verified, legs)));
+        self.json.insert("contentHash".into(), json!(format!("blake3:{}", hex(&module.content_hash()))));
+        self
+    }
+
+    /// Returns the manifest as pretty JSON for people.
+    pub fn to_pretty_json(&self) -> String {
+        serde_json::to_string_pretty(&self.json).unwrap_or_default()
+    }
+
+    /// Returns the static bound of VM gas, if computed.
+    pub fn vm_gas_bound(&self) -> Option<u64> {
+        self.json.get("vmGasBound").and_then(Json::as_u64)
+    }
+}
+
+/// Returns an upper bound of the VM gas one run can use (host calls excluded): compiled code
+/// has no backward jumps and no calls, so each instruction runs at most once per invocation of
+/// its function; the workflow function runs once, each job function once and each leg
+/// function once per leg. Per-byte charges are bounded by the value-size limit per per-byte
+/// instruction.
+pub fn static_gas_bound(verified: &VerifiedModule, legs: &[usize]) -> u64 {
+    let schedule = GasSchedule::v1();
+    let module = verified.module();
+    let mut total: u64 = 0;
+    for (i, f) in verified.functions().iter().enumerate() {
+        let static_gas: u64 = f.blocks().iter().map(|b| b.gas).sum();
+        let per_byte_ops = f.instructions().iter().filter(|i| i.op.opcode().info().per_byte).count() as u64;
+        let bytes = per_byte_ops.saturating_mul(w3_value::DEFAULT_MAX_MEMORY as u64).saturating_mul(u64::from(schedule.per_byte));
+        let runs = match module.functions[i].kind {
+            w3_isa::FunctionKind::Job => job_runs(module, i, legs),
+            _ => 1,
+        };
+        total = total.saturating_add(static_gas.saturating_add(bytes).saturating_mul(runs));
+    }
+    total
+}
+
+/// Returns how often job function `i` runs: job functions (`job X`) once, leg functions
+/// (`job X leg`) once per leg.
+fn job_runs(module: &Module, i: usize, legs: &[usize]) -> u64 {
+    // Functions are declared as: workflow, then for each job its job and leg function.
+    let job_index = i.saturating_sub(1) / 2;
+    let is_leg = module.string(module.functions[i].name).is_some_and(|n| n.ends_with(" leg"));
+    if is_leg {
+        legs.get(job_index).copied().unwrap_or(1) as u64
+    } else {
+        1
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}

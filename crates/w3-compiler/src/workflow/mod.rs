@@ -1,0 +1,180 @@
+//! Compiles a whole workflow: one `workflow` function that starts every job as a fiber in
+//! `needs` order, one function per job that joins what it needs and starts its matrix legs,
+//! and one leg function per job that runs the steps. Every step's work is a `HostCall`.
+
+mod job;
+mod manifest;
+mod template;
+
+pub use manifest::Manifest;
+
+use crate::error::CompileError;
+use crate::COMPILER;
+use w3_dsl::ast::{self, Job, Step, StepKind, Workflow};
+use w3_dsl::expr::{FunctionSig, ParseOptions, WORKFLOW_CONTEXTS};
+use w3_dsl::Severity;
+use w3_isa::{FuncId, FunctionBuilder, FunctionKind, Module, ModuleBuilder, Op, Reg, StrId};
+
+/// Code generation state for one workflow.
+pub(crate) struct Gen<'a> {
+    pub m: ModuleBuilder,
+    pub file: StrId,
+    pub options: ParseOptions,
+    pub wf: &'a Workflow,
+}
+
+/// A compiled workflow: the module (its manifest embedded) and the manifest.
+pub struct Compiled {
+    pub module: Module,
+    pub manifest: Manifest,
+}
+
+/// The verification policy of a step: the innermost `verification:`, else `none`.
+pub fn policy_of<'a>(wf: &'a Workflow, job: &'a Job, step: &'a Step) -> &'a str {
+    [step.verification.as_ref(), job.verification.as_ref(), wf.verification.as_ref()]
+        .into_iter()
+        .flatten()
+        .find_map(|v| v.policy.as_ref())
+        .map_or("none", |p| p.value.as_str())
+}
+
+/// Returns the jobs in an order where every job comes after the jobs it needs, or the job
+/// where a cycle was found.
+fn job_order(wf: &Workflow) -> Result<Vec<usize>, &Job> {
+    let mut order = Vec::with_capacity(wf.jobs.len());
+    let mut placed = vec![false; wf.jobs.len()];
+    while order.len() < wf.jobs.len() {
+        let before = order.len();
+        for (i, job) in wf.jobs.iter().enumerate() {
+            let ready = job.needs.iter().all(|n| {
+                wf.jobs.iter().position(|j| j.id.value.eq_ignore_ascii_case(&n.value)).is_some_and(|k| placed[k])
+            });
+            if !placed[i] && ready {
+                placed[i] = true;
+                order.push(i);
+            }
+        }
+        if order.len() == before {
+            let stuck = wf.jobs.iter().enumerate().find(|(i, _)| !placed[*i]).map(|(_, j)| j);
+            return Err(stuck.unwrap_or(&wf.jobs[0]));
+        }
+    }
+    Ok(order)
+}
+
+/// Rejects what the chosen verification policies forbid: under `onchain` every validator
+/// re-executes the step, so it must not run a shell or a GitHub action.
+fn check_policies(wf: &Workflow) -> Result<(), CompileError> {
+    for job in &wf.jobs {
+        for step in &job.steps {
+            if policy_of(wf, job, step) != "onchain" {
+                continue;
+            }
+            let what = match &step.kind {
+                StepKind::Run { .. } => "runs a shell command",
+                StepKind::Uses { uses, .. } if !uses.value.starts_with("w3/") => "runs a GitHub action",
+                _ => continue,
+            };
+            return Err(CompileError::at(step.pos, format!("this step {what}, which validators cannot re-execute deterministically, but its verification policy is \"onchain\"; declare `verification: tee` or `verification: shadow` on the step")));
+        }
+    }
+    Ok(())
+}
+
+/// Compiles the workflow in `source` (named `file` in positions and the debug map).
+pub fn compile_workflow(source: &str, file: &str) -> Result<Compiled, CompileError> {
+    let parsed = ast::parse(source);
+    let errors: Vec<_> = parsed.diagnostics.into_iter().filter(|d| d.severity == Severity::Error).collect();
+    let wf = match parsed.workflow {
+        Some(wf) if errors.is_empty() => wf,
+        _ => return Err(CompileError::Invalid(errors)),
+    };
+    if wf.jobs.is_empty() {
+        return Err(CompileError::at(wf.jobs_pos.unwrap_or_default(), "the workflow has no jobs"));
+    }
+    check_policies(&wf)?;
+    let order = job_order(&wf).map_err(|j| CompileError::at(j.id.pos, format!("the jobs' needs form a cycle through \"{}\"", j.id.value)))?;
+    let mut m = ModuleBuilder::new(COMPILER);
+    let file = m.string(file);
+    let options = ParseOptions::new()
+        .named_values(WORKFLOW_CONTEXTS)
+        .functions(FunctionSig::status_functions())
+        .function(FunctionSig::hash_files());
+    let mut g = Gen { m, file, options, wf: &wf };
+    let main = g.m.declare("workflow", FunctionKind::Workflow, 0);
+    let mut ids = Vec::with_capacity(wf.jobs.len());
+    for job in &wf.jobs {
+        let job_fn = g.m.declare(&format!("job {}", job.id.value), FunctionKind::Job, 1);
+        let leg_fn = g.m.declare(&format!("job {} leg", job.id.value), FunctionKind::Job, 1);
+        ids.push((job_fn, leg_fn));
+    }
+    for (job, (job_fn, leg_fn)) in wf.jobs.iter().zip(&ids) {
+        let body = g.job_function(&wf, job, *leg_fn)?;
+        g.m.define(*job_fn, body)?;
+        let body = g.leg_function(&wf, job)?;
+        g.m.define(*leg_fn, body)?;
+    }
+    let body = g.workflow_function(&order, &ids)?;
+    g.m.define(main, body)?;
+    let counts: Vec<usize> = wf.jobs.iter().map(|j| legs(j)).collect();
+    let manifest = Manifest::new(&wf, &counts);
+    g.m.set_manifest(manifest.to_json().into_bytes());
+    let module = g.m.finish()?;
+    let verified = w3_isa::verify(&module).map_err(|e| CompileError::Internal(e.to_string()))?;
+    let manifest = manifest.with_module(&module, &verified, &counts);
+    Ok(Compiled { module, manifest })
+}
+
+/// Returns how many legs `job` starts (its matrix combinations, or one).
+fn legs(job: &Job) -> usize {
+    job.strategy
+        .as_ref()
+        .and_then(|s| s.matrix.as_ref())
+        .and_then(|m| crate::matrix::expand(m).ok())
+        .map_or(1, |c| c.len())
+}
+
+impl Gen<'_> {
+    /// Compiles the entry point: starts each job (in `needs` order, handing it the fibers of
+    /// the jobs it needs), then joins them all and returns `{jobs: {id: {result, outputs}}}`.
+    fn workflow_function(&mut self, order: &[usize], ids: &[(FuncId, FuncId)]) -> Result<FunctionBuilder, CompileError> {
+        let wf = self.wf;
+        let n = u16::try_from(wf.jobs.len()).map_err(|_| CompileError::TooLarge("the number of jobs"))?;
+        let mut f = FunctionBuilder::new(0);
+        let handles = f.regs(n);
+        let (arg, t) = (f.reg(), f.reg());
+        let key = self.m.string_constant("w3.needs");
+        for &i in order {
+            let job = &wf.jobs[i];
+            let needs: Vec<usize> = job
+                .needs
+                .iter()
+                .filter_map(|need| wf.jobs.iter().position(|j| j.id.value.eq_ignore_ascii_case(&need.value)))
+                .collect();
+            let pairs = u16::try_from(needs.len()).map_err(|_| CompileError::TooLarge("needs"))?;
+            let first = f.regs((pairs * 2).max(1));
+            for (p, &k) in needs.iter().enumerate() {
+                let name = self.m.string_constant(&wf.jobs[k].id.value);
+                f.emit(Op::LoadConst { dst: Reg(first.0 + 2 * p as u16), k: name });
+                f.emit(Op::Move { dst: Reg(first.0 + 2 * p as u16 + 1), src: Reg(handles.0 + k as u16) });
+            }
+            f.emit(Op::MakeObject { dst: t, first, count: w3_isa::Imm16(pairs) });
+            f.emit(Op::LoadConst { dst: arg, k: key });
+            f.emit(Op::MakeObject { dst: arg, first: arg, count: w3_isa::Imm16(1) });
+            // `arg` and `t` are consecutive: the object {"w3.needs": t}.
+            f.emit(Op::Spawn { dst: Reg(handles.0 + i as u16), func: ids[i].0, arg });
+        }
+        let first = f.regs(n * 2);
+        for (i, job) in wf.jobs.iter().enumerate() {
+            let k = self.m.string_constant(&job.id.value);
+            f.emit(Op::LoadConst { dst: Reg(first.0 + 2 * i as u16), k });
+            let dst = Reg(first.0 + 2 * i as u16 + 1);
+            f.emit(Op::Join { dst, fiber: Reg(handles.0 + i as u16) });
+            let result = self.m.string("result");
+            f.emit(Op::GetProp { dst, obj: dst, name: result });
+        }
+        f.emit(Op::MakeObject { dst: t, first, count: w3_isa::Imm16(n) });
+        f.emit(Op::Return { src: t });
+        Ok(f)
+    }
+}
