@@ -76,3 +76,16 @@ fn listings_match_golden_files() {
         }
     }
 }
+
+#[test]
+fn example_workflow_listing_matches_golden_file() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/defi-risk-monitor.yml");
+    let src = std::fs::read_to_string(&path).unwrap();
+    let compiled = w3_compiler::compile_workflow(&src, "defi-risk-monitor.yml").unwrap();
+    let listing = w3_isa::disassemble(&compiled.module, &[("defi-risk-monitor.yml", &src)]);
+    let golden = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/expr/defi-risk-monitor.w3asm");
+    if std::env::var_os("BLESS").is_some() {
+        std::fs::write(&golden, &listing).unwrap();
+    }
+    assert_eq!(listing, std::fs::read_to_string(&golden).unwrap_or_default(), "listing changed (BLESS=1 to accept)");
+}

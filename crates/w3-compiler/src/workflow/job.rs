@@ -61,7 +61,8 @@ impl Gen<'_> {
         let ctx = self.m.string("needs");
         f.emit(Op::SetContext { name: ctx, value: needs });
         let ids: Vec<String> = job.needs.iter().map(|n| n.value.clone()).collect();
-        self.condition(&mut f, job.if_cond.as_ref(), &StatusMode::Needs(ids), cond)?;
+        self.span(&mut f, job.id.pos);
+        self.condition(&mut f, job.if_cond.as_ref(), job.id.pos, &StatusMode::Needs(ids), cond)?;
         let skipped = f.label();
         f.jump_if_false(cond, skipped);
         self.start_legs(&mut f, job, leg, t)?;
@@ -202,14 +203,16 @@ impl Gen<'_> {
         let mark = f.mark();
         let (cond, result, outcome, conclusion) = (f.reg(), f.reg(), f.reg(), f.reg());
         let (skipped, end) = (f.label(), f.label());
+        self.span(f, step.pos);
         f.emit(Op::StepBegin { step: tag });
-        self.condition(f, step.if_cond.as_ref(), &StatusMode::Step, cond)?;
+        self.condition(f, step.if_cond.as_ref(), step.pos, &StatusMode::Step, cond)?;
         f.jump_if_false(cond, skipped);
         for var in step.env.iter().flat_map(|e| e.vars()) {
             self.template(f, &var.value, cond)?;
             let name = self.m.string(&var.name.value);
             f.emit(Op::SetEnv { name, value: cond });
         }
+        self.span(f, step.pos);
         self.step_body(f, wf, job, step, result)?;
         self.outcome(f, result, outcome)?;
         f.emit(Op::Move { dst: conclusion, src: outcome });

@@ -59,8 +59,8 @@ impl Gen<'_> {
     /// Lowers an `if:` into `dst` with GitHub's rules: the text is an expression even without
     /// `${{ }}`; text around a `${{ }}` makes it a (truthy) string; and without a status function
     /// it means `success() && (condition)`.
-    pub fn condition(&mut self, f: &mut FunctionBuilder, cond: Option<&Str>, status: &StatusMode, dst: Reg) -> Result<(), CompileError> {
-        let Some(cond) = cond else { return self.implicit_success(f, status, dst) };
+    pub fn condition(&mut self, f: &mut FunctionBuilder, cond: Option<&Str>, at: Pos, status: &StatusMode, dst: Reg) -> Result<(), CompileError> {
+        let Some(cond) = cond else { return self.implicit_success(f, at, status, dst) };
         let (source, offset) = if cond.has_expr() {
             let segments = split_template(&cond.value).map_err(|e| CompileError::at(cond.pos_in_value(e.span.start), e.to_string()))?;
             match segments.as_slice() {
@@ -78,16 +78,23 @@ impl Gen<'_> {
             return self.expression(f, cond, &source, offset, dst, status);
         }
         let end = f.label();
-        self.implicit_success(f, status, dst)?;
+        self.implicit_success(f, cond.pos, status, dst)?;
         f.jump_if_false(dst, end);
         self.expression(f, cond, &source, offset, dst, status)?;
         f.bind(end);
         Ok(())
     }
 
-    fn implicit_success(&mut self, f: &mut FunctionBuilder, status: &StatusMode, dst: Reg) -> Result<(), CompileError> {
-        let s = Str { value: "success()".into(), pos: Pos::new(0, 0), span: Default::default(), style: w3_dsl::yaml::Style::Plain };
+    /// Lowers the `success()` GitHub adds to a condition, pointing the debug map at `at`.
+    fn implicit_success(&mut self, f: &mut FunctionBuilder, at: Pos, status: &StatusMode, dst: Reg) -> Result<(), CompileError> {
+        let span = w3_dsl::Span::point(at);
+        let s = Str { value: "success()".into(), pos: at, span, style: w3_dsl::yaml::Style::Plain };
         self.expression(f, &s, "success()", 0, dst, status)
+    }
+
+    /// Points the debug map at `pos` for the instructions that follow.
+    pub fn span(&mut self, f: &mut FunctionBuilder, pos: Pos) {
+        f.set_span(w3_isa::SourceSpan { file: self.file, line: pos.line, col: pos.col, end_line: pos.line, end_col: pos.col });
     }
 
     /// Lowers a literal-or-expression value into `dst`.
