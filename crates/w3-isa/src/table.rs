@@ -80,10 +80,10 @@ macro_rules! for_each_op {
             Fail = 0x45 { msg: StrId } gas 4, bytes false, block true, term true;
             /// Sets `dst` to the status function `kind` (success, always, failure, cancelled).
             Status = 0x50 { dst: Reg, kind: StatusId } gas 2, bytes false, block false, term false;
-            /// Enters step `step` of the manifest.
-            StepBegin = 0x51 { step: Imm32 } gas 8, bytes false, block false, term false;
-            /// Leaves step `step`, recording its `outcome` and `conclusion`.
-            StepEnd = 0x52 { step: Imm32, outcome: Reg, conclusion: Reg } gas 8, bytes false, block false, term false;
+            /// Enters the step whose id is string `step` (empty for a step without an id).
+            StepBegin = 0x51 { step: StrId } gas 8, bytes false, block false, term false;
+            /// Leaves the step whose id is `step`, recording its `outcome` and `conclusion`.
+            StepEnd = 0x52 { step: StrId, outcome: Reg, conclusion: Reg } gas 8, bytes false, block false, term false;
             /// Sets output `name` of the open step (or of the job) to `value`.
             SetOutput = 0x53 { name: StrId, value: Reg } gas 6, bytes true, block false, term false;
             /// Sets `env.name` for the rest of the open step (or of the job) to `value`.

@@ -7,7 +7,7 @@ use crate::expr::StatusMode;
 use crate::matrix::{self, MatrixError};
 use crate::values::{constant, node_text};
 use w3_dsl::ast::{Job, Step, StepKind, Str, Workflow};
-use w3_isa::{FuncId, FunctionBuilder, HostKind, Imm16, Imm32, Op, Reg};
+use w3_isa::{FuncId, FunctionBuilder, HostKind, Imm16, Op, Reg};
 use w3_value::{Object, Value};
 
 /// Builds objects key by key in consecutive registers.
@@ -199,7 +199,7 @@ impl Gen<'_> {
     fn step(&mut self, f: &mut FunctionBuilder, wf: &Workflow, job: &Job, index: usize, step: &Step) -> Result<(), CompileError> {
         let id = step.id.as_ref().map(|s| s.value.clone()).unwrap_or_default();
         let step_name = self.m.string(&id);
-        let tag = Imm32(step_name.0);
+        let tag = step_name;
         let mark = f.mark();
         let (cond, result, outcome, conclusion) = (f.reg(), f.reg(), f.reg(), f.reg());
         let (skipped, end) = (f.label(), f.label());

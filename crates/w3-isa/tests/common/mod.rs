@@ -4,7 +4,7 @@
 #![allow(dead_code)]
 
 use w3_isa::{
-    Builtin, FunctionBuilder, FunctionKind, HostKind, Imm16, Imm32, Imm8, Module, ModuleBuilder, Op,
+    Builtin, FunctionBuilder, FunctionKind, HostKind, Imm16, Imm8, Module, ModuleBuilder, Op,
     SourceSpan, StatusKind, StrId, Target,
 };
 
@@ -195,7 +195,8 @@ pub fn step_host_call() -> Module {
     let mut f = FunctionBuilder::new(0);
     let (req, res, outcome, tmp) = (f.reg(), f.reg(), f.reg(), f.reg());
     let (skip, end) = (f.label(), f.label());
-    f.emit(Op::StepBegin { step: Imm32(0) });
+    let step_id = m.string("greet");
+    f.emit(Op::StepBegin { step: step_id });
     f.set_span(span(file, 7, 13, 46));
     // A failing `if:` fails the step, not the run: call it with TryCall.
     let (ok, error) = (f.regs(2), f.reg());
@@ -281,7 +282,7 @@ pub fn step_host_call() -> Module {
     f.bind(end);
     f.bind(failed);
     f.emit(Op::StepEnd {
-        step: Imm32(0),
+        step: step_id,
         outcome,
         conclusion: outcome,
     });
@@ -331,13 +332,14 @@ pub fn workflow_fibers() -> Module {
 
     let mut b = FunctionBuilder::new(1);
     let r = b.reg();
-    b.emit(Op::StepBegin { step: Imm32(0) });
+    let no_id = m.string("");
+    b.emit(Op::StepBegin { step: no_id });
     b.emit(Op::LoadBool {
         dst: r,
         value: Imm8(1),
     });
     b.emit(Op::StepEnd {
-        step: Imm32(0),
+        step: no_id,
         outcome: r,
         conclusion: r,
     });
