@@ -196,30 +196,38 @@ impl Gen<'_> {
         Ok(f)
     }
 
+    /// Compiles a step. Its expressions (`if:`, env, the request) are evaluated in a function
+    /// of their own, called with `TryCall`, so that an expression error fails the step (as on
+    /// GitHub) rather than the whole leg; the host call itself is made by the leg.
     fn step(&mut self, f: &mut FunctionBuilder, wf: &Workflow, job: &Job, index: usize, step: &Step) -> Result<(), CompileError> {
         let id = step.id.as_ref().map(|s| s.value.clone()).unwrap_or_default();
-        let step_name = self.m.string(&id);
-        let tag = step_name;
+        let tag = self.m.string(&id);
+        let (prepare, kind) = self.step_prepare(wf, job, index, step)?;
         let mark = f.mark();
-        let (cond, result, outcome, conclusion) = (f.reg(), f.reg(), f.reg(), f.reg());
-        let (skipped, end) = (f.label(), f.label());
+        let pair = f.regs(2);
+        let error = Reg(pair.0 + 1);
+        let (t, result, outcome, conclusion) = (f.reg(), f.reg(), f.reg(), f.reg());
+        let (skipped, failed, decided, end) = (f.label(), f.label(), f.label(), f.label());
         self.span(f, step.pos);
         f.emit(Op::StepBegin { step: tag });
-        self.condition(f, step.if_cond.as_ref(), step.pos, &StatusMode::Step, cond)?;
-        f.jump_if_false(cond, skipped);
-        for var in step.env.iter().flat_map(|e| e.vars()) {
-            self.template(f, &var.value, cond)?;
-            let name = self.m.string(&var.name.value);
-            f.emit(Op::SetEnv { name, value: cond });
-        }
-        self.span(f, step.pos);
-        self.step_body(f, wf, job, step, result)?;
+        f.emit(Op::TryCall { dst: pair, func: prepare, first: pair, argc: w3_isa::Imm8(0) });
+        f.jump_if_true(error, failed);
+        let (skip, request) = (self.m.string("skip"), self.m.string("request"));
+        f.emit(Op::GetProp { dst: t, obj: pair, name: skip });
+        f.jump_if_true(t, skipped);
+        f.emit(Op::GetProp { dst: t, obj: pair, name: request });
+        f.emit(Op::HostCall { dst: result, kind: kind.id(), arg: t });
         self.outcome(f, result, outcome)?;
+        f.jump(decided);
+        f.bind(failed);
+        let k = self.m.string_constant("failure");
+        f.emit(Op::LoadConst { dst: outcome, k });
+        f.bind(decided);
         f.emit(Op::Move { dst: conclusion, src: outcome });
         if let Some(c) = &step.continue_on_error {
             let keep = f.label();
-            self.expr_or_bool(f, c, cond)?;
-            f.jump_if_false(cond, keep);
+            self.expr_or_bool(f, c, t)?;
+            f.jump_if_false(t, keep);
             let k = self.m.string_constant("success");
             f.emit(Op::LoadConst { dst: conclusion, k });
             f.bind(keep);
@@ -232,8 +240,44 @@ impl Gen<'_> {
         f.emit(Op::StepEnd { step: tag, outcome, conclusion: outcome });
         f.bind(end);
         f.release(mark);
-        let _ = (index, policy_of(wf, job, step));
         Ok(())
+    }
+
+    /// Compiles the function that evaluates a step's expressions: it returns `{skip: true}`
+    /// when `if:` is false, else sets the step's env and returns `{skip: false, request}`.
+    fn step_prepare(&mut self, wf: &Workflow, job: &Job, index: usize, step: &Step) -> Result<(FuncId, HostKind), CompileError> {
+        let name = format!("job {} step {}", job.id.value, index + 1);
+        let func = self.m.declare(&name, w3_isa::FunctionKind::Step, 0);
+        let mut f = FunctionBuilder::new(0);
+        let (cond, out) = (f.reg(), f.reg());
+        let run = f.label();
+        self.span(&mut f, step.pos);
+        self.condition(&mut f, step.if_cond.as_ref(), step.pos, &StatusMode::Step, cond)?;
+        f.jump_if_true(cond, run);
+        let mut obj = ObjectBuilder::new(&mut f, 1);
+        let r = obj.key(self, &mut f, "skip");
+        f.emit(Op::LoadBool { dst: r, value: w3_isa::Imm8(1) });
+        obj.finish(&mut f, out);
+        f.emit(Op::Return { src: out });
+        f.bind(run);
+        for var in step.env.iter().flat_map(|e| e.vars()) {
+            self.template(&mut f, &var.value, cond)?;
+            let name = self.m.string(&var.name.value);
+            f.emit(Op::SetEnv { name, value: cond });
+        }
+        self.span(&mut f, step.pos);
+        let request = f.reg();
+        let kind = self.step_request(&mut f, wf, job, step, request)?;
+        let mut obj = ObjectBuilder::new(&mut f, 2);
+        let r = obj.key(self, &mut f, "skip");
+        f.emit(Op::LoadBool { dst: r, value: w3_isa::Imm8(0) });
+        let r = obj.key(self, &mut f, "request");
+        f.emit(Op::Move { dst: r, src: request });
+        obj.finish(&mut f, out);
+        f.emit(Op::Return { src: out });
+        self.m.define(func, f)?;
+        let _ = policy_of(wf, job, step);
+        Ok((func, kind))
     }
 
     /// Emits `outcome = result.ok && result.exitCode in (0, null) ? "success" : "failure"`.
@@ -256,9 +300,9 @@ impl Gen<'_> {
         Ok(())
     }
 
-    /// Emits the host call that does the step's work; `dst` gets the host's answer.
-    fn step_body(&mut self, f: &mut FunctionBuilder, wf: &Workflow, job: &Job, step: &Step, dst: Reg) -> Result<(), CompileError> {
-        let arg = f.reg();
+    /// Builds the request object of the host call that does the step's work into `arg`, and
+    /// returns the call's kind.
+    fn step_request(&mut self, f: &mut FunctionBuilder, wf: &Workflow, job: &Job, step: &Step, arg: Reg) -> Result<HostKind, CompileError> {
         let env = self.m.string("env");
         let kind = match &step.kind {
             StepKind::Run { run, shell, working_directory } => {
@@ -328,8 +372,7 @@ impl Gen<'_> {
             }
             _ => return Err(CompileError::at(step.pos, "background steps (`background`, `wait`, `wait-all`, `cancel`, `parallel`) cannot be compiled yet")),
         };
-        f.emit(Op::HostCall { dst, kind: kind.id(), arg });
-        Ok(())
+        Ok(kind)
     }
 
     fn optional(&mut self, f: &mut FunctionBuilder, s: Option<&Str>, default: &str, dst: Reg) -> Result<(), CompileError> {

@@ -161,8 +161,9 @@ impl Manifest {
 
     /// Returns the manifest with what only the finished module can tell: its content hash and
     /// the static gas bound of its code.
-    pub fn with_module(mut self, module: &Module, verified: &VerifiedModule, legs: &[usize]) -> Self {
-        self.json.insert("vmGasBound".into(), json!(static_gas_bound(verified, legs)));
+    pub fn with_module(mut self, wf: &Workflow, module: &Module, verified: &VerifiedModule, legs: &[usize]) -> Self {
+        let ids: Vec<&str> = wf.jobs.iter().map(|j| j.id.value.as_str()).collect();
+        self.json.insert("vmGasBound".into(), json!(static_gas_bound(verified, &ids, legs)));
         self.json.insert("contentHash".into(), json!(format!("blake3:{}", hex(&module.content_hash()))));
         self
     }
@@ -179,11 +180,11 @@ impl Manifest {
 }
 
 /// Returns an upper bound of the VM gas one run can use (host calls excluded): compiled code
-/// has no backward jumps and no calls, so each instruction runs at most once per invocation of
-/// its function; the workflow function runs once, each job function once and each leg
-/// function once per leg. Per-byte charges are bounded by the value-size limit per per-byte
+/// has no backward jumps and every call is to a step function called once per leg, so each
+/// instruction runs at most once per invocation of its function; the workflow function runs
+/// once, each job function once, and each leg and step function once per leg. Per-byte charges are bounded by the value-size limit per per-byte
 /// instruction.
-pub fn static_gas_bound(verified: &VerifiedModule, legs: &[usize]) -> u64 {
+pub fn static_gas_bound(verified: &VerifiedModule, job_ids: &[&str], legs: &[usize]) -> u64 {
     let schedule = GasSchedule::v1();
     let module = verified.module();
     let mut total: u64 = 0;
@@ -191,26 +192,22 @@ pub fn static_gas_bound(verified: &VerifiedModule, legs: &[usize]) -> u64 {
         let static_gas: u64 = f.blocks().iter().map(|b| b.gas).sum();
         let per_byte_ops = f.instructions().iter().filter(|i| i.op.opcode().info().per_byte).count() as u64;
         let bytes = per_byte_ops.saturating_mul(w3_value::DEFAULT_MAX_MEMORY as u64).saturating_mul(u64::from(schedule.per_byte));
-        let runs = match module.functions[i].kind {
-            w3_isa::FunctionKind::Job => job_runs(module, i, legs),
-            _ => 1,
-        };
+        let runs = job_runs(module, i, job_ids, legs);
         total = total.saturating_add(static_gas.saturating_add(bytes).saturating_mul(runs));
     }
     total
 }
 
-/// Returns how often job function `i` runs: job functions (`job X`) once, leg functions
-/// (`job X leg`) once per leg.
-fn job_runs(module: &Module, i: usize, legs: &[usize]) -> u64 {
-    // Functions are declared as: workflow, then for each job its job and leg function.
-    let job_index = i.saturating_sub(1) / 2;
-    let is_leg = module.string(module.functions[i].name).is_some_and(|n| n.ends_with(" leg"));
-    if is_leg {
-        legs.get(job_index).copied().unwrap_or(1) as u64
-    } else {
-        1
+/// Returns how often function `i` runs: the job function (`job X`) once, the leg function
+/// (`job X leg`) and step functions (`job X step N`) once per leg of job `X`.
+fn job_runs(module: &Module, i: usize, job_ids: &[&str], legs: &[usize]) -> u64 {
+    let name = module.string(module.functions[i].name).unwrap_or_default();
+    let rest = name.strip_prefix("job ").unwrap_or(name);
+    let (id, part) = rest.split_once(' ').unwrap_or((rest, ""));
+    if part.is_empty() {
+        return 1;
     }
+    job_ids.iter().position(|j| *j == id).and_then(|k| legs.get(k)).map_or(1, |n| *n as u64)
 }
 
 fn hex(bytes: &[u8]) -> String {

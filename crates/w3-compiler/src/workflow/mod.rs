@@ -121,7 +121,7 @@ pub fn compile_workflow(source: &str, file: &str) -> Result<Compiled, CompileErr
     g.m.set_manifest(manifest.to_json().into_bytes());
     let module = g.m.finish()?;
     let verified = w3_isa::verify(&module).map_err(|e| CompileError::Internal(e.to_string()))?;
-    let manifest = manifest.with_module(&module, &verified, &counts);
+    let manifest = manifest.with_module(&wf, &module, &verified, &counts);
     Ok(Compiled { module, manifest })
 }
 
