@@ -80,3 +80,45 @@ fn onchain_shell_steps_are_compile_errors() {
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(err.contains("w.yml:7:9:") && err.contains("verification: tee"), "{err}");
 }
+
+/// Lists the corpus workflows (as the corpus tests do).
+fn corpus_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).collect();
+    entries.sort();
+    for p in entries {
+        let name = p.file_name().unwrap().to_string_lossy().into_owned();
+        if p.is_dir() {
+            if name != "_licenses" && name != "actions" {
+                corpus_files(&p, out);
+            }
+        } else if (name.ends_with(".yml") || name.ends_with(".yaml")) && !name.starts_with("action.") {
+            out.push(p);
+        }
+    }
+}
+
+#[test]
+fn whole_corpus_compiles_identically_in_two_processes() {
+    let mut files = Vec::new();
+    corpus_files(&repo().join("../shared/corpus"), &mut files);
+    // Workflows w3 check accepts are the ones that must compile; the others may fail in both.
+    let dir = tempfile::tempdir().unwrap();
+    let mut outputs = Vec::new();
+    for run in ["a", "b"] {
+        let mut args: Vec<String> = vec!["compile".into(), "-o".into(), dir.path().join(run).display().to_string()];
+        args.extend(files.iter().map(|f| f.display().to_string()));
+        let o = Command::new(env!("CARGO_BIN_EXE_w3")).args(&args).output().unwrap();
+        outputs.push(String::from_utf8(o.stdout).unwrap());
+    }
+    assert_eq!(outputs[0], outputs[1], "two processes printed different hashes");
+    let compiled = outputs[0].lines().count();
+    assert!(compiled * 10 >= files.len() * 9, "only {compiled} of {} corpus workflows compiled", files.len());
+    let mut same = 0;
+    for entry in std::fs::read_dir(dir.path().join("a")).unwrap() {
+        let p = entry.unwrap().path();
+        let other = dir.path().join("b").join(p.file_name().unwrap());
+        assert_eq!(std::fs::read(&p).unwrap(), std::fs::read(&other).unwrap(), "{}", p.display());
+        same += 1;
+    }
+    println!("corpus: {compiled} of {} workflows compiled; {same} module files byte-identical across two processes", files.len());
+}

@@ -7,10 +7,11 @@ use w3_compiler::{compile_workflow, CompileError};
 
 #[derive(clap::Args)]
 pub struct CompileArgs {
-    /// The workflow file.
-    pub file: PathBuf,
+    /// The workflow files; with several, each module's hash is printed before its path.
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
     /// Where to write the module (default: the workflow's file name with the extension `.w3m`,
-    /// in the current directory).
+    /// in the current directory); with several files, a directory for the modules.
     #[arg(short, long, value_name = "OUT")]
     pub output: Option<PathBuf>,
     /// Print the manifest as JSON instead of the content hash.
@@ -57,34 +58,67 @@ fn compile_file(path: &Path, bytes: &[u8]) -> Result<w3_compiler::Compiled, Exit
     })
 }
 
+/// Returns the module file name for a workflow: its stem with the extension `.w3m`.
+fn module_name(file: &Path) -> PathBuf {
+    let stem = file.file_stem().map_or_else(|| "workflow".into(), |s| s.to_string_lossy().into_owned());
+    PathBuf::from(format!("{stem}.w3m"))
+}
+
 pub fn compile(args: CompileArgs) -> ExitCode {
-    let bytes = match read(&args.file) {
-        Ok(b) => b,
-        Err(code) => return code,
-    };
-    let compiled = match compile_file(&args.file, &bytes) {
-        Ok(c) => c,
-        Err(code) => return code,
-    };
-    if args.manifest {
-        println!("{}", compiled.manifest.to_pretty_json());
-        if args.output.is_none() {
-            return ExitCode::SUCCESS;
-        }
-    }
-    let out = args.output.unwrap_or_else(|| {
-        let stem = args.file.file_stem().map_or_else(|| "workflow".into(), |s| s.to_string_lossy().into_owned());
-        PathBuf::from(format!("{stem}.w3m"))
-    });
-    if let Err(e) = std::fs::write(&out, compiled.module.encode()) {
-        eprintln!("w3: cannot write {}: {e}", out.display());
+    let several = args.files.len() > 1;
+    if several && args.manifest {
+        eprintln!("w3 compile: --manifest takes one workflow");
         return ExitCode::from(2);
     }
-    if !args.manifest {
-        let hash: String = compiled.module.content_hash().iter().map(|b| format!("{b:02x}")).collect();
-        println!("blake3:{hash}");
+    if let (true, Some(dir)) = (several, &args.output) {
+        if let Err(e) = std::fs::create_dir_all(dir) {
+            eprintln!("w3: cannot create {}: {e}", dir.display());
+            return ExitCode::from(2);
+        }
     }
-    ExitCode::SUCCESS
+    let mut status = ExitCode::SUCCESS;
+    let mut written: std::collections::HashSet<PathBuf> = std::collections::HashSet::new();
+    for file in &args.files {
+        let compiled = match read(file).and_then(|bytes| compile_file(file, &bytes)) {
+            Ok(c) => c,
+            Err(code) => {
+                status = code;
+                continue;
+            }
+        };
+        if args.manifest {
+            println!("{}", compiled.manifest.to_pretty_json());
+            if args.output.is_none() {
+                return ExitCode::SUCCESS;
+            }
+        }
+        let out = match (&args.output, several) {
+            (Some(dir), true) => {
+                // Workflows of different directories may share a name (`ci.yml`): number them.
+                let mut path = dir.join(module_name(file));
+                let mut n = 1;
+                while !written.insert(path.clone()) {
+                    n += 1;
+                    let stem = module_name(file).with_extension("");
+                    path = dir.join(format!("{}-{n}.w3m", stem.display()));
+                }
+                path
+            }
+            (Some(out), false) => out.clone(),
+            (None, _) => module_name(file),
+        };
+        if let Err(e) = std::fs::write(&out, compiled.module.encode()) {
+            eprintln!("w3: cannot write {}: {e}", out.display());
+            return ExitCode::from(2);
+        }
+        let hash: String = compiled.module.content_hash().iter().map(|b| format!("{b:02x}")).collect();
+        match (args.manifest, several) {
+            (true, _) => {}
+            (false, true) => println!("blake3:{hash} {}", file.display()),
+            (false, false) => println!("blake3:{hash}"),
+        }
+    }
+    status
 }
 
 pub fn disasm(args: DisasmArgs) -> ExitCode {
