@@ -3,7 +3,7 @@
 
 use crate::knowledge::runner_labels::{classify, github_hosted, os, LabelKind};
 use crate::{Context, Rule};
-use w3_dsl::ast::{ExprOr, Matrix, RunsOn, Str, Workflow};
+use w3_dsl::ast::{Combination, ExprOr, Matrix, RunsOn, Str, Workflow};
 use w3_dsl::yaml::Node;
 use w3_dsl::diag::did_you_mean;
 use w3_dsl::Diagnostic;
@@ -61,15 +61,25 @@ fn check_label(cx: &Context<'_>, label: &Str, grouped: bool, out: &mut Vec<Diagn
 }
 
 /// Returns the matrix values a label of the form `${{ matrix.KEY }}` takes, when the job's matrix
-/// lists them literally.
+/// lists them literally: the row `KEY`, and `KEY` of every `include` entry.
 fn matrix_labels<'a>(job: &'a w3_dsl::ast::Job, label: &Str) -> Vec<&'a Node> {
     let inner = label.value.trim().strip_prefix("${{").and_then(|r| r.strip_suffix("}}")).map(str::trim);
     let Some(key) = inner.and_then(|i| i.strip_prefix("matrix.")) else { return Vec::new() };
-    let Some(Matrix::Rows { rows, .. }) = job.strategy.as_ref().and_then(|s| s.matrix.as_ref()) else { return Vec::new() };
-    let Some(ExprOr::Lit { value, .. }) = rows.iter().find(|r| r.key.value.eq_ignore_ascii_case(key)).map(|r| &r.values) else {
+    let Some(Matrix::Rows { rows, include, .. }) = job.strategy.as_ref().and_then(|s| s.matrix.as_ref()) else {
         return Vec::new();
     };
-    value.iter().collect()
+    let mut out: Vec<&Node> = Vec::new();
+    if let Some(ExprOr::Lit { value, .. }) = rows.iter().find(|r| r.key.value.eq_ignore_ascii_case(key)).map(|r| &r.values) {
+        out.extend(value.iter());
+    }
+    if let Some(ExprOr::Lit { value, .. }) = include.as_ref().map(|i| &i.value) {
+        for combo in value {
+            if let Combination::Assign { pairs, .. } = combo {
+                out.extend(pairs.iter().filter(|(k, _)| k.value.eq_ignore_ascii_case(key)).map(|(_, v)| v));
+            }
+        }
+    }
+    out
 }
 
 /// Checks a runner group name: a bare name, or one prefixed by `organization/` or
