@@ -1,0 +1,336 @@
+//! Runs one fiber: the dispatch loop.
+//!
+//! The loop is one function with one `match` on purpose. The current function's code, the
+//! program counter and the frame's register base live in locals, so the common instructions
+//! (moves, loads, comparisons, jumps) are a load, a jump-table branch and a few stores, with no
+//! call and no re-reading of the frame. Splitting it into a function per op would force the
+//! locals through memory on every instruction; the heavier ops call out to `ops`, `steps` and
+//! `sched`, where their cost dwarfs the call. This is the one place in the crate allowed to be
+//! long (see `STYLE.md`: hot paths are the exception).
+
+use crate::error::{Fault, Location};
+use crate::fiber::{Fiber, Frame, Ret, Wait};
+use crate::meta::{self, clamp, shallow_bytes, Meta};
+use crate::ops;
+use crate::program::{Code, Inst, Program};
+use crate::sched;
+use crate::state::{Pending, State};
+use crate::{host, steps};
+use w3_host_api::HostCallKind;
+use w3_isa::{Op, Reg, StatusKind};
+use w3_value::{compare, CompareOp, Value};
+
+/// Says why the dispatch loop stopped.
+pub(crate) enum Exit {
+    /// The fiber waits for a host answer or another fiber.
+    Suspended,
+    /// The fiber's entry function returned this value (or `Halt` ran).
+    Ended(Value, Meta),
+    /// An instruction faulted, at this location.
+    Fault(Fault, Location),
+}
+
+/// Runs fiber `fid` (taken out of `st.fibers` as `fiber`) until it suspends, ends or faults.
+#[allow(clippy::too_many_lines)] // the dispatch loop: see the module documentation
+pub(crate) fn interpret(p: &Program, st: &mut State, fid: u32, fiber: &mut Fiber) -> Exit {
+    let Some(top) = fiber.frames.last().copied() else {
+        return Exit::Ended(Value::Null, Meta::ZERO);
+    };
+    let mut func = top.func;
+    let mut code: &Code = &p.code[func as usize];
+    let mut pc = top.pc as usize;
+    let mut base = top.base as usize;
+    let max_depth = st.limits.max_call_depth as usize;
+    let max_slots = st.limits.max_stack_slots as usize;
+
+    // Index of register `$r` of the current frame.
+    macro_rules! r {
+        ($r:expr) => {
+            base + $r.0 as usize
+        };
+    }
+    // Saves the program counter in the frame, so the fiber can resume or unwind.
+    macro_rules! save {
+        () => {
+            if let Some(frame) = fiber.frames.last_mut() {
+                frame.pc = pc as u32;
+            }
+        };
+    }
+    // Stops with a fault located at the instruction that raised it.
+    macro_rules! fault {
+        ($f:expr) => {{
+            let f = $f;
+            save!();
+            return Exit::Fault(f, p.locate(func, pc.saturating_sub(1)));
+        }};
+    }
+    macro_rules! attempt {
+        ($e:expr) => {
+            match $e {
+                Ok(v) => v,
+                Err(f) => fault!(f),
+            }
+        };
+    }
+    // Writes register `$dst`, accounting the bytes it holds.
+    macro_rules! set {
+        ($dst:expr, $value:expr, $meta:expr) => {{
+            let i = r!($dst);
+            let meta: Meta = $meta;
+            let old = fiber.metas[i].bytes;
+            fiber.values[i] = $value;
+            fiber.metas[i] = meta;
+            if meta.bytes != old {
+                attempt!(st.hold(u64::from(old), u64::from(meta.bytes)));
+            }
+        }};
+    }
+    macro_rules! set_bool {
+        ($dst:expr, $b:expr) => {
+            set!($dst, Value::Bool($b), Meta::ZERO)
+        };
+    }
+    // Charges per-byte gas for `$n` bytes.
+    macro_rules! bytes {
+        ($n:expr) => {
+            if p.metering {
+                attempt!(st.charge(($n as u64).saturating_mul(p.per_byte)));
+            }
+        };
+    }
+    macro_rules! cmp {
+        ($op:expr, $dst:expr, $a:expr, $b:expr) => {{
+            let (x, y) = (&fiber.values[r!($a)], &fiber.values[r!($b)]);
+            let result = compare($op, x, y);
+            if p.metering {
+                let n = ops::compared_bytes(x, y);
+                bytes!(n);
+            }
+            set_bool!($dst, result);
+        }};
+    }
+    macro_rules! made {
+        ($dst:expr, $made:expr) => {{
+            let made = attempt!($made);
+            bytes!(made.bytes);
+            set!($dst, made.value, made.meta);
+        }};
+    }
+
+    loop {
+        let Some(&inst) = code.insts.get(pc) else {
+            fault!(Fault::Internal("the program counter left the function".into()));
+        };
+        pc += 1;
+        let op = match inst {
+            Inst::Charge(block) => {
+                let gas = code.block_gas.get(block as usize).copied().unwrap_or(0);
+                attempt!(st.charge(gas));
+                continue;
+            }
+            Inst::Op(op) => op,
+        };
+        match op {
+            Op::Nop {} => {}
+            Op::LoadNull { dst } => set!(dst, Value::Null, Meta::ZERO),
+            Op::LoadBool { dst, value } => set_bool!(dst, value.0 == 1),
+            Op::LoadConst { dst, k } => {
+                let (value, meta) = &p.constants[k.0 as usize];
+                set!(dst, value.clone(), *meta);
+            }
+            Op::Move { dst, src } => {
+                let i = r!(src);
+                let (value, meta) = (fiber.values[i].clone(), fiber.metas[i]);
+                set!(dst, value, meta);
+            }
+            Op::LoadContext { dst, name } => {
+                let (value, meta) = match fiber.contexts.get(&p.folded[name.0 as usize]) {
+                    Some(e) => (e.value.clone(), Meta { bytes: clamp(shallow_bytes(&e.value)), depth: e.meta.depth }),
+                    None => (Value::Null, Meta::ZERO),
+                };
+                set!(dst, value, meta);
+            }
+            Op::GetProp { dst, obj, name } => {
+                let i = r!(obj);
+                let value = w3_value::property(&fiber.values[i], p.string(name));
+                let meta = meta::shared(&value, fiber.metas[i].depth);
+                set!(dst, value, meta);
+            }
+            Op::Index { dst, obj, key } => {
+                let i = r!(obj);
+                let value = w3_value::index(&fiber.values[i], &fiber.values[r!(key)]);
+                let meta = meta::shared(&value, fiber.metas[i].depth);
+                set!(dst, value, meta);
+            }
+            Op::Filter { dst, obj } => {
+                let i = r!(obj);
+                made!(dst, ops::filter(&fiber.values[i], fiber.metas[i], &st.limits));
+            }
+            Op::MakeArray { dst, first, count } => {
+                let (s, n) = (r!(first), count.0 as usize);
+                made!(dst, ops::make_array(&fiber.values[s..s + n], &fiber.metas[s..s + n], &st.limits));
+            }
+            Op::MakeObject { dst, first, count } => {
+                let (s, n) = (r!(first), 2 * count.0 as usize);
+                made!(dst, ops::make_object(&fiber.values[s..s + n], &fiber.metas[s..s + n], &st.limits));
+            }
+            Op::Not { dst, a } => {
+                let b = !fiber.values[r!(a)].is_truthy();
+                set_bool!(dst, b);
+            }
+            Op::Truthy { dst, a } => {
+                let b = fiber.values[r!(a)].is_truthy();
+                set_bool!(dst, b);
+            }
+            Op::Eq { dst, a, b } => cmp!(CompareOp::Eq, dst, a, b),
+            Op::Ne { dst, a, b } => cmp!(CompareOp::Ne, dst, a, b),
+            Op::Lt { dst, a, b } => cmp!(CompareOp::Lt, dst, a, b),
+            Op::Le { dst, a, b } => cmp!(CompareOp::Le, dst, a, b),
+            Op::Gt { dst, a, b } => cmp!(CompareOp::Gt, dst, a, b),
+            Op::Ge { dst, a, b } => cmp!(CompareOp::Ge, dst, a, b),
+            Op::TypeOf { dst, a } => {
+                let kind = match fiber.values[r!(a)] {
+                    Value::Null => 0.0,
+                    Value::Bool(_) => 1.0,
+                    Value::Number(_) => 2.0,
+                    Value::String(_) => 3.0,
+                    Value::Array(_) => 4.0,
+                    Value::Object(_) => 5.0,
+                };
+                set!(dst, Value::Number(kind), Meta::ZERO);
+            }
+            Op::ToStr { dst, src } => made!(dst, ops::to_str(&fiber.values[r!(src)], &st.limits)),
+            Op::Concat { dst, first, count } => {
+                let (s, n) = (r!(first), count.0 as usize);
+                made!(dst, ops::concat(&fiber.values[s..s + n], &st.limits));
+            }
+            Op::CallBuiltin { dst, builtin, first, argc } => {
+                let (s, n) = (r!(first), argc.0 as usize);
+                let left = st.limits.max_memory.saturating_sub(st.held);
+                let (args, metas) = (&fiber.values[s..s + n], &fiber.metas[s..s + n]);
+                made!(dst, ops::call_builtin(builtin, args, metas, &st.limits, left));
+            }
+            Op::Call { dst, func: callee, first, argc } | Op::TryCall { dst, func: callee, first, argc } => {
+                save!();
+                if fiber.frames.len() >= max_depth {
+                    fault!(Fault::CallDepth { limit: st.limits.max_call_depth });
+                }
+                let target = &p.code[callee.0 as usize];
+                let new_base = fiber.values.len();
+                let top = new_base + target.registers as usize;
+                if top > max_slots {
+                    fault!(Fault::Stack { limit: st.limits.max_stack_slots });
+                }
+                let (s, n) = (r!(first), argc.0 as usize);
+                let added: u64 = fiber.metas[s..s + n].iter().map(|m| u64::from(m.bytes)).sum();
+                attempt!(st.hold(0, added));
+                fiber.values.resize(top, Value::Null);
+                fiber.metas.resize(top, Meta::ZERO);
+                for i in 0..n {
+                    fiber.values[new_base + i] = fiber.values[s + i].clone();
+                    fiber.metas[new_base + i] = fiber.metas[s + i];
+                }
+                let catch = matches!(op, Op::TryCall { .. });
+                fiber.frames.push(Frame {
+                    func: callee.0,
+                    pc: 0,
+                    base: new_base as u32,
+                    ret: Ret { dst: dst.0, catch },
+                });
+                (func, code, pc, base) = (callee.0, target, 0, new_base);
+            }
+            Op::Jump { target } => pc = target.0 as usize,
+            Op::JumpIfTrue { cond, target } => {
+                if fiber.values[r!(cond)].is_truthy() {
+                    pc = target.0 as usize;
+                }
+            }
+            Op::JumpIfFalse { cond, target } => {
+                if !fiber.values[r!(cond)].is_truthy() {
+                    pc = target.0 as usize;
+                }
+            }
+            Op::Return { src } => {
+                let i = r!(src);
+                let (value, meta) = (std::mem::replace(&mut fiber.values[i], Value::Null), fiber.metas[i]);
+                let frame = fiber.frames.pop().unwrap_or_default();
+                let released = fiber.truncate(base);
+                attempt!(st.hold(released, 0));
+                let Some(caller) = fiber.frames.last().copied() else {
+                    return Exit::Ended(value, meta);
+                };
+                func = caller.func;
+                code = &p.code[func as usize];
+                (pc, base) = (caller.pc as usize, caller.base as usize);
+                set!(Reg(frame.ret.dst), value, meta);
+                if frame.ret.catch {
+                    set!(Reg(frame.ret.dst.saturating_add(1)), Value::Null, Meta::ZERO);
+                }
+            }
+            Op::Halt {} => {
+                let released = fiber.truncate(0);
+                fiber.frames.clear();
+                attempt!(st.hold(released, 0));
+                return Exit::Ended(Value::Null, Meta::ZERO);
+            }
+            Op::Fail { msg } => fault!(Fault::Fail(p.string(msg).to_string())),
+            Op::Status { dst, kind } => {
+                let kind = StatusKind::from_id(kind).unwrap_or(StatusKind::Always);
+                set_bool!(dst, steps::status(fiber, st, kind));
+            }
+            Op::StepBegin { step } => attempt!(steps::begin(fiber, p.string(step))),
+            Op::StepEnd { step, outcome, conclusion } => {
+                let (o, c) = (fiber.values[r!(outcome)].clone(), fiber.values[r!(conclusion)].clone());
+                attempt!(steps::end(fiber, st, p.string(step), &o, &c));
+            }
+            Op::SetOutput { name, value } => {
+                let v = fiber.values[r!(value)].clone();
+                let n = attempt!(steps::set_output(fiber, st, p.string(name), &v));
+                bytes!(n);
+            }
+            Op::SetEnv { name, value } => {
+                let v = fiber.values[r!(value)].clone();
+                let n = attempt!(steps::set_env(fiber, st, p.string(name), &v));
+                bytes!(n);
+            }
+            Op::SetContext { name, value } => {
+                let i = r!(value);
+                let (v, m) = (fiber.values[i].clone(), fiber.metas[i]);
+                attempt!(steps::set_context(fiber, st, p.string(name), v, m));
+            }
+            Op::HostCall { dst, kind, arg } => {
+                let Some(kind) = HostCallKind::from_u8(kind.0) else {
+                    fault!(Fault::Internal("a host-call kind the host API does not know".into()));
+                };
+                let request = fiber.values[r!(arg)].clone();
+                let call = attempt!(host::request(kind, &request));
+                let index = st.next_call;
+                st.next_call += 1;
+                let gas_limit = st.gas_left();
+                st.pending.push(Pending { index, fiber: fid, request, call, gas_limit, answered: false });
+                fiber.wait = Wait::Host { call: index, dst: dst.0 };
+                save!();
+                return Exit::Suspended;
+            }
+            Op::Spawn { dst, func: callee, arg } => {
+                let i = r!(arg);
+                let (value, meta) = (fiber.values[i].clone(), fiber.metas[i]);
+                let id = attempt!(sched::spawn(p, st, fiber, callee.0, value, meta));
+                set!(dst, Value::Number(f64::from(id)), Meta::ZERO);
+            }
+            Op::Join { dst, fiber: handle } => {
+                let target = attempt!(sched::join_target(st, fid, &fiber.values[r!(handle)]));
+                match sched::joined(st, target) {
+                    Some((value, meta)) => set!(dst, value, meta),
+                    None => {
+                        st.fibers[target as usize].waiters.push((fid, dst.0));
+                        fiber.wait = Wait::Join { target, dst: dst.0 };
+                        save!();
+                        return Exit::Suspended;
+                    }
+                }
+            }
+        }
+    }
+}

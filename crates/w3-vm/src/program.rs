@@ -1,0 +1,224 @@
+//! Prepares a verified module for execution, once per VM: instructions with jump targets turned
+//! into instruction indices, a `Charge` pseudo-instruction at the head of every basic block
+//! (when metering), constants materialized as values, strings ready for use as values and as
+//! case-folded context names.
+
+use crate::error::{Location, SourcePos};
+use crate::meta::{clamp, Meta};
+use std::sync::Arc;
+use w3_isa::{Constant, Op, Target, VerifiedFunction, VerifiedModule};
+use w3_value::text::fold;
+use w3_value::{Array, Object, Value};
+
+/// Holds one executable instruction.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Inst {
+    /// Charges the static gas of block `n` of the function (see [`Code::block_gas`]).
+    Charge(u32),
+    /// Runs an instruction; a jump's target is an index into [`Code::insts`].
+    Op(Op),
+}
+
+/// Holds one function ready to run.
+#[derive(Debug)]
+pub(crate) struct Code {
+    /// The instructions, with a `Charge` before each block when metering.
+    pub insts: Vec<Inst>,
+    /// The byte offset of each instruction (a `Charge` has its block's).
+    pub offsets: Vec<u32>,
+    /// The static gas of each basic block.
+    pub block_gas: Vec<u64>,
+    /// The instruction index of each block's head, by the block's byte offset.
+    pub leaders: Vec<(u32, u32)>,
+    /// The registers of a frame.
+    pub registers: u16,
+}
+
+impl Code {
+    fn build(module: &w3_isa::Module, index: usize, f: &VerifiedFunction, metering: bool) -> Code {
+        let raw = &module.functions[index];
+        let mut code = Code {
+            insts: Vec::with_capacity(f.instructions().len() + f.blocks().len()),
+            offsets: Vec::with_capacity(f.instructions().len() + f.blocks().len()),
+            block_gas: f.blocks().iter().map(|b| b.gas).collect(),
+            leaders: Vec::with_capacity(f.blocks().len()),
+            registers: raw.registers,
+        };
+        for (n, block) in f.blocks().iter().enumerate() {
+            code.leaders.push((block.start, code.insts.len() as u32));
+            if metering {
+                code.insts.push(Inst::Charge(n as u32));
+                code.offsets.push(block.start);
+            }
+            for instr in f.block_instructions(block) {
+                code.insts.push(Inst::Op(instr.op));
+                code.offsets.push(instr.offset);
+            }
+        }
+        // The verifier guarantees every target starts an instruction, and targets are leaders.
+        let leaders = std::mem::take(&mut code.leaders);
+        let leader = |offset: u32| leaders.binary_search_by_key(&offset, |l| l.0).map_or(0, |at| leaders[at].1);
+        for inst in &mut code.insts {
+            if let Inst::Op(op) = inst {
+                if let Some(t) = op.target() {
+                    op.set_target(Target(leader(t.0)));
+                }
+            }
+        }
+        code.leaders = leaders;
+        code
+    }
+}
+
+/// Holds everything about a module that execution needs, shared by all fibers of a run.
+#[derive(Debug)]
+pub(crate) struct Program {
+    /// The module.
+    pub module: Arc<VerifiedModule>,
+    /// Each function, ready to run.
+    pub code: Vec<Code>,
+    /// The constant pool as values, each built once per run and shared.
+    pub constants: Vec<(Value, Meta)>,
+    /// The string table as shared strings.
+    pub strings: Vec<Arc<str>>,
+    /// The string table case-folded, to look contexts up without allocating.
+    pub folded: Vec<String>,
+    /// The gas per byte of per-byte instructions.
+    pub per_byte: u64,
+    /// Whether gas is charged.
+    pub metering: bool,
+    /// The module's content hash.
+    pub hash: [u8; 32],
+}
+
+impl Program {
+    /// Prepares `module` for execution.
+    pub fn new(module: Arc<VerifiedModule>, metering: bool) -> Program {
+        let m = module.module();
+        let code = (m.functions.iter().enumerate())
+            .map(|(i, _)| Code::build(m, i, &module.functions()[i], metering))
+            .collect();
+        let strings: Vec<Arc<str>> = m.strings.iter().map(|s| Arc::from(s.as_str())).collect();
+        let folded = m.strings.iter().map(|s| fold(s)).collect();
+        let constants = materialize(&m.constants, &strings);
+        Program {
+            per_byte: u64::from(module.gas_schedule().per_byte),
+            hash: m.content_hash(),
+            module,
+            code,
+            constants,
+            strings,
+            folded,
+            metering,
+        }
+    }
+
+    /// Returns string `id` of the module (the verifier checked the index).
+    pub fn string(&self, id: w3_isa::StrId) -> &Arc<str> {
+        &self.strings[id.0 as usize]
+    }
+
+    /// Returns where instruction `inst` of function `func` is, with its source position.
+    pub fn locate(&self, func: u32, inst: usize) -> Location {
+        let m = self.module.module();
+        let function = &m.functions[func as usize];
+        let offset = self.code[func as usize].offsets.get(inst).copied().unwrap_or(0);
+        let source = function.span_at(offset).map(|s| SourcePos {
+            file: m.string(s.file).unwrap_or_default().to_owned(),
+            line: s.line,
+            col: s.col,
+            end_line: s.end_line,
+            end_col: s.end_col,
+        });
+        Location {
+            function: func,
+            name: m.string(function.name).unwrap_or_default().to_owned(),
+            offset,
+            source,
+        }
+    }
+}
+
+/// Builds the constant pool's values in index order (each refers only to earlier ones).
+fn materialize(constants: &[Constant], strings: &[Arc<str>]) -> Vec<(Value, Meta)> {
+    let mut out: Vec<(Value, Meta)> = Vec::with_capacity(constants.len());
+    for c in constants {
+        let get = |k: &w3_isa::ConstId| out.get(k.0 as usize).cloned().unwrap_or((Value::Null, Meta::ZERO));
+        let entry = match c {
+            Constant::Null => (Value::Null, Meta::ZERO),
+            Constant::Bool(b) => (Value::Bool(*b), Meta::ZERO),
+            Constant::Number(n) => (Value::Number(n.to_f64()), Meta::ZERO),
+            Constant::String(s) => {
+                let s = strings.get(s.0 as usize).cloned().unwrap_or_else(|| Arc::from(""));
+                let meta = Meta::string(s.len());
+                (Value::String(s), meta)
+            }
+            Constant::Array(items) => {
+                let items: Vec<(Value, Meta)> = items.iter().map(get).collect();
+                let meta = nested(items.iter().map(|i| i.1), 8 * items.len() as u64);
+                (Value::Array(Array::new(items.into_iter().map(|i| i.0).collect())), meta)
+            }
+            Constant::Object(entries) => {
+                let mut object = Object::new();
+                let mut metas = Vec::with_capacity(entries.len());
+                let mut keys = 0u64;
+                for (key, k) in entries {
+                    let key = strings.get(key.0 as usize).map_or("", |s| s);
+                    let (value, meta) = get(k);
+                    keys += key.len() as u64;
+                    metas.push(meta);
+                    object.insert(key, value);
+                }
+                let meta = nested(metas.into_iter(), 16 * entries.len() as u64 + keys);
+                (Value::Object(object), meta)
+            }
+        };
+        out.push(entry);
+    }
+    out
+}
+
+/// Returns the meta of a collection of children with `metas`, plus `own` bytes.
+fn nested(metas: impl Iterator<Item = Meta>, own: u64) -> Meta {
+    let (mut bytes, mut depth) = (own, 0u16);
+    for m in metas {
+        bytes = bytes.saturating_add(u64::from(m.bytes));
+        depth = depth.max(m.depth);
+    }
+    Meta {
+        bytes: clamp(bytes),
+        depth: depth.saturating_add(1),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use w3_isa::{verify, FunctionBuilder, FunctionKind, ModuleBuilder};
+
+    #[test]
+    fn charges_head_every_block_and_targets_are_indices() {
+        let mut m = ModuleBuilder::new("t");
+        let k = m.string_constant("ab");
+        let list = m.array(vec![k, k]);
+        let mut f = FunctionBuilder::new(0);
+        let (r, out) = (f.reg(), f.label());
+        f.emit(Op::LoadConst { dst: r, k: list });
+        f.jump_if_false(r, out);
+        f.emit(Op::Nop {});
+        f.bind(out);
+        f.emit(Op::Return { src: r });
+        m.function("f", FunctionKind::Expression, f).unwrap();
+        let module = Arc::new(verify(&m.finish().unwrap()).unwrap());
+        let p = Program::new(module.clone(), true);
+        let code = &p.code[0];
+        assert!(matches!(code.insts[0], Inst::Charge(0)));
+        assert_eq!(code.insts.len(), 4 + 3);
+        let Inst::Op(Op::JumpIfFalse { target, .. }) = code.insts[2] else { panic!() };
+        assert!(matches!(code.insts[target.0 as usize], Inst::Charge(2)));
+        assert_eq!(p.constants[1].1, Meta { bytes: 16 + 4, depth: 1 });
+        let plain = Program::new(module, false);
+        assert_eq!(plain.code[0].insts.len(), 4);
+        assert_eq!(plain.locate(0, 3).offset, code.offsets[6]);
+    }
+}

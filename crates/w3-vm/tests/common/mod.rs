@@ -1,0 +1,71 @@
+//! Builds small modules with w3-isa's builder and runs them with the scripted test host.
+
+#![allow(dead_code)]
+
+use std::sync::Arc;
+use w3_isa::{verify, FunctionBuilder, FunctionKind, ModuleBuilder, Op, Reg, SourceSpan, VerifiedModule};
+use w3_value::{Object, Value};
+use w3_vm::testing::ScriptedHost;
+use w3_vm::{Config, Outcome, RunState, Status, Vm, VmError};
+
+/// Returns a verified module built by `build`, which defines its functions on the builder.
+pub fn module(build: impl FnOnce(&mut ModuleBuilder)) -> Arc<VerifiedModule> {
+    let mut m = ModuleBuilder::new("w3-vm tests");
+    build(&mut m);
+    Arc::new(verify(&m.finish().unwrap()).unwrap())
+}
+
+/// Returns a module whose only function, `expr`, is `body`'s code followed by `Return` of the
+/// register `body` returns.
+pub fn expr_module(body: impl FnOnce(&mut ModuleBuilder, &mut FunctionBuilder) -> Reg) -> Arc<VerifiedModule> {
+    module(|m| {
+        let mut f = FunctionBuilder::new(0);
+        let file = m.string("test.yml");
+        f.set_span(SourceSpan { file, line: 3, col: 7, end_line: 3, end_col: 20 });
+        let out = body(m, &mut f);
+        f.emit(Op::Return { src: out });
+        m.function("expr", FunctionKind::Expression, f).unwrap();
+    })
+}
+
+/// Returns contexts parsed from JSON text.
+pub fn contexts(json: &str) -> Object {
+    match w3_value::parse_json(json).unwrap() {
+        Value::Object(o) => o,
+        _ => panic!("contexts must be an object"),
+    }
+}
+
+/// Runs function 0 of `module` with `contexts` and `config` to the end with the default host.
+pub fn run_with(module: &Arc<VerifiedModule>, contexts: Object, config: Config) -> Result<Outcome, VmError> {
+    let mut vm = Vm::with_entry(module.clone(), w3_isa::FuncId(0), contexts, config).unwrap();
+    ScriptedHost::new().drive(&mut vm)
+}
+
+/// Runs an expression module and returns its value, panicking on any failure.
+pub fn eval(module: &Arc<VerifiedModule>, ctx: &str) -> Value {
+    let outcome = run_with(module, contexts(ctx), Config::default()).unwrap();
+    let fiber = &outcome.fibers[0];
+    assert_eq!(fiber.status, Status::Success, "{:?}", fiber.error);
+    outcome.result
+}
+
+/// Runs an expression module and returns the error that failed its fiber.
+pub fn eval_error(module: &Arc<VerifiedModule>, ctx: &str) -> VmError {
+    let outcome = run_with(module, contexts(ctx), Config::default()).unwrap();
+    outcome.fibers[0].error.clone().expect("the fiber should fail")
+}
+
+/// Returns `value` as compact JSON, for readable assertions.
+pub fn json(value: &Value) -> String {
+    let style = w3_value::JsonStyle { pretty: false, non_finite: w3_value::NonFinite::Bare };
+    w3_value::to_json_text(value, style).unwrap()
+}
+
+/// Runs `vm` until it is pending and returns the pending calls.
+pub fn pending(vm: &mut Vm) -> Vec<w3_host_api::PendingCall> {
+    match vm.run().unwrap() {
+        RunState::Pending(calls) => calls,
+        RunState::Finished(o) => panic!("finished early: {o:?}"),
+    }
+}
