@@ -40,7 +40,7 @@ pub(crate) fn begin(fiber: &mut Fiber, id: &Arc<str>) -> Result<(), Fault> {
     if let Some(open) = &fiber.step {
         return Err(Fault::Step(format!("step `{id}` begins while step `{}` is open", open.id)));
     }
-    let saved_env = fiber.contexts.get("env").map(|e| (e.value.clone(), e.meta));
+    let saved_env = fiber.contexts.get(&w3_value::text::fold("env")).map(|e| (e.value.clone(), e.meta));
     fiber.step = Some(OpenStep {
         id: id.clone(),
         outputs: Value::Object(Object::new()),

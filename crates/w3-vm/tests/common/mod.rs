@@ -36,9 +36,16 @@ pub fn contexts(json: &str) -> Object {
     }
 }
 
-/// Runs function 0 of `module` with `contexts` and `config` to the end with the default host.
+/// Returns the function tests run: `main` or `expr`, else function 0.
+pub fn entry(module: &VerifiedModule) -> w3_isa::FuncId {
+    let m = module.module();
+    m.function_named("main").or_else(|| m.function_named("expr")).unwrap_or(w3_isa::FuncId(0))
+}
+
+/// Runs the entry function of `module` with `contexts` and `config` to the end with the
+/// default host.
 pub fn run_with(module: &Arc<VerifiedModule>, contexts: Object, config: Config) -> Result<Outcome, VmError> {
-    let mut vm = Vm::with_entry(module.clone(), w3_isa::FuncId(0), contexts, config).unwrap();
+    let mut vm = Vm::with_entry(module.clone(), entry(module), contexts, config).unwrap();
     ScriptedHost::new().drive(&mut vm)
 }
 
@@ -68,4 +75,46 @@ pub fn pending(vm: &mut Vm) -> Vec<w3_host_api::PendingCall> {
         RunState::Pending(calls) => calls,
         RunState::Finished(o) => panic!("finished early: {o:?}"),
     }
+}
+
+/// Emits `dst = s` for a string constant `s`.
+pub fn text(m: &mut w3_isa::ModuleBuilder, f: &mut FunctionBuilder, dst: Reg, s: &str) {
+    let k = m.string_constant(s);
+    f.emit(Op::LoadConst { dst, k });
+}
+
+/// Emits `dst = {key: value, ...}` from registers.
+pub fn object(m: &mut w3_isa::ModuleBuilder, f: &mut FunctionBuilder, dst: Reg, pairs: &[(&str, Reg)]) {
+    let first = f.regs(2 * pairs.len() as u16);
+    for (i, (key, value)) in pairs.iter().enumerate() {
+        let at = first.offset(2 * i as u16).unwrap();
+        text(m, f, at, key);
+        f.emit(Op::Move { dst: at.offset(1).unwrap(), src: *value });
+    }
+    f.emit(Op::MakeObject { dst, first, count: w3_isa::Imm16(pairs.len() as u16) });
+}
+
+/// Emits `dst = [values...]` from registers.
+pub fn array(f: &mut FunctionBuilder, dst: Reg, values: &[Reg]) {
+    let first = f.regs(values.len() as u16);
+    for (i, v) in values.iter().enumerate() {
+        f.emit(Op::Move { dst: first.offset(i as u16).unwrap(), src: *v });
+    }
+    f.emit(Op::MakeArray { dst, first, count: w3_isa::Imm16(values.len() as u16) });
+}
+
+/// Emits `dst = src.a.b...` for a path of property names.
+pub fn path(m: &mut w3_isa::ModuleBuilder, f: &mut FunctionBuilder, dst: Reg, src: Reg, names: &[&str]) {
+    f.emit(Op::Move { dst, src });
+    for name in names {
+        let name = m.string(name);
+        f.emit(Op::GetProp { dst, obj: dst, name });
+    }
+}
+
+/// Emits `dst = context.a.b...`.
+pub fn context(m: &mut w3_isa::ModuleBuilder, f: &mut FunctionBuilder, dst: Reg, names: &[&str]) {
+    let name = m.string(names[0]);
+    f.emit(Op::LoadContext { dst, name });
+    path(m, f, dst, dst, &names[1..]);
 }
