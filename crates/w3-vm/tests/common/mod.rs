@@ -118,3 +118,75 @@ pub fn context(m: &mut w3_isa::ModuleBuilder, f: &mut FunctionBuilder, dst: Reg,
     f.emit(Op::LoadContext { dst, name });
     path(m, f, dst, dst, &names[1..]);
 }
+
+/// Returns a workflow exercising most of the runtime: three jobs as fibers (one per `os`),
+/// each with a step that runs a shell command, parses its stdout with `fromJSON` inside a
+/// `TryCall` (the `windows` answer is not JSON: the error is caught), sets env and outputs,
+/// logs, and returns a value built from its `steps`; the workflow joins them all.
+pub fn sample_workflow() -> Arc<VerifiedModule> {
+    module(|m| {
+        let job = m.declare("job", FunctionKind::Job, 1);
+        let parse = m.declare("job.parse", FunctionKind::Expression, 1);
+        let mut w = FunctionBuilder::new(0);
+        let handles = w.regs(3);
+        let (os, matrix, arg, out) = (w.reg(), w.reg(), w.reg(), w.reg());
+        for (i, name) in ["linux", "windows", "macos"].iter().enumerate() {
+            text(m, &mut w, os, name);
+            object(m, &mut w, matrix, &[("os", os)]);
+            object(m, &mut w, arg, &[("matrix", matrix)]);
+            w.emit(Op::Spawn { dst: handles.offset(i as u16).unwrap(), func: job, arg });
+        }
+        let joined: Vec<Reg> = (0..3).map(|i| handles.offset(i).unwrap()).collect();
+        for h in &joined {
+            w.emit(Op::Join { dst: *h, fiber: *h });
+        }
+        array(&mut w, out, &joined);
+        w.emit(Op::Return { src: out });
+        m.function("workflow", FunctionKind::Workflow, w).unwrap();
+
+        let mut p = FunctionBuilder::new(1);
+        let t = p.reg();
+        path(m, &mut p, t, Reg(0), &["stdout"]);
+        p.emit(Op::CallBuiltin { dst: t, builtin: w3_isa::Builtin::FromJson.id(), first: t, argc: w3_isa::Imm8(1) });
+        p.emit(Op::Return { src: t });
+        m.define(parse, p).unwrap();
+
+        let mut f = FunctionBuilder::new(1);
+        let (os, cmd, req, res, pair, t, ok) = (f.reg(), f.reg(), f.reg(), f.reg(), f.regs(2), f.reg(), f.reg());
+        context(m, &mut f, os, &["matrix", "os"]);
+        let build = m.string("build");
+        f.emit(Op::StepBegin { step: build });
+        f.emit(Op::SetEnv { name: m.string("OS"), value: os });
+        let parts = f.regs(2);
+        text(m, &mut f, parts, "uname ");
+        f.emit(Op::Move { dst: parts.offset(1).unwrap(), src: os });
+        f.emit(Op::Concat { dst: cmd, first: parts, count: w3_isa::Imm16(2) });
+        let env = f.reg();
+        context(m, &mut f, env, &["env"]);
+        object(m, &mut f, req, &[("cmd", cmd), ("env", env)]);
+        f.emit(Op::HostCall { dst: res, kind: w3_isa::HostKind::Shell.id(), arg: req });
+        f.emit(Op::TryCall { dst: pair, func: parse, first: res, argc: w3_isa::Imm8(1) });
+        f.emit(Op::SetOutput { name: m.string("parsed"), value: pair });
+        f.emit(Op::SetOutput { name: m.string("error"), value: pair.offset(1).unwrap() });
+        text(m, &mut f, ok, "success");
+        f.emit(Op::StepEnd { step: build, outcome: ok, conclusion: ok });
+        object(m, &mut f, req, &[("message", cmd)]);
+        f.emit(Op::HostCall { dst: res, kind: w3_isa::HostKind::Log.id(), arg: req });
+        context(m, &mut f, t, &["steps", "build", "outputs"]);
+        f.emit(Op::Return { src: t });
+        m.define(job, f).unwrap();
+    })
+}
+
+/// Returns the host the sample workflow runs with.
+pub fn sample_host() -> w3_vm::testing::ScriptedHost {
+    ScriptedHost::new()
+        .shell("uname linux", 0, r#"{"kernel": "Linux"}"#)
+        .shell("uname windows", 1, "not json")
+        .shell("uname macos", 0, "[1, 2]")
+}
+
+/// Returns `bytes` as lower-case hex.
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
