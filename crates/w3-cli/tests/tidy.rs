@@ -44,6 +44,7 @@ fn forbidden(krate: &str) -> &'static [&'static str] {
         "w3-check" => &["w3-compiler", "w3-vm", "w3-host", "w3-runner", "w3-chain", "w3-node", "w3-cli", "tokio"],
         "w3-compiler" => &["w3-vm", "w3-host", "w3-runner", "w3-chain", "w3-node", "w3-cli", "tokio"],
         "w3-vm" => &["w3-dsl", "w3-check", "w3-compiler", "w3-host", "w3-runner", "w3-chain", "w3-node", "w3-cli", "tokio"],
+        "w3-runner" => &["w3-check", "w3-chain", "w3-consensus", "w3-node", "w3-cli"],
         _ => &[],
     }
 }

@@ -202,7 +202,7 @@ fn eager_builtin(l: &mut Lowering<'_>, builtin: Builtin, args: &[Expr], dst: Reg
 /// format string, or `{0:spec}` specifiers) the eager built-in.
 fn format(l: &mut Lowering<'_>, args: &[Expr], dst: Reg) -> Result<(), CompileError> {
     let Some((Expr { kind: ExprKind::Literal(Literal::String(fmt)), .. }, rest)) = args.split_first() else {
-        return eager_builtin(l, Builtin::Format, args, dst);
+        return computed_format(l, args, dst);
     };
     let pieces = match parse_format(fmt, rest.len()) {
         Ok(p) => p,
@@ -248,6 +248,43 @@ fn format(l: &mut Lowering<'_>, args: &[Expr], dst: Reg) -> Result<(), CompileEr
     } else {
         l.f.emit(Op::Concat { dst, first, count: Imm16(count) });
     }
+    l.f.release(mark);
+    Ok(())
+}
+
+/// `format()` with a format string known only at run time: the string is evaluated first and
+/// an argument only when the string mentions its placeholder (`{i}` or `{i:`), so an argument
+/// the format does not use is never evaluated, as on GitHub.
+fn computed_format(l: &mut Lowering<'_>, args: &[Expr], dst: Reg) -> Result<(), CompileError> {
+    let argc = u8::try_from(args.len()).map_err(|_| CompileError::TooLarge("the number of arguments"))?;
+    let mark = l.f.mark();
+    let first = args_in_registers(l, &args[..args.len().min(1)])?;
+    l.f.emit(Op::ToStr { dst: first, src: first });
+    let rest = l.f.regs(u16::from(argc.saturating_sub(1)).max(1));
+    let (pattern, hit) = (l.f.regs(2), l.f.reg());
+    for (i, arg) in args.iter().enumerate().skip(1) {
+        let r = Reg(rest.0 + (i - 1) as u16);
+        let (evaluate, next) = (l.f.label(), l.f.label());
+        l.f.emit(Op::LoadNull { dst: r });
+        for text in [format!("{{{}}}", i - 1), format!("{{{}:", i - 1)] {
+            l.f.emit(Op::Move { dst: pattern, src: first });
+            let k = l.module.string_constant(&text);
+            l.f.emit(Op::LoadConst { dst: Reg(pattern.0 + 1), k });
+            l.f.emit(Op::CallBuiltin { dst: hit, builtin: Builtin::Contains.id(), first: pattern, argc: Imm8(2) });
+            l.f.jump_if_true(hit, evaluate);
+        }
+        l.f.jump(next);
+        l.f.bind(evaluate);
+        lower(l, arg, r)?;
+        l.f.bind(next);
+    }
+    // `format` takes its arguments in consecutive registers: the string, then the rest.
+    let call = l.f.regs(u16::from(argc).max(1));
+    l.f.emit(Op::Move { dst: call, src: first });
+    for i in 1..usize::from(argc) {
+        l.f.emit(Op::Move { dst: Reg(call.0 + i as u16), src: Reg(rest.0 + (i - 1) as u16) });
+    }
+    l.f.emit(Op::CallBuiltin { dst, builtin: Builtin::Format.id(), first: call, argc: Imm8(argc) });
     l.f.release(mark);
     Ok(())
 }

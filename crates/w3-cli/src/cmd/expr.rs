@@ -1,4 +1,5 @@
-//! `w3 expr`: evaluates one GitHub-Actions expression and prints its value as JSON.
+//! `w3 expr`: evaluates one GitHub-Actions expression — compiled to bytecode and run in the
+//! VM, as workflows run them — and prints its value as JSON.
 //!
 //! The value goes to stdout as JSON (arrays and objects pretty-printed with two spaces, numbers
 //! in their shortest form with integers written without `.0`). NaN and the infinities, which JSON
@@ -9,10 +10,7 @@
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use w3_dsl::expr::{
-    to_json_text, Evaluator, Expression, JsonStyle, NonFinite, Object, ParseOptions, Value,
-    WORKFLOW_CONTEXTS,
-};
+use w3_dsl::expr::{to_json_text, JsonStyle, NonFinite, Object, Value, WORKFLOW_CONTEXTS};
 
 /// Evaluates a GitHub-Actions expression.
 #[derive(clap::Args)]
@@ -42,13 +40,11 @@ pub fn run(args: Args) -> ExitCode {
             .map(|name| (*name, Value::from(Object::new())))
             .collect(),
     };
-    let options = ParseOptions::new().named_values(contexts.keys());
-    let outcome = Expression::parse(&args.expr, &options)
-        .and_then(|expression| Evaluator::new(&contexts).evaluate(&expression));
-    let value = match outcome {
+    // Compiled to bytecode and run in the VM: the path every workflow expression takes.
+    let value = match w3_runner::expr::evaluate(&args.expr, &contexts) {
         Ok(value) => value,
         Err(error) => {
-            eprintln!("w3 expr: {} error: {error}", error.kind());
+            eprintln!("w3 expr: {} error: {error}", error.phase());
             return ExitCode::from(1);
         }
     };

@@ -1,0 +1,7 @@
+//! Local runs of w3: compile with `w3-compiler`, execute in `w3-vm`, answer host calls. This
+//! crate is where the layers meet; it holds no semantics of its own.
+//!
+//! [`expr::evaluate`] runs one expression the way a workflow runs it — compiled to bytecode
+//! and executed by the VM — which is what `w3 expr` does.
+
+pub mod expr;
