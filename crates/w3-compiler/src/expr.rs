@@ -349,6 +349,14 @@ fn extension(l: &mut Lowering<'_>, name: &str, args: &[Expr], dst: Reg) -> Resul
     l.f.emit(Op::MakeObject { dst, first: key, count: Imm16(1) });
     let kind: HostId = HostKind::HashFiles.id();
     l.f.emit(Op::HostCall { dst, kind, arg: dst });
+    // The answer is `{ok, value}`; a host error fails the expression, as on GitHub.
+    let (ok, value, done) = (l.module.string("ok"), l.module.string("value"), l.f.label());
+    l.f.emit(Op::GetProp { dst: key, obj: dst, name: ok });
+    l.f.jump_if_true(key, done);
+    let msg = l.module.string("hashFiles failed: the host could not hash the workspace files");
+    l.f.emit(Op::Fail { msg });
+    l.f.bind(done);
+    l.f.emit(Op::GetProp { dst, obj: dst, name: value });
     l.f.release(mark);
     Ok(())
 }
