@@ -47,20 +47,13 @@ pub struct Config {
 impl Config {
     /// Returns the default configuration with a gas limit of `gas_limit`.
     pub fn with_gas(gas_limit: u64) -> Config {
-        Config {
-            gas_limit,
-            ..Config::default()
-        }
+        Config { gas_limit, ..Config::default() }
     }
 }
 
 impl Default for Config {
     /// Returns metering on, 10 billion gas (about 10 s of interpreter work) and default limits.
     fn default() -> Config {
-        Config {
-            gas_limit: 10_000_000_000,
-            metering: true,
-            limits: Limits::default(),
-        }
+        Config { gas_limit: 10_000_000_000, metering: true, limits: Limits::default() }
     }
 }

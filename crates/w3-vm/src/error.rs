@@ -39,6 +39,12 @@ pub enum Fault {
         /// The register limit.
         limit: u32,
     },
+    /// A fiber would have more contexts than the VM allows.
+    #[error("a fiber may have at most {limit} contexts")]
+    Contexts {
+        /// The limit.
+        limit: u32,
+    },
     /// `Spawn` would start more fibers than the run's limit.
     #[error("the run may start at most {limit} fibers")]
     Fibers {
@@ -88,16 +94,16 @@ pub enum Fault {
 impl Fault {
     /// Returns whether the fault ends the whole run rather than one fiber.
     pub fn is_fatal(&self) -> bool {
-        matches!(
-            self,
-            Fault::OutOfGas { .. } | Fault::Memory { .. } | Fault::Deadlock | Fault::Internal(_)
-        )
+        matches!(self, Fault::OutOfGas { .. } | Fault::Memory { .. } | Fault::Deadlock | Fault::Internal(_))
     }
 
     /// Returns whether a `TryCall` catches the fault: runtime errors do, limits and fatal
     /// faults do not.
     pub fn is_catchable(&self) -> bool {
-        !self.is_fatal() && !matches!(self, Fault::CallDepth { .. } | Fault::Stack { .. } | Fault::Fibers { .. })
+        !self.is_fatal() && !matches!(
+                self,
+                Fault::CallDepth { .. } | Fault::Stack { .. } | Fault::Fibers { .. } | Fault::Contexts { .. }
+            )
     }
 }
 
@@ -168,6 +174,9 @@ pub enum LoadError {
     /// The function index is out of range.
     #[error("there is no function f{0}")]
     NoFunction(u32),
+    /// More initial contexts than a fiber may have.
+    #[error("more than {0} contexts")]
+    TooManyContexts(usize),
     /// A context value is nested deeper than the value depth limit.
     #[error("context `{0}` is nested deeper than the value depth limit")]
     ContextTooDeep(String),

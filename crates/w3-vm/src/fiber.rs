@@ -1,7 +1,7 @@
 //! Defines fibers (one per job, plus the workflow's) and what each holds: a call stack of frames
 //! over one register file, its contexts, its open step, its job outputs and how it waits.
 
-use crate::error::VmError;
+use crate::error::{Fault, VmError};
 use crate::meta::Meta;
 use std::fmt;
 use std::sync::Arc;
@@ -50,6 +50,9 @@ pub(crate) struct Entry {
     pub meta: Meta,
 }
 
+/// Bounds the contexts of one fiber (GitHub has a dozen), so looking one up stays cheap.
+pub const MAX_CONTEXTS: usize = 64;
+
 /// Holds a fiber's contexts in insertion order, looked up ignoring case.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Contexts {
@@ -62,22 +65,20 @@ impl Contexts {
         self.entries.iter().find(|e| e.folded == folded)
     }
 
-    /// Sets `name` to `value`; returns the bytes of the entry it replaced (zero if new).
-    pub fn set(&mut self, name: &str, value: Value, meta: Meta) -> u32 {
+    /// Sets `name` to `value`; returns the bytes of the entry it replaced (zero if new), or
+    /// fails when a new entry would exceed [`MAX_CONTEXTS`].
+    pub fn set(&mut self, name: &str, value: Value, meta: Meta) -> Result<u32, Fault> {
         let folded = fold(name);
+        let full = self.entries.len() >= MAX_CONTEXTS;
         match self.entries.iter_mut().find(|e| e.folded == folded) {
             Some(e) => {
                 e.value = value;
-                std::mem::replace(&mut e.meta, meta).bytes
+                Ok(std::mem::replace(&mut e.meta, meta).bytes)
             }
+            None if full => Err(Fault::Contexts { limit: MAX_CONTEXTS as u32 }),
             None => {
-                self.entries.push(Entry {
-                    folded,
-                    name: Arc::from(name),
-                    value,
-                    meta,
-                });
-                0
+                self.entries.push(Entry { folded, name: Arc::from(name), value, meta });
+                Ok(0)
             }
         }
     }

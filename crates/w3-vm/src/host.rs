@@ -21,10 +21,7 @@ struct Request<'a> {
 
 impl<'a> Request<'a> {
     fn bad(&self, reason: String) -> Fault {
-        Fault::BadRequest {
-            kind: self.kind.name(),
-            reason,
-        }
+        Fault::BadRequest { kind: self.kind.name(), reason }
     }
 
     fn field(&self, name: &str) -> Option<&'a Value> {
@@ -138,10 +135,7 @@ fn patterns(r: &Request<'_>) -> Result<Vec<String>, Fault> {
 
 /// Returns the call that request object `request` describes for `kind`.
 pub(crate) fn request(kind: HostCallKind, request: &Value) -> Result<HostCall, Fault> {
-    let r = Request {
-        kind,
-        object: request.as_object(),
-    };
+    let r = Request { kind, object: request.as_object() };
     Ok(match kind {
         HostCallKind::ShellCommand => HostCall::ShellCommand {
             cmd: r.required("cmd")?,
@@ -157,31 +151,19 @@ pub(crate) fn request(kind: HostCallKind, request: &Value) -> Result<HostCall, F
             body: r.text("body")?.unwrap_or_default().into_bytes(),
         },
         HostCallKind::StorageRead => HostCall::StorageRead { key: r.required("key")?.into_bytes() },
-        HostCallKind::StorageWrite => HostCall::StorageWrite {
-            key: r.required("key")?.into_bytes(),
-            value: r.required("value")?.into_bytes(),
-        },
-        HostCallKind::EmitEvent => HostCall::EmitEvent {
-            topic: r.required("topic")?,
-            data: r.any("data"),
-        },
+        HostCallKind::StorageWrite => {
+            HostCall::StorageWrite { key: r.required("key")?.into_bytes(), value: r.required("value")?.into_bytes() }
+        }
+        HostCallKind::EmitEvent => HostCall::EmitEvent { topic: r.required("topic")?, data: r.any("data") },
         HostCallKind::InvokeAction => HostCall::InvokeAction {
-            action: ActionRef {
-                name: r.required("name")?,
-                version: r.required("version")?,
-            },
+            action: ActionRef { name: r.required("name")?, version: r.required("version")? },
             input: r.any("input"),
         },
-        HostCallKind::GithubAction => HostCall::GithubAction {
-            uses: r.required("uses")?,
-            with: r.pairs("with")?,
-            env: r.pairs("env")?,
-        },
+        HostCallKind::GithubAction => {
+            HostCall::GithubAction { uses: r.required("uses")?, with: r.pairs("with")?, env: r.pairs("env")? }
+        }
         HostCallKind::HashFiles => HostCall::HashFiles { patterns: patterns(&r)? },
-        HostCallKind::Log => HostCall::Log {
-            level: level(&r)?,
-            message: r.required("message")?,
-        },
+        HostCallKind::Log => HostCall::Log { level: level(&r)?, message: r.required("message")? },
         HostCallKind::Now => HostCall::Now,
         HostCallKind::Random => {
             let len = r.count("len")?.ok_or_else(|| r.bad("field `len` is required".into()))?;
@@ -199,11 +181,8 @@ fn text(bytes: &[u8]) -> Value {
 
 fn hex(bytes: &[u8]) -> Value {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let s: String = bytes
-        .iter()
-        .flat_map(|b| [DIGITS[usize::from(b >> 4)], DIGITS[usize::from(b & 15)]])
-        .map(char::from)
-        .collect();
+    let s: String =
+        bytes.iter().flat_map(|b| [DIGITS[usize::from(b >> 4)], DIGITS[usize::from(b & 15)]]).map(char::from).collect();
     Value::from(s)
 }
 
@@ -260,7 +239,10 @@ mod tests {
 
     #[test]
     fn shell_requests_take_defaults() {
-        let call = request(HostCallKind::ShellCommand, &json(r#"{"cmd":"echo hi","env":{"A":1,"B":"x"},"timeoutMinutes":1.5}"#));
+        let call = request(
+            HostCallKind::ShellCommand,
+            &json(r#"{"cmd":"echo hi","env":{"A":1,"B":"x"},"timeoutMinutes":1.5}"#),
+        );
         assert_eq!(
             call,
             Ok(HostCall::ShellCommand {
@@ -280,9 +262,11 @@ mod tests {
 
     #[test]
     fn answers_become_objects() {
-        let shell = Ok(HostResult::Shell { exit_code: 2, stdout: b"out".to_vec(), stderr: vec![0xff], timed_out: false });
+        let shell =
+            Ok(HostResult::Shell { exit_code: 2, stdout: b"out".to_vec(), stderr: vec![0xff], timed_out: false });
         let v = answer_value(HostCallKind::ShellCommand, &shell);
-        let text = w3_value::to_json_text(&v, w3_value::JsonStyle { pretty: false, non_finite: w3_value::NonFinite::Null });
+        let text =
+            w3_value::to_json_text(&v, w3_value::JsonStyle { pretty: false, non_finite: w3_value::NonFinite::Null });
         assert_eq!(text.unwrap(), r#"{"ok":true,"exitCode":2,"stdout":"out","stderr":"�","timedOut":false}"#);
         let random = answer_value(HostCallKind::Random, &Ok(HostResult::Bytes(Some(vec![0, 171]))));
         assert_eq!(w3_value::property(&random, "value"), Value::from("00ab"));

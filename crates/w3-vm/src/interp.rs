@@ -38,6 +38,8 @@ pub(crate) fn interpret(p: &Program, st: &mut State, fid: u32, fiber: &mut Fiber
     };
     let mut func = top.func;
     let mut code: &Code = &p.code[func as usize];
+    // The running function's instructions, in a local so the loop does not reload them.
+    let mut insts: &[Inst] = &code.insts;
     let mut pc = top.pc as usize;
     let mut base = top.base as usize;
     let max_depth = st.limits.max_call_depth as usize;
@@ -119,7 +121,7 @@ pub(crate) fn interpret(p: &Program, st: &mut State, fid: u32, fiber: &mut Fiber
     }
 
     loop {
-        let Some(&inst) = code.insts.get(pc) else {
+        let Some(&inst) = insts.get(pc) else {
             fault!(Fault::Internal("the program counter left the function".into()));
         };
         pc += 1;
@@ -238,7 +240,7 @@ pub(crate) fn interpret(p: &Program, st: &mut State, fid: u32, fiber: &mut Fiber
                     base: new_base as u32,
                     ret: Ret { dst: dst.0, catch },
                 });
-                (func, code, pc, base) = (callee.0, target, 0, new_base);
+                (func, code, insts, pc, base) = (callee.0, target, &target.insts, 0, new_base);
             }
             Op::Jump { target } => pc = target.0 as usize,
             Op::JumpIfTrue { cond, target } => {
@@ -262,6 +264,7 @@ pub(crate) fn interpret(p: &Program, st: &mut State, fid: u32, fiber: &mut Fiber
                 };
                 func = caller.func;
                 code = &p.code[func as usize];
+                insts = &code.insts;
                 (pc, base) = (caller.pc as usize, caller.base as usize);
                 set!(Reg(frame.ret.dst), value, meta);
                 if frame.ret.catch {

@@ -11,6 +11,11 @@ use w3_value::{eq_ignore_case, loose_eq, Array, Object, Value};
 /// GitHub's limit on the combinations of one matrix.
 pub const MAX_COMBINATIONS: usize = 256;
 
+/// Bounds the `include` and `exclude` entries, and the product before they apply, so the
+/// expansion's work stays proportional to its gas.
+const MAX_ENTRIES: usize = 256;
+const MAX_PRODUCT: usize = MAX_COMBINATIONS * 16;
+
 type Combo = Vec<(String, Value)>;
 
 fn bad(reason: impl Into<String>) -> Fault {
@@ -45,7 +50,8 @@ fn selects(pattern: &Value, v: &Value) -> bool {
 fn entries(value: Option<&Value>, what: &str) -> Result<Vec<Combo>, Fault> {
     let items = match value {
         None | Some(Value::Null) => return Ok(Vec::new()),
-        Some(Value::Array(items)) => items,
+        Some(Value::Array(items)) if items.len() <= MAX_ENTRIES => items,
+        Some(Value::Array(_)) => return Err(bad(format!("more than {MAX_ENTRIES} `{what}` entries"))),
         Some(_) => return Err(bad(format!("`{what}` must be an array of objects"))),
     };
     let mut out = Vec::with_capacity(items.len());
@@ -69,7 +75,7 @@ fn product(matrix: &Object) -> Result<(Vec<Combo>, Vec<String>), Fault> {
         let Value::Array(values) = values else {
             return Err(bad(format!("row `{key}` must be an array")));
         };
-        if combos.len().saturating_mul(values.len()) > MAX_COMBINATIONS * 16 {
+        if combos.len().saturating_mul(values.len()) > MAX_PRODUCT {
             return Err(bad(format!("more than {MAX_COMBINATIONS} combinations")));
         }
         let mut next = Vec::with_capacity(combos.len() * values.len());

@@ -25,10 +25,7 @@ impl Meta {
 
     /// Returns the meta of a string of `len` bytes.
     pub fn string(len: usize) -> Meta {
-        Meta {
-            bytes: clamp(len as u64),
-            depth: 0,
-        }
+        Meta { bytes: clamp(len as u64), depth: 0 }
     }
 }
 
@@ -49,15 +46,8 @@ pub fn shallow_bytes(value: &Value) -> u64 {
 
 /// Returns the meta of `value` read out of a value whose depth bound is `parent_depth`.
 pub fn shared(value: &Value, parent_depth: u16) -> Meta {
-    let depth = if value.is_primitive() {
-        0
-    } else {
-        parent_depth.saturating_sub(1).max(1)
-    };
-    Meta {
-        bytes: clamp(shallow_bytes(value)),
-        depth,
-    }
+    let depth = if value.is_primitive() { 0 } else { parent_depth.saturating_sub(1).max(1) };
+    Meta { bytes: clamp(shallow_bytes(value)), depth }
 }
 
 /// Returns the full size and exact depth of a value that came from outside (a context, a

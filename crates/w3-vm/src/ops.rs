@@ -39,10 +39,7 @@ fn collection(metas: &[Meta], own: u64, limits: &Limits) -> Result<Meta, Fault> 
         bytes = bytes.saturating_add(u64::from(m.bytes));
         depth = depth.max(m.depth);
     }
-    let meta = Meta {
-        bytes: clamp(bytes),
-        depth: depth.saturating_add(1),
-    };
+    let meta = Meta { bytes: clamp(bytes), depth: depth.saturating_add(1) };
     check(meta, limits)?;
     Ok(meta)
 }
@@ -51,11 +48,7 @@ fn collection(metas: &[Meta], own: u64, limits: &Limits) -> Result<Meta, Fault> 
 pub(crate) fn make_array(values: &[Value], metas: &[Meta], limits: &Limits) -> Result<Made, Fault> {
     let own = 8 * values.len() as u64;
     let meta = collection(metas, own, limits)?;
-    Ok(Made {
-        value: Value::Array(Array::new(values.to_vec())),
-        meta,
-        bytes: own,
-    })
+    Ok(Made { value: Value::Array(Array::new(values.to_vec())), meta, bytes: own })
 }
 
 /// Returns the object of key/value pairs in `values` (`MakeObject`); keys are converted to
@@ -71,11 +64,7 @@ pub(crate) fn make_object(values: &[Value], metas: &[Meta], limits: &Limits) -> 
         object.insert(key.into_owned(), pair[1].clone());
     }
     let meta = collection(&held, own, limits)?;
-    Ok(Made {
-        value: Value::Object(object),
-        meta,
-        bytes: own,
-    })
+    Ok(Made { value: Value::Object(object), meta, bytes: own })
 }
 
 /// Returns `value` converted to a string (`ToStr`); a string is shared, not copied.
@@ -103,21 +92,14 @@ pub(crate) fn concat(values: &[Value], limits: &Limits) -> Result<Made, Fault> {
         text.push_str(&piece);
     }
     let len = text.len();
-    Ok(Made {
-        value: Value::from(text),
-        meta: Meta::string(len),
-        bytes: len as u64,
-    })
+    Ok(Made { value: Value::from(text), meta: Meta::string(len), bytes: len as u64 })
 }
 
 /// Returns `value.*` (`Filter`).
 pub(crate) fn filter(value: &Value, meta: Meta, limits: &Limits) -> Result<Made, Fault> {
     let value = w3_value::filter(value);
     let bytes = shallow_bytes(&value);
-    let meta = Meta {
-        bytes: clamp(bytes),
-        depth: meta.depth.max(1),
-    };
+    let meta = Meta { bytes: clamp(bytes), depth: meta.depth.max(1) };
     check(meta, limits)?;
     Ok(Made { value, meta, bytes })
 }
@@ -158,17 +140,13 @@ pub(crate) fn call_builtin(
         v if v.is_primitive() => Meta::string(shallow_bytes(v) as usize),
         v => {
             let max = limits.max_value_depth;
-            let (bytes, depth) = measure(v, max, 4 * u64::from(limits.max_value_bytes))
-                .ok_or(Fault::ValueTooDeep { limit: max })?;
+            let (bytes, depth) =
+                measure(v, max, 4 * u64::from(limits.max_value_bytes)).ok_or(Fault::ValueTooDeep { limit: max })?;
             Meta { bytes: clamp(bytes), depth }
         }
     };
     check(meta, limits)?;
-    Ok(Made {
-        value: held.value,
-        meta,
-        bytes: read + u64::from(meta.bytes),
-    })
+    Ok(Made { value: held.value, meta, bytes: read + u64::from(meta.bytes) })
 }
 
 /// Evaluates `case(pred, value, ..., default)` eagerly: the value of the first `true`
@@ -226,7 +204,10 @@ mod tests {
         let metas = [Meta::ZERO; 5];
         assert_eq!(case(&args, &metas, 0).unwrap().value, Value::from("b"));
         assert_eq!(case(&args[2..][..0], &[], 0).unwrap().value, Value::Null);
-        assert_eq!(case(&[Value::Bool(false), Value::Null, Value::from("d")], &metas[..3], 0).unwrap().value, Value::from("d"));
+        assert_eq!(
+            case(&[Value::Bool(false), Value::Null, Value::from("d")], &metas[..3], 0).unwrap().value,
+            Value::from("d")
+        );
         assert!(matches!(case(&[Value::from(1.0), Value::Null, Value::Null], &metas[..3], 0), Err(Fault::Fail(_))));
     }
 }

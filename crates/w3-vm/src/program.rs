@@ -130,12 +130,7 @@ impl Program {
             end_line: s.end_line,
             end_col: s.end_col,
         });
-        Location {
-            function: func,
-            name: m.string(function.name).unwrap_or_default().to_owned(),
-            offset,
-            source,
-        }
+        Location { function: func, name: m.string(function.name).unwrap_or_default().to_owned(), offset, source }
     }
 }
 
@@ -185,10 +180,7 @@ fn nested(metas: impl Iterator<Item = Meta>, own: u64) -> Meta {
         bytes = bytes.saturating_add(u64::from(m.bytes));
         depth = depth.max(m.depth);
     }
-    Meta {
-        bytes: clamp(bytes),
-        depth: depth.saturating_add(1),
-    }
+    Meta { bytes: clamp(bytes), depth: depth.saturating_add(1) }
 }
 
 #[cfg(test)]

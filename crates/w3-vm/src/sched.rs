@@ -13,7 +13,14 @@ use w3_value::{Object, Value};
 
 /// Starts a fiber running `func` with `arg` in `r0`; its contexts are `parent`'s, a fresh
 /// `steps`, then every entry of `arg` when it is an object. Returns its handle.
-pub(crate) fn spawn(p: &Program, st: &mut State, parent: &Fiber, func: u32, arg: Value, meta: Meta) -> Result<u32, Fault> {
+pub(crate) fn spawn(
+    p: &Program,
+    st: &mut State,
+    parent: &Fiber,
+    func: u32,
+    arg: Value,
+    meta: Meta,
+) -> Result<u32, Fault> {
     let limits = &st.limits;
     if st.fibers.len() >= limits.max_fibers as usize {
         return Err(Fault::Fibers { limit: limits.max_fibers });
@@ -32,10 +39,10 @@ pub(crate) fn spawn(p: &Program, st: &mut State, parent: &Fiber, func: u32, arg:
     };
     // Inherited entries are shares: the parent accounts for them.
     child.contexts.entries.iter_mut().for_each(|e| e.meta.bytes = 0);
-    child.contexts.set("steps", Value::Object(Object::new()), Meta { bytes: 0, depth: 1 });
+    child.contexts.set("steps", Value::Object(Object::new()), Meta { bytes: 0, depth: 1 })?;
     if let Value::Object(entries) = &arg {
         for (name, value) in entries.iter() {
-            child.contexts.set(name, value.clone(), meta::shared(value, meta.depth));
+            child.contexts.set(name, value.clone(), meta::shared(value, meta.depth))?;
         }
     }
     child.held = child.contexts.bytes();
@@ -75,10 +82,8 @@ pub(crate) fn joined(st: &State, target: u32) -> Option<(Value, Meta)> {
     ]
     .into_iter()
     .collect();
-    let meta = Meta {
-        bytes: clamp(64 + u64::from(ended.meta.bytes)),
-        depth: ended.meta.depth.max(1).saturating_add(1),
-    };
+    let meta =
+        Meta { bytes: clamp(64 + u64::from(ended.meta.bytes)), depth: ended.meta.depth.max(1).saturating_add(1) };
     Some((Value::Object(object), meta))
 }
 
@@ -96,7 +101,12 @@ pub(crate) fn deliver(st: &mut State, fiber: &mut Fiber, dst: u16, value: Value,
 
 /// Ends fiber `fid` with `end` (its result, or the error that ended it), releases what it
 /// held and wakes the fibers joining it.
-pub(crate) fn finish(st: &mut State, fid: u32, fiber: &mut Fiber, end: Result<(Value, Meta), VmError>) -> Result<(), Fault> {
+pub(crate) fn finish(
+    st: &mut State,
+    fid: u32,
+    fiber: &mut Fiber,
+    end: Result<(Value, Meta), VmError>,
+) -> Result<(), Fault> {
     let released = fiber.truncate(0) + fiber.held;
     fiber.frames.clear();
     fiber.held = 0;

@@ -16,8 +16,14 @@ use w3_value::{Object, Value};
 const RESULTS: [&str; 4] = ["success", "failure", "cancelled", "skipped"];
 
 /// Replaces context `name` of `fiber` with `value`, accounting its bytes.
-pub(crate) fn set_context(fiber: &mut Fiber, st: &mut State, name: &str, value: Value, meta: Meta) -> Result<(), Fault> {
-    let old = u64::from(fiber.contexts.set(name, value, meta));
+pub(crate) fn set_context(
+    fiber: &mut Fiber,
+    st: &mut State,
+    name: &str,
+    value: Value,
+    meta: Meta,
+) -> Result<(), Fault> {
+    let old = u64::from(fiber.contexts.set(name, value, meta)?);
     let new = u64::from(meta.bytes);
     fiber.held = fiber.held.saturating_sub(old).saturating_add(new);
     st.hold(old, new)
@@ -41,26 +47,26 @@ pub(crate) fn begin(fiber: &mut Fiber, id: &Arc<str>) -> Result<(), Fault> {
         return Err(Fault::Step(format!("step `{id}` begins while step `{}` is open", open.id)));
     }
     let saved_env = fiber.contexts.get(&w3_value::text::fold("env")).map(|e| (e.value.clone(), e.meta));
-    fiber.step = Some(OpenStep {
-        id: id.clone(),
-        outputs: Value::Object(Object::new()),
-        saved_env,
-    });
+    fiber.step = Some(OpenStep { id: id.clone(), outputs: Value::Object(Object::new()), saved_env });
     Ok(())
 }
 
 fn result_text(value: &Value, what: &str) -> Result<&'static str, Fault> {
     let text = value.to_str();
-    RESULTS
-        .iter()
-        .find(|r| **r == text)
-        .copied()
-        .ok_or_else(|| Fault::Step(format!("a step's {what} must be success, failure, cancelled or skipped, not `{text}`")))
+    RESULTS.iter().find(|r| **r == text).copied().ok_or_else(|| {
+        Fault::Step(format!("a step's {what} must be success, failure, cancelled or skipped, not `{text}`"))
+    })
 }
 
 /// Runs `StepEnd id, outcome, conclusion`: records `steps.<id>` (for a step with an id),
 /// restores the env from before the step and notes a `failure` or `cancelled` conclusion.
-pub(crate) fn end(fiber: &mut Fiber, st: &mut State, id: &Arc<str>, outcome: &Value, conclusion: &Value) -> Result<(), Fault> {
+pub(crate) fn end(
+    fiber: &mut Fiber,
+    st: &mut State,
+    id: &Arc<str>,
+    outcome: &Value,
+    conclusion: &Value,
+) -> Result<(), Fault> {
     let outcome = result_text(outcome, "outcome")?;
     let conclusion = result_text(conclusion, "conclusion")?;
     let open = match fiber.step.take() {
@@ -79,20 +85,14 @@ pub(crate) fn end(fiber: &mut Fiber, st: &mut State, id: &Arc<str>, outcome: &Va
     if id.is_empty() {
         return Ok(());
     }
-    let record: Object = [
-        ("outputs", open.outputs),
-        ("outcome", Value::from(outcome)),
-        ("conclusion", Value::from(conclusion)),
-    ]
-    .into_iter()
-    .collect();
+    let record: Object =
+        [("outputs", open.outputs), ("outcome", Value::from(outcome)), ("conclusion", Value::from(conclusion))]
+            .into_iter()
+            .collect();
     let (mut steps, meta) = take_object(fiber, "steps");
     steps.insert(id.to_string(), Value::Object(record));
     let grown = 16 + id.len() as u64 + 48 + (outcome.len() + conclusion.len()) as u64;
-    let meta = Meta {
-        bytes: clamp(u64::from(meta.bytes) + grown),
-        depth: 3,
-    };
+    let meta = Meta { bytes: clamp(u64::from(meta.bytes) + grown), depth: 3 };
     set_context(fiber, st, "steps", Value::Object(steps), meta)
 }
 
@@ -123,10 +123,7 @@ pub(crate) fn set_env(fiber: &mut Fiber, st: &mut State, name: &Arc<str>, value:
     let bytes = (text.len() + name.len()) as u64;
     let (mut env, meta) = take_object(fiber, "env");
     env.insert(name.to_string(), Value::from(text));
-    let meta = Meta {
-        bytes: clamp(u64::from(meta.bytes) + 16 + bytes),
-        depth: 1,
-    };
+    let meta = Meta { bytes: clamp(u64::from(meta.bytes) + 16 + bytes), depth: 1 };
     set_context(fiber, st, "env", Value::Object(env), meta)?;
     Ok(bytes)
 }

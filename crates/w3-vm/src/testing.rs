@@ -71,7 +71,12 @@ impl ScriptedHost {
 
     /// Adds a reply for calls of `kind`; with `needle`, only for those whose request (its
     /// debug form, e.g. the shell command) contains it. The first matching rule wins.
-    pub fn on(mut self, kind: HostCallKind, needle: Option<&str>, reply: Result<HostResult, HostError>) -> ScriptedHost {
+    pub fn on(
+        mut self,
+        kind: HostCallKind,
+        needle: Option<&str>,
+        reply: Result<HostResult, HostError>,
+    ) -> ScriptedHost {
         self.rules.push(Rule { kind, needle: needle.map(str::to_owned), reply });
         self
     }
@@ -86,9 +91,10 @@ impl ScriptedHost {
     /// the gas host schedule 1 charges for it (no time metered).
     pub fn reply(&self, call: &PendingCall) -> Answer {
         let text = format!("{:?}", call.call);
-        let rule = self.rules.iter().find(|r| {
-            r.kind == call.call.kind() && r.needle.as_deref().is_none_or(|n| text.contains(n))
-        });
+        let rule = self
+            .rules
+            .iter()
+            .find(|r| r.kind == call.call.kind() && r.needle.as_deref().is_none_or(|n| text.contains(n)));
         let result = rule.map_or_else(|| default_reply(&call.call), |r| r.reply.clone());
         let gas_used = match &result {
             Ok(r) => HostGasSchedule::v1().total(&call.call, r, 0),
@@ -134,7 +140,10 @@ pub fn replay(vm: &mut Vm, journal: &[Answer]) -> Result<Outcome, VmError> {
             RunState::Finished(outcome) => return Ok(outcome),
             RunState::Pending(_) => {
                 let Some(answer) = next.next() else {
-                    return Err(VmError { fault: crate::error::Fault::Internal("the journal ran out".into()), at: None });
+                    return Err(VmError {
+                        fault: crate::error::Fault::Internal("the journal ran out".into()),
+                        at: None,
+                    });
                 };
                 vm.answer(answer.clone())
                     .map_err(|e| VmError { fault: crate::error::Fault::Internal(e.to_string()), at: None })?;

@@ -106,10 +106,12 @@ impl Vm {
         for (name, value) in contexts.iter() {
             let (_, depth) = measure(value, limits.max_value_depth, MEASURE_BUDGET)
                 .ok_or_else(|| LoadError::ContextTooDeep(name.to_owned()))?;
-            initial.set(name, value.clone(), Meta { bytes: 0, depth });
+            let too_many = LoadError::TooManyContexts(crate::fiber::MAX_CONTEXTS);
+            initial.set(name, value.clone(), Meta { bytes: 0, depth }).map_err(|_| too_many)?;
         }
         if initial.get("steps").is_none() {
-            initial.set("steps", Value::Object(Object::new()), Meta { bytes: 0, depth: 1 });
+            let steps = initial.set("steps", Value::Object(Object::new()), Meta { bytes: 0, depth: 1 });
+            steps.map_err(|_| LoadError::TooManyContexts(crate::fiber::MAX_CONTEXTS))?;
         }
         let fiber = Fiber {
             entry: entry.0,
@@ -252,12 +254,7 @@ impl Vm {
     pub fn pending(&self) -> Vec<PendingCall> {
         (self.st.pending.iter())
             .filter(|c| !c.answered)
-            .map(|c| PendingCall {
-                fiber: c.fiber,
-                call_index: c.index,
-                call: c.call.clone(),
-                gas_limit: c.gas_limit,
-            })
+            .map(|c| PendingCall { fiber: c.fiber, call_index: c.index, call: c.call.clone(), gas_limit: c.gas_limit })
             .collect()
     }
 

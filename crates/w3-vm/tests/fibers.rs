@@ -90,7 +90,8 @@ fn answers_are_consumed_in_the_order_they_are_recorded() {
     let logs = pending(&mut vm);
     assert_eq!(logs.iter().map(|c| (c.call_index, c.fiber)).collect::<Vec<_>>(), [(2, 2), (3, 1)]);
     assert_eq!(vm.answers_consumed(), 2);
-    let reversed = host().with_order(Order::Reversed).drive(&mut Vm::new(two_jobs(), contexts("{}"), Config::default()).unwrap());
+    let reversed =
+        host().with_order(Order::Reversed).drive(&mut Vm::new(two_jobs(), contexts("{}"), Config::default()).unwrap());
     assert_eq!(reversed.unwrap().status, Status::Success);
 }
 
@@ -160,7 +161,9 @@ fn steps_module() -> Arc<VerifiedModule> {
         f.emit(Op::SetOutput { name: m.string("x"), value: r[0] });
         f.emit(Op::StepEnd { step: first, outcome: failure, conclusion: failure });
         context(m, &mut f, r[1], &["env", "A"]);
-        for (i, kind) in [StatusKind::Success, StatusKind::Failure, StatusKind::Cancelled, StatusKind::Always].iter().enumerate() {
+        for (i, kind) in
+            [StatusKind::Success, StatusKind::Failure, StatusKind::Cancelled, StatusKind::Always].iter().enumerate()
+        {
             f.emit(Op::Status { dst: r[2 + i], kind: kind.id() });
         }
         f.emit(Op::StepBegin { step: none });

@@ -103,7 +103,11 @@ fn host_gas_counts_towards_the_limit() {
     });
     let mut vm = Vm::with_entry(m.clone(), FuncId(0), contexts("{}"), Config::default()).unwrap();
     let outcome = ScriptedHost::new().drive(&mut vm).unwrap();
-    let now = w3_host_api::HostGasSchedule::v1().total(&w3_host_api::HostCall::Now, &w3_host_api::HostResult::Time { unix_ms: 0 }, 0);
+    let now = w3_host_api::HostGasSchedule::v1().total(
+        &w3_host_api::HostCall::Now,
+        &w3_host_api::HostResult::Time { unix_ms: 0 },
+        0,
+    );
     assert_eq!(outcome.host_gas, now);
     assert_eq!(outcome.gas_used, now + 51 + 4);
     let mut vm = Vm::with_entry(m, FuncId(0), contexts("{}"), Config::with_gas(60)).unwrap();

@@ -109,3 +109,26 @@ fn fibers_are_limited() {
     assert!(outcome.fibers[1..].iter().all(|f| f.status == Status::Success));
     assert_eq!(outcome.status, Status::Failure);
 }
+
+#[test]
+fn contexts_per_fiber_are_limited() {
+    let m = module(|m| {
+        let job = m.declare("job", FunctionKind::Job, 1);
+        let mut f = FunctionBuilder::new(0);
+        let (pairs, arg) = (f.regs(140), f.reg());
+        for i in 0..70u16 {
+            let key = m.string_constant(&format!("c{i}"));
+            f.emit(Op::LoadConst { dst: pairs.offset(2 * i).unwrap(), k: key });
+        }
+        f.emit(Op::MakeObject { dst: arg, first: pairs, count: Imm16(70) });
+        f.emit(Op::Spawn { dst: arg, func: job, arg });
+        f.emit(Op::Return { src: arg });
+        m.function("workflow", FunctionKind::Workflow, f).unwrap();
+        let mut g = FunctionBuilder::new(1);
+        g.emit(Op::Return { src: g.param(0) });
+        m.define(job, g).unwrap();
+    });
+    let mut vm = Vm::new(m, contexts("{}"), Config::default()).unwrap();
+    let outcome = w3_vm::testing::ScriptedHost::new().drive(&mut vm).unwrap();
+    assert_eq!(outcome.fibers[0].error.clone().unwrap().fault, Fault::Contexts { limit: 64 });
+}

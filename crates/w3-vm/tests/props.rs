@@ -18,9 +18,25 @@ use w3_vm::{Config, Limits, Vm};
 const R: u16 = 12;
 /// Constants every random module has, in this order.
 const CONSTANTS: &[&str] = &[
-    "null", "true", "0", "-0", "1.5", "\"\"", "\"abc\"", "\"0x1F\"", "\"{0}-{1}\"", "\"[1, {\\\"a\\\": []}]\"",
-    "[]", "[1, \"b\", [null]]", "{}", "{\"A\": 1, \"b\": {\"c\": [true]}}", "\"success\"", "\"failure\"",
-    "{\"os\": [\"l\", \"w\"], \"exclude\": [{\"os\": \"w\"}]}", "{\"cmd\": \"echo\", \"env\": {\"X\": 1}}", "\"NaN\"",
+    "null",
+    "true",
+    "0",
+    "-0",
+    "1.5",
+    "\"\"",
+    "\"abc\"",
+    "\"0x1F\"",
+    "\"{0}-{1}\"",
+    "\"[1, {\\\"a\\\": []}]\"",
+    "[]",
+    "[1, \"b\", [null]]",
+    "{}",
+    "{\"A\": 1, \"b\": {\"c\": [true]}}",
+    "\"success\"",
+    "\"failure\"",
+    "{\"os\": [\"l\", \"w\"], \"exclude\": [{\"os\": \"w\"}]}",
+    "{\"cmd\": \"echo\", \"env\": {\"X\": 1}}",
+    "\"NaN\"",
 ];
 /// Strings every random module has (names for properties, contexts, steps, outputs).
 const STRINGS: &[&str] = &["a", "b", "github", "env", "steps", "", "x", "matrix", "len"];
@@ -43,15 +59,20 @@ fn range(max: u16) -> impl Strategy<Value = (Reg, u16)> {
 }
 
 fn builtin_call() -> impl Strategy<Value = Op> {
-    (0..Builtin::ALL.len(), reg(), 0..R).prop_flat_map(|(i, dst, first)| {
-        let b = Builtin::ALL[i];
-        let max = b.arity().max.min((R - first) as u8);
-        (Just((b, dst, first)), b.arity().min..=max.max(b.arity().min))
-    })
-    .prop_filter_map("arity", |((b, dst, first), argc)| {
-        (b.arity().accepts(argc) && u16::from(argc) + first <= R)
-            .then(|| Op::CallBuiltin { dst, builtin: b.id(), first: Reg(first), argc: Imm8(argc) })
-    })
+    (0..Builtin::ALL.len(), reg(), 0..R)
+        .prop_flat_map(|(i, dst, first)| {
+            let b = Builtin::ALL[i];
+            let max = b.arity().max.min((R - first) as u8);
+            (Just((b, dst, first)), b.arity().min..=max.max(b.arity().min))
+        })
+        .prop_filter_map("arity", |((b, dst, first), argc)| {
+            (b.arity().accepts(argc) && u16::from(argc) + first <= R).then(|| Op::CallBuiltin {
+                dst,
+                builtin: b.id(),
+                first: Reg(first),
+                argc: Imm8(argc),
+            })
+        })
 }
 
 /// Returns a random instruction that never jumps; `helper` takes one parameter, `job` is a job.
@@ -76,14 +97,23 @@ fn op(helper: FuncId, job: FuncId) -> impl Strategy<Value = Op> {
     ];
     let effects = prop_oneof![
         (reg(), reg()).prop_map(move |(dst, first)| Op::Call { dst, func: helper, first, argc: Imm8(1) }),
-        (0..R - 1, reg()).prop_map(move |(dst, first)| Op::TryCall { dst: Reg(dst), func: helper, first, argc: Imm8(1) }),
+        (0..R - 1, reg()).prop_map(move |(dst, first)| Op::TryCall {
+            dst: Reg(dst),
+            func: helper,
+            first,
+            argc: Imm8(1)
+        }),
         (reg(), 0u8..4).prop_map(|(dst, k)| Op::Status { dst, kind: StatusKind::ALL[k as usize].id() }),
         string().prop_map(|step| Op::StepBegin { step }),
         (string(), reg(), reg()).prop_map(|(step, outcome, conclusion)| Op::StepEnd { step, outcome, conclusion }),
         (string(), reg()).prop_map(|(name, value)| Op::SetOutput { name, value }),
         (string(), reg()).prop_map(|(name, value)| Op::SetEnv { name, value }),
         (string(), reg()).prop_map(|(name, value)| Op::SetContext { name, value }),
-        (reg(), 0usize..HostKind::ALL.len(), reg()).prop_map(|(dst, k, arg)| Op::HostCall { dst, kind: HostKind::ALL[k].id(), arg }),
+        (reg(), 0usize..HostKind::ALL.len(), reg()).prop_map(|(dst, k, arg)| Op::HostCall {
+            dst,
+            kind: HostKind::ALL[k].id(),
+            arg
+        }),
         (reg(), reg()).prop_map(move |(dst, arg)| Op::Spawn { dst, func: job, arg }),
         (reg(), reg()).prop_map(|(dst, fiber)| Op::Join { dst, fiber }),
     ];
@@ -210,8 +240,10 @@ fn json_value() -> impl Strategy<Value = String> {
     leaf.prop_recursive(2, 8, 3, |inner| {
         prop_oneof![
             prop::collection::vec(inner.clone(), 0..3).prop_map(|v| format!("[{}]", v.join(","))),
-            prop::collection::vec(("[ab]", inner), 0..3)
-                .prop_map(|v| format!("{{{}}}", v.iter().map(|(k, x)| format!("{k:?}:{x}")).collect::<Vec<_>>().join(","))),
+            prop::collection::vec(("[ab]", inner), 0..3).prop_map(|v| format!(
+                "{{{}}}",
+                v.iter().map(|(k, x)| format!("{k:?}:{x}")).collect::<Vec<_>>().join(",")
+            )),
         ]
     })
 }
@@ -272,4 +304,3 @@ proptest! {
         prop_assert_eq!(eq, Some(Value::Bool(w3_value::loose_eq(&a, &b))));
     }
 }
-

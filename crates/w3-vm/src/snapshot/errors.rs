@@ -6,14 +6,8 @@ use crate::error::{Fault, Location, SnapshotError, SourcePos, VmError};
 use w3_host_api::HostCallKind;
 use w3_value::{ValueError, ValueKind};
 
-const KINDS: [ValueKind; 6] = [
-    ValueKind::Null,
-    ValueKind::Boolean,
-    ValueKind::Number,
-    ValueKind::String,
-    ValueKind::Array,
-    ValueKind::Object,
-];
+const KINDS: [ValueKind; 6] =
+    [ValueKind::Null, ValueKind::Boolean, ValueKind::Number, ValueKind::String, ValueKind::Array, ValueKind::Object];
 
 fn value_error(w: &mut Writer, e: &ValueError) {
     match e {
@@ -111,6 +105,10 @@ fn fault(w: &mut Writer, f: &Fault) {
             w.u8(13);
             w.str(s);
         }
+        Fault::Contexts { limit } => {
+            w.u8(15);
+            w.u32(*limit);
+        }
         Fault::Internal(s) => {
             w.u8(14);
             w.str(s);
@@ -139,6 +137,7 @@ fn read_fault(r: &mut Reader<'_>) -> Result<Fault, SnapshotError> {
         12 => Fault::BadHandle(text(r)?),
         13 => Fault::Step(text(r)?),
         14 => Fault::Internal(text(r)?),
+        15 => Fault::Contexts { limit: r.u32("limit")? },
         _ => return Err(r.invalid("fault")),
     })
 }

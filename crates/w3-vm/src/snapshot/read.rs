@@ -6,11 +6,11 @@ use super::{errors, MAGIC, VERSION};
 use crate::config::Limits;
 use crate::error::SnapshotError;
 use crate::fiber::{Contexts, Ended, Fiber, Frame, OpenStep, Ret, Status, Wait};
+use crate::host;
 use crate::meta::Meta;
 use crate::program::{Inst, Program};
 use crate::state::{Pending, Recorded, State};
 use crate::vm::Vm;
-use crate::host;
 use std::collections::VecDeque;
 use std::sync::Arc;
 use w3_host_api::HostCallKind;
@@ -166,7 +166,7 @@ impl Decoder<'_> {
         for _ in 0..r.count(11, "contexts")? {
             let name = r.str("name")?.to_owned();
             let value = self.t.value(r)?;
-            f.contexts.set(&name, value, meta(r)?);
+            f.contexts.set(&name, value, meta(r)?).map_err(|_| r.invalid("contexts"))?;
         }
         if r.bool("step")? {
             let id = Arc::from(r.str("step id")?);
@@ -221,7 +221,9 @@ fn check(p: &Program, st: &State) -> std::result::Result<(), &'static str> {
         }
         let fits = |dst: u16| caller.is_some_and(|c| u32::from(dst) < c);
         let ok = match f.wait {
-            Wait::Host { call, dst } => fits(dst) && st.pending.iter().any(|c| c.index == call && c.fiber as usize == i),
+            Wait::Host { call, dst } => {
+                fits(dst) && st.pending.iter().any(|c| c.index == call && c.fiber as usize == i)
+            }
             Wait::Join { target, dst } => fits(dst) && (target as usize) < n && target as usize != i,
             Wait::Ready | Wait::Done => true,
         };

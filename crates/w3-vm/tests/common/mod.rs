@@ -180,10 +180,11 @@ pub fn sample_workflow() -> Arc<VerifiedModule> {
 
 /// Returns the host the sample workflow runs with.
 pub fn sample_host() -> w3_vm::testing::ScriptedHost {
-    ScriptedHost::new()
-        .shell("uname linux", 0, r#"{"kernel": "Linux"}"#)
-        .shell("uname windows", 1, "not json")
-        .shell("uname macos", 0, "[1, 2]")
+    ScriptedHost::new().shell("uname linux", 0, r#"{"kernel": "Linux"}"#).shell("uname windows", 1, "not json").shell(
+        "uname macos",
+        0,
+        "[1, 2]",
+    )
 }
 
 /// Returns `bytes` as lower-case hex.
