@@ -204,8 +204,11 @@ impl Vm {
         let fid = call.fiber as usize;
         let mut fiber = std::mem::take(&mut self.st.fibers[fid]);
         let location = fiber.frames.last().map(|f| self.p.locate(f.func, (f.pc as usize).saturating_sub(1)));
-        self.st.host_gas = self.st.host_gas.saturating_add(recorded.gas_used);
-        let mut result = self.st.charge(recorded.gas_used);
+        let mut result = Ok(());
+        if self.p.metering {
+            self.st.host_gas = self.st.host_gas.saturating_add(recorded.gas_used);
+            result = self.st.charge(recorded.gas_used);
+        }
         if let (Ok(()), Wait::Host { dst, .. }) = (&result, fiber.wait) {
             result = sched::deliver(&mut self.st, &mut fiber, dst, recorded.value, recorded.meta);
         }

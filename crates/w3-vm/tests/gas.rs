@@ -110,6 +110,9 @@ fn host_gas_counts_towards_the_limit() {
     );
     assert_eq!(outcome.host_gas, now);
     assert_eq!(outcome.gas_used, now + 51 + 4);
+    let unmetered = Config { metering: false, gas_limit: 1, ..Config::default() };
+    let mut vm = Vm::with_entry(m.clone(), FuncId(0), contexts("{}"), unmetered).unwrap();
+    assert_eq!(ScriptedHost::new().drive(&mut vm).unwrap().gas_used, 0);
     let mut vm = Vm::with_entry(m, FuncId(0), contexts("{}"), Config::with_gas(60)).unwrap();
     let error = ScriptedHost::new().drive(&mut vm).unwrap_err();
     assert_eq!(error.fault, Fault::OutOfGas { limit: 60 });
