@@ -1,34 +1,13 @@
 //! Lints every real-world workflow in `shared/corpus`: none may make the linter panic, and the
 //! counts of files with findings are printed so changes in behaviour show up in review.
 
-use std::path::{Path, PathBuf};
 use w3_check::{Config, Context};
 
-fn corpus() -> PathBuf {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus");
-    assert!(p.is_dir(), "corpus missing at {}", p.display());
-    p
-}
 
-fn workflows(dir: &Path, out: &mut Vec<PathBuf>) {
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).collect();
-    entries.sort();
-    for p in entries {
-        let name = p.file_name().unwrap().to_string_lossy().into_owned();
-        if p.is_dir() {
-            if name != "_licenses" && name != "actions" {
-                workflows(&p, out);
-            }
-        } else if (name.ends_with(".yml") || name.ends_with(".yaml")) && !name.starts_with("action.") {
-            out.push(p);
-        }
-    }
-}
 
 #[test]
 fn corpus_never_panics() {
-    let mut files = Vec::new();
-    workflows(&corpus(), &mut files);
+    let files = w3_testdata::corpus_workflows();
     assert!(files.len() > 500, "corpus looks incomplete: {} files", files.len());
     let config = Config::default();
     let (mut panics, mut with_errors, mut diags) = (Vec::new(), 0, 0);

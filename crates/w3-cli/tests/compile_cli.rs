@@ -16,8 +16,7 @@ fn repo() -> PathBuf {
 
 /// Workflows whose modules are pinned: the example and a few real-world ones.
 fn pinned() -> Vec<PathBuf> {
-    let corpus = repo().join("../shared/corpus/real-world");
-    assert!(corpus.is_dir(), "corpus missing at {}", corpus.display());
+    let corpus = w3_testdata::path("corpus/real-world");
     vec![
         repo().join("examples/defi-risk-monitor.yml"),
         corpus.join("actions__checkout/check-dist.yml"),
@@ -42,8 +41,12 @@ fn separate_processes_give_identical_modules_with_pinned_hashes() {
         }
         assert_eq!(bytes[0], bytes[1], "{}: two processes gave different modules", wf.display());
         assert_eq!(hashes[0], hashes[1]);
-        let name = wf.strip_prefix(repo()).unwrap_or(wf).display().to_string();
-        lines.push_str(&format!("{} {}\n", hashes[0], name.trim_start_matches("../")));
+        let name = match (wf.strip_prefix(repo()), wf.strip_prefix(w3_testdata::shared())) {
+            (Ok(p), _) => p.display().to_string(),
+            (_, Ok(p)) => format!("shared/{}", p.display()),
+            _ => wf.display().to_string(),
+        };
+        lines.push_str(&format!("{} {name}\n", hashes[0]));
     }
     let golden = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/content_hashes.txt");
     if std::env::var_os("BLESS").is_some() {
@@ -81,26 +84,10 @@ fn onchain_shell_steps_are_compile_errors() {
     assert!(err.contains("w.yml:7:9:") && err.contains("verification: tee"), "{err}");
 }
 
-/// Lists the corpus workflows (as the corpus tests do).
-fn corpus_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).collect();
-    entries.sort();
-    for p in entries {
-        let name = p.file_name().unwrap().to_string_lossy().into_owned();
-        if p.is_dir() {
-            if name != "_licenses" && name != "actions" {
-                corpus_files(&p, out);
-            }
-        } else if (name.ends_with(".yml") || name.ends_with(".yaml")) && !name.starts_with("action.") {
-            out.push(p);
-        }
-    }
-}
 
 #[test]
 fn whole_corpus_compiles_identically_in_two_processes() {
-    let mut files = Vec::new();
-    corpus_files(&repo().join("../shared/corpus"), &mut files);
+    let files = w3_testdata::corpus_workflows();
     // Workflows w3 check accepts are the ones that must compile; the others may fail in both.
     let dir = tempfile::tempdir().unwrap();
     let mut outputs = Vec::new();

@@ -3,30 +3,12 @@
 //! compiled yet is counted by reason, so the numbers show in review.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
 use w3_compiler::{compile_workflow, CompileError};
 
-fn workflows(dir: &Path, out: &mut Vec<PathBuf>) {
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).collect();
-    entries.sort();
-    for p in entries {
-        let name = p.file_name().unwrap().to_string_lossy().into_owned();
-        if p.is_dir() {
-            if name != "_licenses" && name != "actions" {
-                workflows(&p, out);
-            }
-        } else if (name.ends_with(".yml") || name.ends_with(".yaml")) && !name.starts_with("action.") {
-            out.push(p);
-        }
-    }
-}
 
 #[test]
 fn corpus_compiles_deterministically() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus");
-    assert!(root.is_dir(), "corpus missing at {}", root.display());
-    let mut files = Vec::new();
-    workflows(&root, &mut files);
+    let files = w3_testdata::corpus_workflows();
     let (mut compiled, mut invalid) = (0, 0);
     let mut unsupported: BTreeMap<String, usize> = BTreeMap::new();
     for f in &files {

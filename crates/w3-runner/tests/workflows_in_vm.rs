@@ -2,26 +2,12 @@
 //! that compiles runs to completion, uses no more VM gas than its manifest's static bound, and
 //! runs identically twice (same outcome, same gas, same journal).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use w3_compiler::compile_workflow;
 use w3_value::{Object, Value};
 use w3_vm::testing::ScriptedHost;
 use w3_vm::{Config, Vm};
 
-fn workflows(dir: &Path, out: &mut Vec<PathBuf>) {
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).collect();
-    entries.sort();
-    for p in entries {
-        let name = p.file_name().unwrap().to_string_lossy().into_owned();
-        if p.is_dir() {
-            if name != "_licenses" && name != "actions" {
-                workflows(&p, out);
-            }
-        } else if (name.ends_with(".yml") || name.ends_with(".yaml")) && !name.starts_with("action.") {
-            out.push(p);
-        }
-    }
-}
 
 fn contexts() -> Object {
     let json = serde_json::json!({
@@ -47,10 +33,7 @@ fn run(module: w3_isa::VerifiedModule) -> (w3_vm::Outcome, usize) {
 
 #[test]
 fn corpus_workflows_run_within_their_static_gas_bound() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus");
-    assert!(root.is_dir(), "corpus missing at {}", root.display());
-    let mut files = Vec::new();
-    workflows(&root, &mut files);
+    let files = w3_testdata::corpus_workflows();
     let (mut ran, mut calls, mut max_ratio) = (0, 0, 0f64);
     for f in &files {
         let src = std::fs::read_to_string(f).unwrap_or_default();
