@@ -1,125 +1,55 @@
-//! Static matrix expansion, GitHub's way: the cartesian product of the rows (the last row
-//! varies fastest), minus every combination an `exclude` entry matches, plus `include` entries
-//! merged into the combinations they extend without overwriting, or appended as new ones.
+//! Static matrices: a `strategy.matrix` written out in the workflow is expanded at compile time
+//! by `w3_value::matrix::expand` — the same function the VM's `matrixExpand` uses for matrices
+//! computed at run time, so both expand alike.
 
 use crate::values::node_value;
-use w3_dsl::ast::{Combination, ExprOr, Matrix};
-use w3_value::{loose_eq, Object, Value};
+use w3_dsl::ast::{Combination, Combinations, ExprOr, Matrix};
+use w3_value::{Array, Object, Value};
 
-/// GitHub's limit on the number of jobs a matrix may generate.
-pub const MAX_COMBINATIONS: usize = 256;
+pub use w3_value::matrix::MAX_COMBINATIONS;
 
 /// Why a matrix cannot be expanded at compile time.
 #[derive(Debug, PartialEq, Eq)]
 pub enum MatrixError {
     /// A row, `include` or `exclude` is computed by an expression.
     Dynamic,
-    /// More than [`MAX_COMBINATIONS`] combinations.
-    TooLarge(usize),
+    /// The expansion failed (too many combinations).
+    Invalid(String),
 }
 
-/// One combination: key/value pairs in row order, then included keys.
-pub type Combo = Vec<(String, Value)>;
-
-fn get<'a>(c: &'a Combo, key: &str) -> Option<&'a Value> {
-    c.iter().find(|(k, _)| k.eq_ignore_ascii_case(key)).map(|(_, v)| v)
-}
-
-/// Returns whether `a` and `b` are the same matrix value (objects and arrays compare by content).
-fn same(a: &Value, b: &Value) -> bool {
-    match (a, b) {
-        (Value::Array(x), Value::Array(y)) => x.len() == y.len() && x.iter().zip(y.iter()).all(|(p, q)| same(p, q)),
-        (Value::Object(x), Value::Object(y)) => {
-            x.len() == y.len() && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| same(v, w)))
+fn entries(c: &Option<Combinations>) -> Result<Option<Value>, MatrixError> {
+    let Some(c) = c else { return Ok(None) };
+    let ExprOr::Lit { value, .. } = &c.value else { return Err(MatrixError::Dynamic) };
+    let mut items = Vec::with_capacity(value.len());
+    for combo in value {
+        let Combination::Assign { pairs, .. } = combo else { return Err(MatrixError::Dynamic) };
+        let mut o = Object::new();
+        for (k, v) in pairs {
+            o.insert(k.value.clone(), node_value(v));
         }
-        _ => std::mem::discriminant(a) == std::mem::discriminant(b) && loose_eq(a, b),
+        items.push(Value::from(o));
     }
+    Ok(Some(Value::from(Array::new(items))))
 }
 
-/// Returns whether `pattern` (an exclude value) selects `v`: objects by a subset of keys.
-fn selects(pattern: &Value, v: &Value) -> bool {
-    match (pattern, v) {
-        (Value::Object(p), Value::Object(x)) => p.iter().all(|(k, pv)| x.get(k).is_some_and(|xv| selects(pv, xv))),
-        _ => same(pattern, v),
-    }
-}
-
-fn pairs(c: &Combination) -> Result<Combo, MatrixError> {
-    match c {
-        Combination::Assign { pairs, .. } => Ok(pairs.iter().map(|(k, v)| (k.value.clone(), node_value(v))).collect()),
-        Combination::Expr(_) => Err(MatrixError::Dynamic),
-    }
-}
-
-/// Expands a literal matrix into its combinations.
-pub fn expand(matrix: &Matrix) -> Result<Vec<Combo>, MatrixError> {
+/// Expands a literal matrix into its combinations (each the `matrix` context of one leg).
+pub fn expand(matrix: &Matrix) -> Result<Vec<Value>, MatrixError> {
     let Matrix::Rows { rows, include, exclude, .. } = matrix else { return Err(MatrixError::Dynamic) };
-    let mut combos: Vec<Combo> = vec![Vec::new()];
-    let mut originals: Vec<String> = Vec::new();
+    let mut m = Object::new();
     for row in rows {
-        let ExprOr::Lit { value: values, .. } = &row.values else { return Err(MatrixError::Dynamic) };
-        originals.push(row.key.value.clone());
-        let mut next = Vec::with_capacity(combos.len() * values.len());
-        for c in &combos {
-            for v in values {
-                let mut c2 = c.clone();
-                c2.push((row.key.value.clone(), node_value(v)));
-                next.push(c2);
-            }
-        }
-        combos = next;
-        if combos.len() > MAX_COMBINATIONS * 16 {
-            return Err(MatrixError::TooLarge(combos.len()));
+        let ExprOr::Lit { value, .. } = &row.values else { return Err(MatrixError::Dynamic) };
+        m.insert(row.key.value.clone(), Value::from(Array::new(value.iter().map(node_value).collect())));
+    }
+    for (key, list) in [("include", entries(include)?), ("exclude", entries(exclude)?)] {
+        if let Some(list) = list {
+            m.insert(key, list);
         }
     }
-    if rows.is_empty() {
-        combos.clear();
+    match w3_value::matrix::expand(&Value::from(m)) {
+        Ok(Value::Array(items)) => Ok(items.iter().cloned().collect()),
+        Ok(_) => Err(MatrixError::Invalid("the expansion is not an array".into())),
+        Err(e) => Err(MatrixError::Invalid(e.0)),
     }
-    let list = |c: &Option<w3_dsl::ast::Combinations>| -> Result<Vec<Combo>, MatrixError> {
-        match c.as_ref().map(|c| &c.value) {
-            None => Ok(Vec::new()),
-            Some(ExprOr::Expr(_)) => Err(MatrixError::Dynamic),
-            Some(ExprOr::Lit { value, .. }) => value.iter().map(pairs).collect(),
-        }
-    };
-    for ex in list(exclude)? {
-        combos.retain(|c| !ex.iter().all(|(k, v)| get(c, k).is_some_and(|cv| selects(v, cv))));
-    }
-    for inc in list(include)? {
-        let mut merged = false;
-        for c in combos.iter_mut() {
-            // An include extends a combination when every original key it names matches.
-            let fits = inc.iter().all(|(k, v)| {
-                !originals.iter().any(|o| o.eq_ignore_ascii_case(k)) || get(c, k).is_some_and(|cv| same(cv, v))
-            });
-            if fits {
-                for (k, v) in &inc {
-                    match c.iter_mut().find(|(ck, _)| ck.eq_ignore_ascii_case(k)) {
-                        Some(slot) if !originals.iter().any(|o| o.eq_ignore_ascii_case(k)) => slot.1 = v.clone(),
-                        Some(_) => {}
-                        None => c.push((k.clone(), v.clone())),
-                    }
-                }
-                merged = true;
-            }
-        }
-        if !merged {
-            combos.push(inc);
-        }
-    }
-    if combos.len() > MAX_COMBINATIONS {
-        return Err(MatrixError::TooLarge(combos.len()));
-    }
-    Ok(combos)
-}
-
-/// Returns a combination as the `matrix` context object.
-pub fn to_object(c: &Combo) -> Value {
-    let mut o = Object::new();
-    for (k, v) in c {
-        o.insert(k.clone(), v.clone());
-    }
-    Value::from(o)
 }
 
 #[cfg(test)]
@@ -130,7 +60,8 @@ mod tests {
         let parsed = w3_dsl::ast::parse(src);
         let wf = parsed.workflow.unwrap();
         let m = wf.jobs[0].strategy.as_ref().unwrap().matrix.as_ref().unwrap();
-        expand(m).unwrap().iter().map(|c| w3_value::to_json_text(&to_object(c), w3_value::JsonStyle { pretty: false, non_finite: w3_value::NonFinite::Bare }).unwrap()).collect()
+        let style = w3_value::JsonStyle { pretty: false, non_finite: w3_value::NonFinite::Bare };
+        expand(m).unwrap().iter().map(|c| w3_value::to_json_text(c, style).unwrap()).collect()
     }
 
     const HEAD: &str = "on: push\njobs:\n  t:\n    runs-on: x\n    steps: [{run: echo}]\n    strategy:\n      matrix:\n";

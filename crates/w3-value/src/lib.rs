@@ -22,6 +22,7 @@
 
 mod access;
 pub mod builtins;
+pub mod matrix;
 mod compare;
 mod error;
 mod json;

@@ -7,7 +7,6 @@
 
 use crate::config::Limits;
 use crate::error::Fault;
-use crate::matrix;
 use crate::meta::{clamp, measure, shallow_bytes, Meta};
 use w3_isa::{Builtin, BuiltinId};
 use w3_value::builtins::call;
@@ -167,7 +166,7 @@ fn case(args: &[Value], metas: &[Meta], read: u64) -> Result<Made, Fault> {
 }
 
 fn expand(args: &[Value], metas: &[Meta], limits: &Limits, read: u64) -> Result<Made, Fault> {
-    let value = matrix::expand(args.first().unwrap_or(&Value::Null))?;
+    let value = w3_value::matrix::expand(args.first().unwrap_or(&Value::Null)).map_err(|e| Fault::Matrix(e.0))?;
     let depth = metas.first().map_or(0, |m| m.depth).saturating_add(1);
     let bytes = match &value {
         Value::Array(a) => a.iter().filter_map(Value::as_object).map(|o| 8 + 16 * o.len() as u64).sum(),

@@ -97,10 +97,10 @@ impl Gen<'_> {
     /// was cancelled, else `success`; the outputs of the last leg.
     fn start_legs(&mut self, f: &mut FunctionBuilder, job: &Job, leg: FuncId, dst: Reg) -> Result<(), CompileError> {
         let combos = match job.strategy.as_ref().and_then(|s| s.matrix.as_ref()) {
-            None => vec![Vec::new()],
+            None => vec![Value::from(Object::new())],
             Some(m) => matrix::expand(m).map_err(|e| match e {
                 MatrixError::Dynamic => CompileError::at(job.id.pos, "matrices computed by expressions (fromJSON of outputs) are not supported yet; list the values"),
-                MatrixError::TooLarge(n) => CompileError::at(job.id.pos, format!("the matrix has {n} combinations, more than GitHub's limit of 256")),
+                MatrixError::Invalid(why) => CompileError::at(job.id.pos, format!("the matrix cannot be expanded: {why}")),
             })?,
         };
         let n = count(combos.len(), "the matrix")?;
@@ -109,7 +109,7 @@ impl Gen<'_> {
         for (i, combo) in combos.iter().enumerate() {
             let mut obj = ObjectBuilder::new(f, 2);
             let m = obj.key(self, f, "matrix");
-            let k = constant(&mut self.m, &matrix::to_object(combo));
+            let k = constant(&mut self.m, combo);
             f.emit(Op::LoadConst { dst: m, k });
             let s = obj.key(self, f, "strategy");
             let k = constant(&mut self.m, &strategy(job, i, combos.len()));

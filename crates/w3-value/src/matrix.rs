@@ -1,12 +1,16 @@
-//! Implements the internal builtin `matrixExpand`: a matrix object computed at run time (from
-//! `fromJSON` of outputs) becomes the array of its combinations, by GitHub's rules and in the
-//! same order as the compiler's static expansion: the cartesian product of the rows (the last row
+//! Expands a matrix object (`strategy.matrix`) into the array of its combinations, by GitHub's
+//! rules. The compiler uses it for matrices written out in the workflow, the VM's
+//! `matrixExpand` for matrices computed at run time, so both expand alike: the cartesian product of the rows (the last row
 //! varies fastest), minus every combination an `exclude` entry matches, plus each `include` entry
 //! merged into the combinations whose original keys it matches (adding keys, never overwriting an
 //! original one) or appended when it matches none.
 
-use crate::error::Fault;
-use w3_value::{eq_ignore_case, loose_eq, Array, Object, Value};
+use crate::{eq_ignore_case, loose_eq, Array, Object, Value};
+
+/// Why a value cannot be expanded as a matrix.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("invalid matrix: {0}")]
+pub struct MatrixError(pub String);
 
 /// GitHub's limit on the combinations of one matrix.
 pub const MAX_COMBINATIONS: usize = 256;
@@ -18,8 +22,8 @@ const MAX_PRODUCT: usize = MAX_COMBINATIONS * 16;
 
 type Combo = Vec<(String, Value)>;
 
-fn bad(reason: impl Into<String>) -> Fault {
-    Fault::Matrix(reason.into())
+fn bad(reason: impl Into<String>) -> MatrixError {
+    MatrixError(reason.into())
 }
 
 fn get<'a>(c: &'a Combo, key: &str) -> Option<&'a Value> {
@@ -47,7 +51,7 @@ fn selects(pattern: &Value, v: &Value) -> bool {
 }
 
 /// Returns the entries of an `include` or `exclude` list.
-fn entries(value: Option<&Value>, what: &str) -> Result<Vec<Combo>, Fault> {
+fn entries(value: Option<&Value>, what: &str) -> Result<Vec<Combo>, MatrixError> {
     let items = match value {
         None | Some(Value::Null) => return Ok(Vec::new()),
         Some(Value::Array(items)) if items.len() <= MAX_ENTRIES => items,
@@ -65,7 +69,7 @@ fn entries(value: Option<&Value>, what: &str) -> Result<Vec<Combo>, Fault> {
 }
 
 /// Returns the product of the rows of `matrix` and the names of the rows.
-fn product(matrix: &Object) -> Result<(Vec<Combo>, Vec<String>), Fault> {
+fn product(matrix: &Object) -> Result<(Vec<Combo>, Vec<String>), MatrixError> {
     let mut combos: Vec<Combo> = vec![Vec::new()];
     let mut originals = Vec::new();
     for (key, values) in matrix.iter() {
@@ -118,7 +122,7 @@ fn merge(combos: &mut Vec<Combo>, originals: &[String], include: Combo) {
 }
 
 /// Returns the array of combination objects of `matrix`.
-pub fn expand(matrix: &Value) -> Result<Value, Fault> {
+pub fn expand(matrix: &Value) -> Result<Value, MatrixError> {
     let Value::Object(matrix) = matrix else {
         return Err(bad(format!("expected an object, found {}", matrix.kind())));
     };
@@ -141,12 +145,12 @@ mod tests {
     use super::*;
 
     fn json(text: &str) -> Value {
-        w3_value::parse_json(text).unwrap()
+        crate::parse_json(text).unwrap()
     }
 
     fn expand_text(text: &str) -> String {
         let out = expand(&json(text)).unwrap();
-        w3_value::to_json_text(&out, w3_value::JsonStyle { pretty: false, non_finite: w3_value::NonFinite::Null })
+        crate::to_json_text(&out, crate::JsonStyle { pretty: false, non_finite: crate::NonFinite::Null })
             .unwrap()
     }
 
@@ -165,10 +169,10 @@ mod tests {
 
     #[test]
     fn rejects_what_is_not_a_matrix() {
-        assert!(matches!(expand(&json("[1]")), Err(Fault::Matrix(_))));
-        assert!(matches!(expand(&json(r#"{"os":"a"}"#)), Err(Fault::Matrix(_))));
-        assert!(matches!(expand(&json(r#"{"os":["a"],"include":[1]}"#)), Err(Fault::Matrix(_))));
+        assert!(matches!(expand(&json("[1]")), Err(MatrixError(_))));
+        assert!(matches!(expand(&json(r#"{"os":"a"}"#)), Err(MatrixError(_))));
+        assert!(matches!(expand(&json(r#"{"os":["a"],"include":[1]}"#)), Err(MatrixError(_))));
         let big = format!(r#"{{"a":{0},"b":{0},"c":{0}}}"#, "[1,2,3,4,5,6,7]");
-        assert!(matches!(expand(&json(&big)), Err(Fault::Matrix(_))));
+        assert!(matches!(expand(&json(&big)), Err(MatrixError(_))));
     }
 }
