@@ -49,7 +49,7 @@ impl Gen<'_> {
         let mut obj = ObjectBuilder::new(&mut f, count(job.needs.len(), "needs")?);
         let (handles, result) = (self.m.string("w3.needs"), self.m.string("result"));
         for need in &job.needs {
-            let id = wf.job(&need.value).map_or(need.value.as_str(), |j| j.id.value.as_str());
+            let id = self.index.get(&need.value).map_or(need.value.as_str(), |i| wf.jobs[i].id.value.as_str());
             let slot = obj.key(self, &mut f, id);
             let name = self.m.string(id);
             f.emit(Op::GetProp { dst: t, obj: arg, name: handles });

@@ -186,13 +186,14 @@ impl Manifest {
 /// instruction.
 pub fn static_gas_bound(verified: &VerifiedModule, job_ids: &[&str], legs: &[usize]) -> u64 {
     let schedule = GasSchedule::v1();
+    let job_ids: std::collections::HashMap<&str, usize> = job_ids.iter().enumerate().map(|(i, id)| (*id, i)).collect();
     let module = verified.module();
     let mut total: u64 = 0;
     for (i, f) in verified.functions().iter().enumerate() {
         let static_gas: u64 = f.blocks().iter().map(|b| b.gas).sum();
         let per_byte_ops = f.instructions().iter().filter(|i| i.op.opcode().info().per_byte).count() as u64;
         let bytes = per_byte_ops.saturating_mul(w3_value::DEFAULT_MAX_MEMORY as u64).saturating_mul(u64::from(schedule.per_byte));
-        let runs = job_runs(module, i, job_ids, legs);
+        let runs = job_runs(module, i, &job_ids, legs);
         total = total.saturating_add(static_gas.saturating_add(bytes).saturating_mul(runs));
     }
     total
@@ -200,14 +201,14 @@ pub fn static_gas_bound(verified: &VerifiedModule, job_ids: &[&str], legs: &[usi
 
 /// Returns how often function `i` runs: the job function (`job X`) once, the leg function
 /// (`job X leg`) and step functions (`job X step N`) once per leg of job `X`.
-fn job_runs(module: &Module, i: usize, job_ids: &[&str], legs: &[usize]) -> u64 {
+fn job_runs(module: &Module, i: usize, job_ids: &std::collections::HashMap<&str, usize>, legs: &[usize]) -> u64 {
     let name = module.string(module.functions[i].name).unwrap_or_default();
     let rest = name.strip_prefix("job ").unwrap_or(name);
     let (id, part) = rest.split_once(' ').unwrap_or((rest, ""));
     if part.is_empty() {
         return 1;
     }
-    job_ids.iter().position(|j| *j == id).and_then(|k| legs.get(k)).map_or(1, |n| *n as u64)
+    job_ids.get(id).and_then(|k| legs.get(*k)).map_or(1, |n| *n as u64)
 }
 
 fn hex(bytes: &[u8]) -> String {

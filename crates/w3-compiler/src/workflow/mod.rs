@@ -21,6 +21,8 @@ pub(crate) struct Gen<'a> {
     pub file: StrId,
     pub options: ParseOptions,
     pub wf: &'a Workflow,
+    /// The jobs by id, built once: workflows may have thousands of jobs.
+    pub index: w3_dsl::ast::JobIndex,
 }
 
 /// A compiled workflow: the module (its manifest embedded) and the manifest.
@@ -38,25 +40,41 @@ pub fn policy_of<'a>(wf: &'a Workflow, job: &'a Job, step: &'a Step) -> &'a str 
         .map_or("none", |p| p.value.as_str())
 }
 
-/// Returns the jobs in an order where every job comes after the jobs it needs, or the job
+/// Returns the jobs in an order where every job comes after the jobs it needs (a depth-first
+/// post-order that visits jobs in source order, so the order is deterministic), or the job
 /// where a cycle was found.
 fn job_order(wf: &Workflow) -> Result<Vec<usize>, &Job> {
+    let index = wf.job_index();
+    let edges: Vec<Vec<usize>> = wf.jobs.iter().map(|j| j.needs.iter().filter_map(|n| index.get(&n.value)).collect()).collect();
+    // 0 unvisited, 1 on the stack, 2 placed.
+    let mut state = vec![0u8; wf.jobs.len()];
     let mut order = Vec::with_capacity(wf.jobs.len());
-    let mut placed = vec![false; wf.jobs.len()];
-    while order.len() < wf.jobs.len() {
-        let before = order.len();
-        for (i, job) in wf.jobs.iter().enumerate() {
-            let ready = job.needs.iter().all(|n| {
-                wf.jobs.iter().position(|j| j.id.value.eq_ignore_ascii_case(&n.value)).is_some_and(|k| placed[k])
-            });
-            if !placed[i] && ready {
-                placed[i] = true;
-                order.push(i);
-            }
+    for start in 0..wf.jobs.len() {
+        if state[start] != 0 {
+            continue;
         }
-        if order.len() == before {
-            let stuck = wf.jobs.iter().enumerate().find(|(i, _)| !placed[*i]).map(|(_, j)| j);
-            return Err(stuck.unwrap_or(&wf.jobs[0]));
+        let mut stack = vec![(start, 0usize)];
+        state[start] = 1;
+        while let Some((node, next)) = stack.last_mut() {
+            let node = *node;
+            match edges[node].get(*next) {
+                Some(&to) => {
+                    *next += 1;
+                    match state[to] {
+                        0 => {
+                            state[to] = 1;
+                            stack.push((to, 0));
+                        }
+                        1 => return Err(&wf.jobs[to]),
+                        _ => {}
+                    }
+                }
+                None => {
+                    state[node] = 2;
+                    order.push(node);
+                    stack.pop();
+                }
+            }
         }
     }
     Ok(order)
@@ -100,7 +118,7 @@ pub fn compile_workflow(source: &str, file: &str) -> Result<Compiled, CompileErr
         .named_values(WORKFLOW_CONTEXTS)
         .functions(FunctionSig::status_functions())
         .function(FunctionSig::hash_files());
-    let mut g = Gen { m, file, options, wf: &wf };
+    let mut g = Gen { m, file, options, wf: &wf, index: wf.job_index() };
     let main = g.m.declare("workflow", FunctionKind::Workflow, 0);
     let mut ids = Vec::with_capacity(wf.jobs.len());
     for job in &wf.jobs {
@@ -149,7 +167,7 @@ impl Gen<'_> {
             let needs: Vec<usize> = job
                 .needs
                 .iter()
-                .filter_map(|need| wf.jobs.iter().position(|j| j.id.value.eq_ignore_ascii_case(&need.value)))
+                .filter_map(|need| self.index.get(&need.value))
                 .collect();
             let pairs = u16::try_from(needs.len()).map_err(|_| CompileError::TooLarge("needs"))?;
             let first = f.regs((pairs * 2).max(1));

@@ -26,10 +26,31 @@ pub struct Workflow {
     pub w3: Option<Capabilities>,
 }
 
+/// Finds jobs by id in constant time: ids compare case-insensitively, as GitHub does.
+#[derive(Clone, Debug, Default)]
+pub struct JobIndex(std::collections::HashMap<String, usize>);
+
+impl JobIndex {
+    /// Returns the position in `jobs` of the job with `id`.
+    pub fn get(&self, id: &str) -> Option<usize> {
+        self.0.get(&id.to_ascii_lowercase()).copied()
+    }
+}
+
 impl Workflow {
-    /// Returns the job with `id`, compared case-insensitively as GitHub does.
+    /// Returns the job with `id`, compared case-insensitively as GitHub does. This scans the
+    /// jobs; code that looks up many ids builds a [`JobIndex`] once instead.
     pub fn job(&self, id: &str) -> Option<&Job> {
         self.jobs.iter().find(|j| j.id.value.eq_ignore_ascii_case(id))
+    }
+
+    /// Returns an index of the jobs by id (the first of case-insensitive duplicates wins).
+    pub fn job_index(&self) -> JobIndex {
+        let mut map = std::collections::HashMap::with_capacity(self.jobs.len());
+        for (i, j) in self.jobs.iter().enumerate() {
+            map.entry(j.id.value.to_ascii_lowercase()).or_insert(i);
+        }
+        JobIndex(map)
     }
 
     /// Returns the `workflow_call` trigger, if the workflow is reusable.

@@ -163,7 +163,8 @@ impl<'s> Builder<'s> {
                 };
                 self.check_tag(&node, &["!!seq", "!!map"]);
                 self.complete_anchor(anchor, &node, size);
-                self.push(node, size)
+                // The children were counted as they were pushed; the collection itself is one.
+                self.push(node, size, 1)
             }
             Event::Scalar(value, style, anchor, tag) => {
                 self.register_anchor(anchor, start);
@@ -186,12 +187,12 @@ impl<'s> Builder<'s> {
                 self.check_tag(&node, &["!!str", "!!int", "!!float", "!!bool", "!!null"]);
                 let size = weight(&node);
                 self.complete_anchor(anchor, &node, size);
-                self.push(node, size)
+                self.push(node, size, size)
             }
             Event::Alias(id) => {
                 let node = self.resolve_alias(id, start, end)?;
                 let size = count(&node);
-                self.push(node, size)
+                self.push(node, size, size)
             }
             Event::StreamStart | Event::StreamEnd | Event::DocumentEnd | Event::Nothing => Ok(None),
         }
@@ -221,9 +222,10 @@ impl<'s> Builder<'s> {
         Node { kind, span: Span::new(start, pos(end)), header: start, tag, aliased: false }
     }
 
-    /// Adds a finished node to the enclosing collection; returns it if it is the root.
-    fn push(&mut self, node: Node, size: usize) -> Result<Option<Node>, Stop> {
-        self.nodes = self.nodes.saturating_add(size);
+    /// Adds a finished node of `size` (its subtree's weight) to the enclosing collection, and
+    /// `new` to the document's count; returns the node if it is the root.
+    fn push(&mut self, node: Node, size: usize, new: usize) -> Result<Option<Node>, Stop> {
+        self.nodes = self.nodes.saturating_add(new);
         if self.nodes > self.budget {
             self.fatal(
                 node.pos(),
@@ -427,6 +429,17 @@ mod tests {
         let b = &root.as_map().unwrap()[1].value;
         assert!(b.aliased);
         assert_eq!(b.as_seq().unwrap().len(), 2);
+    }
+
+    #[test]
+    fn deep_nesting_without_aliases_is_counted_once() {
+        // 100,000 items 100 levels deep: each node counts once, not once per enclosing level.
+        let mut src = String::from("a: ");
+        src.push_str(&"[".repeat(100));
+        src.push_str(&vec!["1"; 100_000].join(","));
+        src.push_str(&"]".repeat(100));
+        let l = load(&src, &LoadOptions { max_depth: 128, max_nodes: Some(150_000) });
+        assert!(!l.fatal, "{:?}", l.diagnostics);
     }
 
     #[test]

@@ -7,7 +7,7 @@ use crate::knowledge::types::{Obj, Ty};
 use crate::Config;
 use std::borrow::Cow;
 use std::sync::OnceLock;
-use w3_dsl::ast::{Event, ExprOr, Job, Matrix, Workflow};
+use w3_dsl::ast::{Event, ExprOr, Job, JobIndex, Matrix, Workflow};
 use w3_dsl::yaml::{Node, NodeKind, Resolved};
 
 /// Returns the type of a literal YAML value (matrix values, input defaults).
@@ -130,9 +130,9 @@ fn steps(job: &Job, upto: Option<usize>) -> Ty {
 }
 
 /// Returns the type of `needs`: the jobs this job needs, with their declared outputs.
-fn needs(wf: &Workflow, job: &Job) -> Ty {
+fn needs(wf: &Workflow, index: &JobIndex, job: &Job) -> Ty {
     Ty::object(job.needs.iter().map(|n| {
-        let outputs = match wf.job(&n.value) {
+        let outputs = match index.get(&n.value).map(|i| &wf.jobs[i]) {
             Some(j) if j.uses.is_none() => Ty::object(j.outputs.iter().map(|(k, _)| (k.value.clone(), Ty::String))),
             _ => Ty::map(Ty::String),
         };
@@ -159,7 +159,7 @@ pub struct TypeEnv {
 
 impl TypeEnv {
     /// Builds the context types for `site` of `wf`.
-    pub fn new(wf: &Workflow, site: &Site<'_>, config: &Config) -> Self {
+    pub fn new(wf: &Workflow, index: &JobIndex, site: &Site<'_>, config: &Config) -> Self {
         let job = site.job.and_then(|j| wf.jobs.get(j));
         let vars = match &config.config_variables {
             Some(names) => Ty::object(names.iter().map(|n| (n.clone(), Ty::String))),
@@ -176,7 +176,7 @@ impl TypeEnv {
             ("job", Cow::Borrowed(job_ty)),
             ("jobs", own(jobs(wf))),
             ("matrix", own(job.map_or(Ty::Any, matrix))),
-            ("needs", own(job.map_or(Ty::object(Vec::<(String, Ty)>::new()), |j| needs(wf, j)))),
+            ("needs", own(job.map_or(Ty::object(Vec::<(String, Ty)>::new()), |j| needs(wf, index, j)))),
             ("runner", Cow::Borrowed(runner)),
             ("secrets", own(secrets(wf))),
             ("steps", own(job.map_or(Ty::Any, |j| steps(j, site.step)))),

@@ -94,20 +94,20 @@ fn is_github_script(wf: &Workflow, job: Option<usize>, step: Option<usize>, node
 
 /// Keeps the type environment of the last (job, step) checked: sites come grouped by step, and
 /// building the environment is the costly part of checking a short expression.
-#[derive(Default)]
 struct EnvCache {
     key: Option<(Option<usize>, Option<usize>)>,
     env: Option<env::TypeEnv>,
+    index: w3_dsl::ast::JobIndex,
 }
 
 impl EnvCache {
     fn get(&mut self, cx: &Context<'_>, wf: &Workflow, site: &Site<'_>) -> &env::TypeEnv {
         let key = (site.job, site.step);
         if self.key != Some(key) || self.env.is_none() {
-            self.env = Some(env::TypeEnv::new(wf, site, cx.config));
+            self.env = Some(env::TypeEnv::new(wf, &self.index, site, cx.config));
             self.key = Some(key);
         }
-        self.env.get_or_insert_with(|| env::TypeEnv::new(wf, site, cx.config))
+        self.env.get_or_insert_with(|| env::TypeEnv::new(wf, &self.index, site, cx.config))
     }
 }
 
@@ -160,7 +160,7 @@ impl Rule for ExpressionRule {
 
     fn check(&self, cx: &Context<'_>, wf: &Workflow, out: &mut Vec<Diagnostic>) {
         let (sites, values) = sites::collect(wf);
-        let mut cache = EnvCache::default();
+        let mut cache = EnvCache { key: None, env: None, index: wf.job_index() };
         for site in &sites {
             check_site(cx, wf, site, &mut cache, out);
         }
