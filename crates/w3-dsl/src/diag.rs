@@ -48,8 +48,17 @@ pub fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str
     let lower = word.to_ascii_lowercase();
     candidates
         .into_iter()
-        .map(|c| (strsim::damerau_levenshtein(&lower, &c.to_ascii_lowercase()), c))
-        .filter(|(d, c)| *d <= (c.len().max(3) / 3).max(1) || c.eq_ignore_ascii_case(word))
+        .filter_map(|c| {
+            let limit = (c.len().max(3) / 3).max(1);
+            // Lengths further apart than the limit cannot be within it: skip the distance.
+            if c.len().abs_diff(word.len()) > limit {
+                return None;
+            }
+            // Optimal string alignment counts a swap of neighbours as one edit, like
+            // Damerau-Levenshtein, without its allocation.
+            let d = strsim::osa_distance(&lower, &c.to_ascii_lowercase());
+            (d <= limit || c.eq_ignore_ascii_case(word)).then_some((d, c))
+        })
         .min_by_key(|(d, _)| *d)
         .map(|(_, c)| c)
 }

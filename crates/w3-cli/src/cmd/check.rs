@@ -105,7 +105,8 @@ fn check_file(path: &Path, projects: &Projects, now: i64) -> Report {
 }
 
 fn print(reports: &[Report], format: Format, snippets: bool) -> ExitCode {
-    let mut stdout = std::io::stdout().lock();
+    // Buffered: stdout writes line by line otherwise, one system call per finding.
+    let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
     let mut problems = false;
     let mut internal = false;
     let mut json = Vec::new();
@@ -133,6 +134,7 @@ fn print(reports: &[Report], format: Format, snippets: bool) -> ExitCode {
         let _ = serde_json::to_writer_pretty(&mut stdout, &json);
         let _ = writeln!(stdout);
     }
+    let _ = stdout.flush();
     ExitCode::from(if internal {
         3
     } else if problems {
