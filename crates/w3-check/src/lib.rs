@@ -5,8 +5,8 @@
 //! `w3-dsl`), then every rule over the AST, then sort and de-duplicate.
 
 pub mod config;
-pub mod output;
 pub mod knowledge;
+pub mod output;
 pub mod rules;
 
 pub use config::{Config, ConfigError};

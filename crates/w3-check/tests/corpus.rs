@@ -3,8 +3,6 @@
 
 use w3_check::{Config, Context};
 
-
-
 #[test]
 fn corpus_never_panics() {
     let files = w3_testdata::corpus_workflows();
@@ -23,6 +21,12 @@ fn corpus_never_panics() {
             Err(_) => panics.push(f.display().to_string()),
         }
     }
-    println!("corpus: {} files, {} with findings, {} findings, {} panics", files.len(), with_errors, diags, panics.len());
+    println!(
+        "corpus: {} files, {} with findings, {} findings, {} panics",
+        files.len(),
+        with_errors,
+        diags,
+        panics.len()
+    );
     assert!(panics.is_empty(), "w3 check panicked on:\n{}", panics.join("\n"));
 }

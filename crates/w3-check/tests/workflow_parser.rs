@@ -12,7 +12,8 @@ use w3_check::{Config, Context};
 use w3_dsl::Severity;
 
 fn reader() -> PathBuf {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/conformance/languageservices/workflow-parser/testdata/reader");
+    let p = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/conformance/languageservices/workflow-parser/testdata/reader");
     assert!(p.is_dir(), "workflow-parser cases missing at {}", p.display());
     p
 }

@@ -18,7 +18,8 @@ fn write(dir: &Path, rel: &str, text: &[u8]) -> PathBuf {
     p
 }
 
-const BAD: &str = "on: push\njobs:\n  t:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo\n        shel: bash\n";
+const BAD: &str =
+    "on: push\njobs:\n  t:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo\n        shel: bash\n";
 
 #[test]
 fn clean_example_exits_zero_silently() {
@@ -64,7 +65,11 @@ fn default_path_and_directory_recursion() {
     let missing = w3(&["check"], dir.path());
     assert_eq!(missing.status.code(), Some(2), "no .github/workflows is a bad invocation");
     assert!(String::from_utf8_lossy(&missing.stderr).contains(".github/workflows"));
-    write(dir.path(), ".github/workflows/a.yml", b"on: push\njobs:\n  t:\n    runs-on: ubuntu-latest\n    steps: [{run: echo}]\n");
+    write(
+        dir.path(),
+        ".github/workflows/a.yml",
+        b"on: push\njobs:\n  t:\n    runs-on: ubuntu-latest\n    steps: [{run: echo}]\n",
+    );
     write(dir.path(), ".github/workflows/nested/b.yaml", BAD.as_bytes());
     write(dir.path(), ".github/workflows/notes.txt", b"not a workflow");
     let out = w3(&["check"], dir.path());
@@ -108,7 +113,12 @@ fn actionlint_config_declares_config_variables() {
     let out = w3(&["check"], dir.path());
     assert_eq!(out.status.code(), Some(1));
     let text = String::from_utf8(out.stdout).unwrap();
-    assert!(text.contains(":6:42: property \"regoin\" is not defined in object type {region: string}; did you mean \"region\"?"), "{text}");
+    assert!(
+        text.contains(
+            ":6:42: property \"regoin\" is not defined in object type {region: string}; did you mean \"region\"?"
+        ),
+        "{text}"
+    );
 }
 
 #[test]
@@ -117,7 +127,11 @@ fn hostile_inputs_get_positioned_diagnostics() {
     write(dir.path(), "utf8.yml", b"on: push\njobs:\n  t: \xff\xfe\n");
     let out = w3(&["check", "utf8.yml"], dir.path());
     assert_eq!(out.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&out.stdout).starts_with("utf8.yml:3:6: file is not valid UTF-8"), "{}", String::from_utf8_lossy(&out.stdout));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).starts_with("utf8.yml:3:6: file is not valid UTF-8"),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
 
     let deep: String = (0..1000).map(|i| format!("{}k{i}:\n", " ".repeat(i))).collect();
     write(dir.path(), "deep.yml", deep.as_bytes());

@@ -52,7 +52,11 @@ fn separate_processes_give_identical_modules_with_pinned_hashes() {
     if std::env::var_os("BLESS").is_some() {
         std::fs::write(&golden, &lines).unwrap();
     }
-    assert_eq!(lines, std::fs::read_to_string(&golden).unwrap_or_default(), "content hashes changed (BLESS=1 to accept)");
+    assert_eq!(
+        lines,
+        std::fs::read_to_string(&golden).unwrap_or_default(),
+        "content hashes changed (BLESS=1 to accept)"
+    );
 }
 
 #[test]
@@ -84,7 +88,6 @@ fn onchain_shell_steps_are_compile_errors() {
     assert!(err.contains("w.yml:7:9:") && err.contains("verification: tee"), "{err}");
 }
 
-
 #[test]
 fn whole_corpus_compiles_identically_in_two_processes() {
     let files = w3_testdata::corpus_workflows();
@@ -107,5 +110,8 @@ fn whole_corpus_compiles_identically_in_two_processes() {
         assert_eq!(std::fs::read(&p).unwrap(), std::fs::read(&other).unwrap(), "{}", p.display());
         same += 1;
     }
-    println!("corpus: {compiled} of {} workflows compiled; {same} module files byte-identical across two processes", files.len());
+    println!(
+        "corpus: {compiled} of {} workflows compiled; {same} module files byte-identical across two processes",
+        files.len()
+    );
 }

@@ -49,7 +49,11 @@ fn errors_exit_one_with_nothing_on_stdout() {
         let out = w3(&["expr", expr]);
         assert_eq!(out.status.code(), Some(1), "{expr}");
         assert!(out.stdout.is_empty(), "{expr}");
-        assert!(String::from_utf8_lossy(&out.stderr).contains(needle), "{expr}: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains(needle),
+            "{expr}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
 }
 

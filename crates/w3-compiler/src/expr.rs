@@ -6,7 +6,9 @@
 
 use crate::error::CompileError;
 use crate::COMPILER;
-use w3_dsl::expr::{Builtin as ExprBuiltin, CompareOp, Expr, ExprKind, Expression, Function, Literal, LogicalOp, ParseOptions};
+use w3_dsl::expr::{
+    Builtin as ExprBuiltin, CompareOp, Expr, ExprKind, Expression, Function, Literal, LogicalOp, ParseOptions,
+};
 use w3_isa::{
     Builtin, BuiltinId, FunctionBuilder, FunctionKind, HostId, HostKind, Imm16, Imm8, Module, ModuleBuilder, Op, Reg,
     SourceSpan, StatusId, StatusKind, StrId,
@@ -48,7 +50,11 @@ pub fn compile_expression(source: &str, options: &ParseOptions) -> Result<Module
     let mut f = FunctionBuilder::new(0);
     let dst = f.reg();
     match expression.root() {
-        Some(root) => lower(&mut Lowering { module: &mut module, f: &mut f, file, line: 1, col: 1, status: StatusMode::Step }, root, dst)?,
+        Some(root) => lower(
+            &mut Lowering { module: &mut module, f: &mut f, file, line: 1, col: 1, status: StatusMode::Step },
+            root,
+            dst,
+        )?,
         None => {
             f.emit(Op::LoadNull { dst });
         }

@@ -64,7 +64,8 @@ mod tests {
         expand(m).unwrap().iter().map(|c| w3_value::to_json_text(c, style).unwrap()).collect()
     }
 
-    const HEAD: &str = "on: push\njobs:\n  t:\n    runs-on: x\n    steps: [{run: echo}]\n    strategy:\n      matrix:\n";
+    const HEAD: &str =
+        "on: push\njobs:\n  t:\n    runs-on: x\n    steps: [{run: echo}]\n    strategy:\n      matrix:\n";
 
     #[test]
     fn product_exclude_include() {

@@ -5,7 +5,6 @@
 use std::collections::BTreeMap;
 use w3_compiler::{compile_workflow, CompileError};
 
-
 #[test]
 fn corpus_compiles_deterministically() {
     let files = w3_testdata::corpus_workflows();
@@ -29,7 +28,10 @@ fn corpus_compiles_deterministically() {
             Err(e) => panic!("{}: {e}", f.display()),
         }
     }
-    println!("corpus: {} files, {compiled} compiled and verified twice identically, {invalid} invalid (structural errors)", files.len());
+    println!(
+        "corpus: {} files, {compiled} compiled and verified twice identically, {invalid} invalid (structural errors)",
+        files.len()
+    );
     for (reason, n) in &unsupported {
         println!("  not compiled ({n}): {reason}");
     }

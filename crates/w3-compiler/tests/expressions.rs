@@ -14,7 +14,8 @@ fn options() -> ParseOptions {
 }
 
 fn kat_dir() -> PathBuf {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/conformance/languageservices/expressions/testdata");
+    let p =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/conformance/languageservices/expressions/testdata");
     assert!(p.is_dir(), "known-answer data missing at {}", p.display());
     p
 }
@@ -29,7 +30,8 @@ fn every_known_answer_expression_compiles_and_verifies() {
         for cases in json.as_object().unwrap().values() {
             for case in cases.as_array().unwrap() {
                 let expr = case["expr"].as_str().unwrap();
-                let names: Vec<String> = case["contexts"].as_object().map(|o| o.keys().cloned().collect()).unwrap_or_default();
+                let names: Vec<String> =
+                    case["contexts"].as_object().map(|o| o.keys().cloned().collect()).unwrap_or_default();
                 let opts = ParseOptions::new().named_values(names);
                 match compile_expression(expr, &opts) {
                     Ok(module) => {
@@ -41,14 +43,19 @@ fn every_known_answer_expression_compiles_and_verifies() {
                     Err(_) => {
                         // Only cases that expect a lexing or parsing error may fail to compile.
                         let kind = case["err"]["kind"].as_str();
-                        assert!(matches!(kind, Some("lexing" | "parsing")), "{expr}: compile failed but the case expects {case}");
+                        assert!(
+                            matches!(kind, Some("lexing" | "parsing")),
+                            "{expr}: compile failed but the case expects {case}"
+                        );
                         rejected += 1;
                     }
                 }
             }
         }
     }
-    println!("known-answer expressions: {compiled} compiled and verified, {rejected} rejected at parse time as expected");
+    println!(
+        "known-answer expressions: {compiled} compiled and verified, {rejected} rejected at parse time as expected"
+    );
     assert!(compiled > 900);
 }
 

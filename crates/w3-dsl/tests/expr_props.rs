@@ -4,9 +4,9 @@
 
 use proptest::prelude::*;
 use w3_dsl::expr::{
-    js_number_to_string, lex, number_to_string, parse_number, split_template, to_json_text,
-    Builtin, Call, CharSpan, CompareOp, Evaluator, Expr, ExprKind, Expression, Function, Ident,
-    JsonStyle, Literal, LogicalOp, NonFinite, Object, ParseOptions, Segment, Value,
+    js_number_to_string, lex, number_to_string, parse_number, split_template, to_json_text, Builtin, Call, CharSpan,
+    CompareOp, Evaluator, Expr, ExprKind, Expression, Function, Ident, JsonStyle, Literal, LogicalOp, NonFinite,
+    Object, ParseOptions, Segment, Value,
 };
 
 /// Fragments that make up plausible and implausible expressions.
@@ -70,9 +70,7 @@ const FRAGMENTS: &[&str] = &[
 fn contexts() -> Object {
     let object = serde_json::json!({"a": [1, "two", {"b": null}], "c": {"d": "e"}, "n": 3});
     let bar = serde_json::json!([[1, 2], {"x": "y"}, "z", 0.5, false]);
-    [("foo", Value::from(object)), ("bar", Value::from(bar))]
-        .into_iter()
-        .collect()
+    [("foo", Value::from(object)), ("bar", Value::from(bar))].into_iter().collect()
 }
 
 fn options() -> ParseOptions {
@@ -186,10 +184,7 @@ fn tree_options() -> ParseOptions {
 }
 
 fn node(kind: ExprKind) -> Expr {
-    Expr {
-        kind,
-        span: CharSpan::default(),
-    }
+    Expr { kind, span: CharSpan::default() }
 }
 
 fn ident() -> impl Strategy<Value = String> {
@@ -201,36 +196,19 @@ fn literal() -> impl Strategy<Value = Expr> {
         Just(Literal::Null),
         any::<bool>().prop_map(Literal::Bool),
         any::<f64>().prop_map(Literal::Number),
-        prop_oneof![
-            Just(0.0),
-            Just(-0.0),
-            Just(f64::INFINITY),
-            Just(f64::NEG_INFINITY)
-        ]
-        .prop_map(Literal::Number),
+        prop_oneof![Just(0.0), Just(-0.0), Just(f64::INFINITY), Just(f64::NEG_INFINITY)].prop_map(Literal::Number),
         "[a-z' {}]{0,8}".prop_map(Literal::String),
     ]
     .prop_map(|l| node(ExprKind::Literal(l)))
 }
 
 fn leaf() -> impl Strategy<Value = Expr> {
-    prop_oneof![
-        literal(),
-        prop::sample::select(vec!["a", "b", "c"])
-            .prop_map(|n| node(ExprKind::NamedValue(n.into()))),
-    ]
+    prop_oneof![literal(), prop::sample::select(vec!["a", "b", "c"]).prop_map(|n| node(ExprKind::NamedValue(n.into()))),]
 }
 
 fn call(name: Builtin, args: Vec<Expr>) -> Expr {
-    let name_ident = Ident {
-        name: name.name().to_owned(),
-        span: CharSpan::default(),
-    };
-    node(ExprKind::Call(Call {
-        name: name_ident,
-        function: Function::Builtin(name),
-        args,
-    }))
+    let name_ident = Ident { name: name.name().to_owned(), span: CharSpan::default() };
+    node(ExprKind::Call(Call { name: name_ident, function: Function::Builtin(name), args }))
 }
 
 fn tree() -> impl Strategy<Value = Expr> {
@@ -239,33 +217,19 @@ fn tree() -> impl Strategy<Value = Expr> {
         prop_oneof![
             (boxed.clone(), ident()).prop_map(|(object, name)| node(ExprKind::Property {
                 object,
-                name: Ident {
-                    name,
-                    span: CharSpan::default()
-                },
+                name: Ident { name, span: CharSpan::default() },
             })),
-            (boxed.clone(), boxed.clone())
-                .prop_map(|(object, index)| node(ExprKind::Index { object, index })),
-            (boxed.clone(), any::<bool>())
-                .prop_map(|(object, bracket)| node(ExprKind::Wildcard { object, bracket })),
+            (boxed.clone(), boxed.clone()).prop_map(|(object, index)| node(ExprKind::Index { object, index })),
+            (boxed.clone(), any::<bool>()).prop_map(|(object, bracket)| node(ExprKind::Wildcard { object, bracket })),
             boxed.clone().prop_map(|e| node(ExprKind::Not(e))),
             (boxed.clone(), boxed.clone(), 0..6usize).prop_map(|(lhs, rhs, op)| {
-                let op = [
-                    CompareOp::Eq,
-                    CompareOp::Ne,
-                    CompareOp::Lt,
-                    CompareOp::Le,
-                    CompareOp::Gt,
-                    CompareOp::Ge,
-                ][op];
+                let op = [CompareOp::Eq, CompareOp::Ne, CompareOp::Lt, CompareOp::Le, CompareOp::Gt, CompareOp::Ge][op];
                 node(ExprKind::Compare { op, lhs, rhs })
             }),
-            (prop::collection::vec(inner.clone(), 2..4), any::<bool>()).prop_map(
-                |(operands, and)| {
-                    let op = if and { LogicalOp::And } else { LogicalOp::Or };
-                    node(ExprKind::Logical { op, operands })
-                }
-            ),
+            (prop::collection::vec(inner.clone(), 2..4), any::<bool>()).prop_map(|(operands, and)| {
+                let op = if and { LogicalOp::And } else { LogicalOp::Or };
+                node(ExprKind::Logical { op, operands })
+            }),
             prop::collection::vec(inner.clone(), 1..4).prop_map(|args| call(Builtin::Format, args)),
             (inner.clone(), inner.clone()).prop_map(|(x, y)| call(Builtin::Contains, vec![x, y])),
             prop::collection::vec(inner.clone(), 3..4).prop_map(|args| call(Builtin::Case, args)),
@@ -281,33 +245,21 @@ fn normalize(mut expr: Expr) -> Expr {
             let mut flat = Vec::new();
             for operand in operands.into_iter().map(normalize) {
                 match operand.kind {
-                    ExprKind::Logical {
-                        op: inner,
-                        operands,
-                    } if inner == op => flat.extend(operands),
+                    ExprKind::Logical { op: inner, operands } if inner == op => flat.extend(operands),
                     kind => flat.push(node(kind)),
                 }
             }
             ExprKind::Logical { op, operands: flat }
         }
-        ExprKind::Property { object, name } => ExprKind::Property {
-            object: Box::new(normalize(*object)),
-            name,
-        },
-        ExprKind::Index { object, index } => ExprKind::Index {
-            object: Box::new(normalize(*object)),
-            index: Box::new(normalize(*index)),
-        },
-        ExprKind::Wildcard { object, bracket } => ExprKind::Wildcard {
-            object: Box::new(normalize(*object)),
-            bracket,
-        },
+        ExprKind::Property { object, name } => ExprKind::Property { object: Box::new(normalize(*object)), name },
+        ExprKind::Index { object, index } => {
+            ExprKind::Index { object: Box::new(normalize(*object)), index: Box::new(normalize(*index)) }
+        }
+        ExprKind::Wildcard { object, bracket } => ExprKind::Wildcard { object: Box::new(normalize(*object)), bracket },
         ExprKind::Not(operand) => ExprKind::Not(Box::new(normalize(*operand))),
-        ExprKind::Compare { op, lhs, rhs } => ExprKind::Compare {
-            op,
-            lhs: Box::new(normalize(*lhs)),
-            rhs: Box::new(normalize(*rhs)),
-        },
+        ExprKind::Compare { op, lhs, rhs } => {
+            ExprKind::Compare { op, lhs: Box::new(normalize(*lhs)), rhs: Box::new(normalize(*rhs)) }
+        }
         ExprKind::Call(mut call) => {
             call.args = call.args.into_iter().map(normalize).collect();
             ExprKind::Call(call)

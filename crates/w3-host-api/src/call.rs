@@ -132,7 +132,10 @@ impl HostCallKind {
     pub const fn is_deterministic(self) -> bool {
         !matches!(
             self,
-            HostCallKind::ShellCommand | HostCallKind::HttpRequest | HostCallKind::GithubAction | HostCallKind::HashFiles
+            HostCallKind::ShellCommand
+                | HostCallKind::HttpRequest
+                | HostCallKind::GithubAction
+                | HostCallKind::HashFiles
         )
     }
 }

@@ -223,10 +223,7 @@ mod tests {
         let b = HostCall::EmitEvent { topic: "t".into(), data: Value::Number(-f64::NAN) };
         assert_eq!(encode_call(&a), encode_call(&b));
         // Pinned: a change here changes every receipt hash, so it must be a new version.
-        assert_eq!(
-            encode_call(&HostCall::StorageRead { key: b"k".to_vec() }),
-            vec![2, 1, 0, 0, 0, b'k']
-        );
+        assert_eq!(encode_call(&HostCall::StorageRead { key: b"k".to_vec() }), vec![2, 1, 0, 0, 0, b'k']);
     }
 
     #[test]

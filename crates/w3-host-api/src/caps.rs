@@ -118,7 +118,11 @@ mod tests {
     #[test]
     fn host_patterns() {
         let caps = Capabilities {
-            http: vec![HostPattern("api.example.com".into()), HostPattern("*.chain.link".into()), HostPattern("127.0.0.1:8080".into())],
+            http: vec![
+                HostPattern("api.example.com".into()),
+                HostPattern("*.chain.link".into()),
+                HostPattern("127.0.0.1:8080".into()),
+            ],
             ..Capabilities::default()
         };
         assert!(caps.check(&http("https://API.example.com/v1?x=1")).is_ok());

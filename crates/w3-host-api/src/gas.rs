@@ -41,10 +41,8 @@ impl HostGasSchedule {
     /// Returns the total gas of a completed call: up-front cost, the response's bytes, and
     /// `elapsed_ms` for metered kinds.
     pub fn total(&self, call: &HostCall, result: &HostResult, elapsed_ms: u64) -> u64 {
-        let metered = matches!(
-            call.kind(),
-            HostCallKind::ShellCommand | HostCallKind::HttpRequest | HostCallKind::GithubAction
-        );
+        let metered =
+            matches!(call.kind(), HostCallKind::ShellCommand | HostCallKind::HttpRequest | HostCallKind::GithubAction);
         let time = if metered { self.per_ms.saturating_mul(elapsed_ms) } else { 0 };
         self.upfront(call)
             .saturating_add(self.per_byte_out.saturating_mul(encode_result(result).len() as u64))
@@ -68,7 +66,13 @@ mod tests {
         let small = HostCall::StorageWrite { key: b"k".to_vec(), value: vec![0; 10] };
         let big = HostCall::StorageWrite { key: b"k".to_vec(), value: vec![0; 1000] };
         assert!(s.upfront(&big) > s.upfront(&small));
-        let shell = HostCall::ShellCommand { cmd: "true".into(), shell: crate::Shell::Bash, env: vec![], workdir: ".".into(), timeout_ms: 1 };
+        let shell = HostCall::ShellCommand {
+            cmd: "true".into(),
+            shell: crate::Shell::Bash,
+            env: vec![],
+            workdir: ".".into(),
+            timeout_ms: 1,
+        };
         let r = HostResult::Shell { exit_code: 0, stdout: vec![], stderr: vec![], timed_out: false };
         assert_eq!(s.total(&shell, &r, 10) - s.total(&shell, &r, 0), 10_000);
         assert_eq!(s.total(&HostCall::Now, &HostResult::Done, 10), s.total(&HostCall::Now, &HostResult::Done, 0));

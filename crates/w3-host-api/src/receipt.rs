@@ -19,9 +19,13 @@ pub enum Policy {
 pub enum Evidence {
     None,
     /// A TEE attestation whose report data binds (code hash, request hash, response hash).
-    Tee { attestation: Vec<u8> },
+    Tee {
+        attestation: Vec<u8>,
+    },
     /// Response hashes reported by shadow executors, with their keys.
-    Shadow { votes: Vec<([u8; 32], [u8; 32])> },
+    Shadow {
+        votes: Vec<([u8; 32], [u8; 32])>,
+    },
 }
 
 /// One recorded host call.

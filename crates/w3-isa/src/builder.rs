@@ -46,10 +46,7 @@ pub struct ModuleBuilder {
 impl ModuleBuilder {
     /// Starts an empty module whose header names `compiler`.
     pub fn new(compiler: impl Into<String>) -> ModuleBuilder {
-        ModuleBuilder {
-            compiler: compiler.into(),
-            ..ModuleBuilder::default()
-        }
+        ModuleBuilder { compiler: compiler.into(), ..ModuleBuilder::default() }
     }
 
     /// Returns the index of string `s`, adding it on first use.
@@ -118,8 +115,7 @@ impl ModuleBuilder {
     /// Defines declared function `id` with `body`, which must take the declared parameters.
     pub fn define(&mut self, id: FuncId, body: FunctionBuilder) -> Result<(), BuildError> {
         let index = id.0 as usize;
-        let (Some(&(name, kind, params)), Some(slot)) = (self.declared.get(index), self.bodies.get(index))
-        else {
+        let (Some(&(name, kind, params)), Some(slot)) = (self.declared.get(index), self.bodies.get(index)) else {
             return Err(BuildError::Undefined(format!("f{}", id.0)));
         };
         let name_text = self.strings.get(name.0 as usize).cloned().unwrap_or_default();
@@ -127,14 +123,7 @@ impl ModuleBuilder {
             return Err(BuildError::DefinedTwice(name_text));
         }
         let (code, debug, registers) = body.finish(&name_text)?;
-        let function = Function {
-            name,
-            kind,
-            params,
-            registers: registers.max(params),
-            code,
-            debug,
-        };
+        let function = Function { name, kind, params, registers: registers.max(params), code, debug };
         if let Some(slot) = self.bodies.get_mut(index) {
             *slot = Some(function);
         }
@@ -142,12 +131,7 @@ impl ModuleBuilder {
     }
 
     /// Declares and defines a function in one call; returns its index.
-    pub fn function(
-        &mut self,
-        name: &str,
-        kind: FunctionKind,
-        body: FunctionBuilder,
-    ) -> Result<FuncId, BuildError> {
+    pub fn function(&mut self, name: &str, kind: FunctionKind, body: FunctionBuilder) -> Result<FuncId, BuildError> {
         let id = self.declare(name, kind, body.params);
         self.define(id, body)?;
         Ok(id)
@@ -165,10 +149,7 @@ impl ModuleBuilder {
             let name = || self.strings.get(name.0 as usize).cloned().unwrap_or_default();
             functions.push(body.ok_or_else(|| BuildError::Undefined(name()))?);
         }
-        if [self.strings.len(), self.constants.len(), functions.len()]
-            .iter()
-            .any(|n| u32::try_from(*n).is_err())
-        {
+        if [self.strings.len(), self.constants.len(), functions.len()].iter().any(|n| u32::try_from(*n).is_err()) {
             return Err(BuildError::TooLarge("a table"));
         }
         Ok(Module {
@@ -291,24 +272,12 @@ impl FunctionBuilder {
 
     /// Appends `JumpIfTrue cond` to `label`.
     pub fn jump_if_true(&mut self, cond: Reg, label: Label) -> u32 {
-        self.emit_to(
-            Op::JumpIfTrue {
-                cond,
-                target: Target(0),
-            },
-            label,
-        )
+        self.emit_to(Op::JumpIfTrue { cond, target: Target(0) }, label)
     }
 
     /// Appends `JumpIfFalse cond` to `label`.
     pub fn jump_if_false(&mut self, cond: Reg, label: Label) -> u32 {
-        self.emit_to(
-            Op::JumpIfFalse {
-                cond,
-                target: Target(0),
-            },
-            label,
-        )
+        self.emit_to(Op::JumpIfFalse { cond, target: Target(0) }, label)
     }
 
     /// Creates a label, not yet bound to a position.
@@ -332,10 +301,7 @@ impl FunctionBuilder {
         let registers = u16::try_from(self.max_reg).map_err(|_| BuildError::TooLarge("register file"))?;
         for (index, label) in std::mem::take(&mut self.fixups) {
             let bound = self.labels.get(label.0 as usize).copied().flatten();
-            let unbound = || BuildError::UnboundLabel {
-                function: name.to_owned(),
-                label: label.0,
-            };
+            let unbound = || BuildError::UnboundLabel { function: name.to_owned(), label: label.0 };
             let target = Target(bound.and_then(|at| u32::try_from(at).ok()).ok_or_else(unbound)?);
             if let Some(op) = self.ops.get_mut(index) {
                 op.set_target(target);
@@ -380,13 +346,7 @@ mod tests {
         let module = m.finish().unwrap();
         let v = verify(&module).unwrap();
         let instrs = v.functions()[0].instructions();
-        assert_eq!(
-            instrs[0].op,
-            Op::JumpIfFalse {
-                cond: Reg(0),
-                target: Target(instrs[3].offset)
-            }
-        );
+        assert_eq!(instrs[0].op, Op::JumpIfFalse { cond: Reg(0), target: Target(instrs[3].offset) });
         assert_eq!(instrs[2].op, Op::Jump { target: Target(0) });
         assert_eq!(module.functions[0].registers, 2);
     }
@@ -397,10 +357,7 @@ mod tests {
         let mut f = FunctionBuilder::new(0);
         let nowhere = f.label();
         f.jump(nowhere);
-        assert!(matches!(
-            m.function("f", FunctionKind::Step, f),
-            Err(BuildError::UnboundLabel { .. })
-        ));
+        assert!(matches!(m.function("f", FunctionKind::Step, f), Err(BuildError::UnboundLabel { .. })));
         let mut m = ModuleBuilder::new("t");
         m.declare("g", FunctionKind::Job, 1);
         assert_eq!(m.finish(), Err(BuildError::Undefined("g".into())));
@@ -409,11 +366,7 @@ mod tests {
     #[test]
     fn records_spans_once_per_change() {
         let mut f = FunctionBuilder::new(0);
-        let span = SourceSpan {
-            line: 3,
-            col: 1,
-            ..SourceSpan::default()
-        };
+        let span = SourceSpan { line: 3, col: 1, ..SourceSpan::default() };
         f.emit(Op::Nop {});
         f.set_span(span);
         f.emit(Op::Nop {});
@@ -421,9 +374,6 @@ mod tests {
         f.set_span(SourceSpan { line: 4, ..span });
         f.emit(Op::Halt {});
         let (_, debug, _) = f.finish("f").unwrap();
-        assert_eq!(
-            debug.iter().map(|e| (e.offset, e.span.line)).collect::<Vec<_>>(),
-            [(1, 3), (3, 4)]
-        );
+        assert_eq!(debug.iter().map(|e| (e.offset, e.span.line)).collect::<Vec<_>>(), [(1, 3), (3, 4)]);
     }
 }

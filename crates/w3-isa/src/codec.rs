@@ -7,8 +7,8 @@
 use crate::error::{DecodeError, DecodeErrorKind as E};
 use crate::gas::GasSchedule;
 use crate::module::{
-    Constant, DebugEntry, Function, FunctionKind, Header, Module, Number, SourceSpan, FORMAT_VERSION,
-    ISA_VERSION, MAGIC,
+    Constant, DebugEntry, Function, FunctionKind, Header, Module, Number, SourceSpan, FORMAT_VERSION, ISA_VERSION,
+    MAGIC,
 };
 use crate::operand::{ConstId, StrId};
 
@@ -142,21 +142,12 @@ pub(crate) fn decode(bytes: &[u8]) -> Result<Module, DecodeError> {
     if rest != 0 {
         return Err(r.error(E::TrailingBytes(rest)));
     }
-    Ok(Module {
-        header,
-        strings,
-        constants,
-        functions,
-        manifest,
-    })
+    Ok(Module { header, strings, constants, functions, manifest })
 }
 
 fn read_header(r: &mut Reader) -> Result<Header, DecodeError> {
     if r.take(4, "magic")? != MAGIC {
-        return Err(DecodeError {
-            offset: 0,
-            kind: E::BadMagic,
-        });
+        return Err(DecodeError { offset: 0, kind: E::BadMagic });
     }
     let format = r.u16("format version")?;
     if format != FORMAT_VERSION {
@@ -171,11 +162,7 @@ fn read_header(r: &mut Reader) -> Result<Header, DecodeError> {
         return Err(r.error(E::UnsupportedGasSchedule(gas_version)));
     }
     let compiler = r.string("compiler version")?;
-    Ok(Header {
-        isa_version,
-        gas_version,
-        compiler,
-    })
+    Ok(Header { isa_version, gas_version, compiler })
 }
 
 fn read_constant(r: &mut Reader) -> Result<Constant, DecodeError> {
@@ -185,12 +172,7 @@ fn read_constant(r: &mut Reader) -> Result<Constant, DecodeError> {
         TAG_BOOL => match r.u8("bool")? {
             0 => Constant::Bool(false),
             1 => Constant::Bool(true),
-            other => {
-                return Err(r.error(E::InvalidTag {
-                    what: "bool",
-                    tag: other,
-                }))
-            }
+            other => return Err(r.error(E::InvalidTag { what: "bool", tag: other })),
         },
         TAG_NUMBER => {
             let bits = r.u64("number")?;
@@ -213,24 +195,14 @@ fn read_constant(r: &mut Reader) -> Result<Constant, DecodeError> {
             }
             Constant::Object(entries)
         }
-        other => {
-            return Err(r.error(E::InvalidTag {
-                what: "constant",
-                tag: other,
-            }))
-        }
+        other => return Err(r.error(E::InvalidTag { what: "constant", tag: other })),
     })
 }
 
 fn read_function(r: &mut Reader) -> Result<Function, DecodeError> {
     let name = StrId(r.u32("function name")?);
     let tag = r.u8("function kind")?;
-    let kind = FunctionKind::from_tag(tag).ok_or_else(|| {
-        r.error(E::InvalidTag {
-            what: "function kind",
-            tag,
-        })
-    })?;
+    let kind = FunctionKind::from_tag(tag).ok_or_else(|| r.error(E::InvalidTag { what: "function kind", tag }))?;
     let params = r.u16("parameter count")?;
     let registers = r.u16("register count")?;
     let code = r.byte_vec("code")?;
@@ -240,37 +212,13 @@ fn read_function(r: &mut Reader) -> Result<Function, DecodeError> {
         let start = r.at;
         let offset = r.u32("debug offset")?;
         if debug.last().is_some_and(|prev| prev.offset >= offset) {
-            return Err(DecodeError {
-                offset: start,
-                kind: E::UnsortedDebugMap,
-            });
+            return Err(DecodeError { offset: start, kind: E::UnsortedDebugMap });
         }
         let file = StrId(r.u32("debug file")?);
-        let [line, col, end_line, end_col] = [
-            r.u32("line")?,
-            r.u32("col")?,
-            r.u32("end line")?,
-            r.u32("end col")?,
-        ];
-        debug.push(DebugEntry {
-            offset,
-            span: SourceSpan {
-                file,
-                line,
-                col,
-                end_line,
-                end_col,
-            },
-        });
+        let [line, col, end_line, end_col] = [r.u32("line")?, r.u32("col")?, r.u32("end line")?, r.u32("end col")?];
+        debug.push(DebugEntry { offset, span: SourceSpan { file, line, col, end_line, end_col } });
     }
-    Ok(Function {
-        name,
-        kind,
-        params,
-        registers,
-        code,
-        debug,
-    })
+    Ok(Function { name, kind, params, registers, code, debug })
 }
 
 struct Reader<'a> {
@@ -280,10 +228,7 @@ struct Reader<'a> {
 
 impl<'a> Reader<'a> {
     fn error(&self, kind: E) -> DecodeError {
-        DecodeError {
-            offset: self.at,
-            kind,
-        }
+        DecodeError { offset: self.at, kind }
     }
 
     fn remaining(&self) -> usize {
@@ -291,14 +236,8 @@ impl<'a> Reader<'a> {
     }
 
     fn take(&mut self, n: usize, what: &'static str) -> Result<&'a [u8], DecodeError> {
-        let end = self
-            .at
-            .checked_add(n)
-            .ok_or_else(|| self.error(E::UnexpectedEnd(what)))?;
-        let slice = self
-            .bytes
-            .get(self.at..end)
-            .ok_or_else(|| self.error(E::UnexpectedEnd(what)))?;
+        let end = self.at.checked_add(n).ok_or_else(|| self.error(E::UnexpectedEnd(what)))?;
+        let slice = self.bytes.get(self.at..end).ok_or_else(|| self.error(E::UnexpectedEnd(what)))?;
         self.at = end;
         Ok(slice)
     }
@@ -328,11 +267,7 @@ impl<'a> Reader<'a> {
         let count = self.u32(what)?;
         let n = usize::try_from(count).unwrap_or(usize::MAX);
         if n.saturating_mul(min_item) > self.remaining() {
-            return Err(self.error(E::TooLong {
-                what,
-                count: u64::from(count),
-                remaining: self.remaining(),
-            }));
+            return Err(self.error(E::TooLong { what, count: u64::from(count), remaining: self.remaining() }));
         }
         Ok(n)
     }
@@ -345,10 +280,7 @@ impl<'a> Reader<'a> {
     fn string(&mut self, what: &'static str) -> Result<String, DecodeError> {
         let start = self.at;
         let bytes = self.byte_vec(what)?;
-        String::from_utf8(bytes).map_err(|_| DecodeError {
-            offset: start,
-            kind: E::InvalidUtf8(what),
-        })
+        String::from_utf8(bytes).map_err(|_| DecodeError { offset: start, kind: E::InvalidUtf8(what) })
     }
 }
 
@@ -376,13 +308,7 @@ mod tests {
                 code: vec![0x44],
                 debug: vec![DebugEntry {
                     offset: 0,
-                    span: SourceSpan {
-                        file: StrId(0),
-                        line: 1,
-                        col: 2,
-                        end_line: 1,
-                        end_col: 9,
-                    },
+                    span: SourceSpan { file: StrId(0), line: 1, col: 2, end_line: 1, end_col: 9 },
                 }],
             }],
             manifest: b"{}".to_vec(),
@@ -439,9 +365,6 @@ mod tests {
         let mut bytes = m.encode();
         let pos = bytes.windows(2).position(|w| w == [TAG_BOOL, 1]).unwrap();
         bytes[pos + 1] = 2;
-        assert!(matches!(
-            decode(&bytes).unwrap_err().kind,
-            E::InvalidTag { what: "bool", .. }
-        ));
+        assert!(matches!(decode(&bytes).unwrap_err().kind, E::InvalidTag { what: "bool", .. }));
     }
 }

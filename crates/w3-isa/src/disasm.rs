@@ -24,12 +24,7 @@ pub fn disassemble(module: &Module, sources: &[Source<'_>]) -> String {
     tables(&mut out, module);
     for (index, function) in module.functions.iter().enumerate() {
         let blocks = verified.as_ref().ok().and_then(|v| v.functions().get(index));
-        let mut printer = Printer {
-            out: &mut out,
-            module,
-            sources,
-            last_line: None,
-        };
+        let mut printer = Printer { out: &mut out, module, sources, last_line: None };
         printer.function(index, function, blocks);
     }
     out
@@ -70,10 +65,8 @@ fn constant_text(module: &Module, c: &Constant) -> String {
             format!("[{}]", items.join(", "))
         }
         Constant::Object(entries) => {
-            let entries: Vec<String> = entries
-                .iter()
-                .map(|(key, k)| format!("{}: {k}", string_text(module, *key)))
-                .collect();
+            let entries: Vec<String> =
+                entries.iter().map(|(key, k)| format!("{}: {k}", string_text(module, *key))).collect();
             format!("{{{}}}", entries.join(", "))
         }
     }
@@ -90,9 +83,7 @@ fn number_text(n: Number) -> String {
 }
 
 fn string_text(module: &Module, s: StrId) -> String {
-    module
-        .string(s)
-        .map_or_else(|| format!("<bad {s}>"), |t| format!("{t:?}"))
+    module.string(s).map_or_else(|| format!("<bad {s}>"), |t| format!("{t:?}"))
 }
 
 struct Printer<'a, 'o> {
@@ -125,13 +116,7 @@ impl Printer<'_, '_> {
                     at += len;
                 }
                 Err(e) => {
-                    let rest: Vec<String> = f
-                        .code
-                        .iter()
-                        .skip(at)
-                        .take(16)
-                        .map(|b| format!("{b:02x}"))
-                        .collect();
+                    let rest: Vec<String> = f.code.iter().skip(at).take(16).map(|b| format!("{b:02x}")).collect();
                     let _ = writeln!(self.out, "  {offset:04x}  .bytes {}  ; {e}", rest.join(" "));
                     break;
                 }
@@ -172,13 +157,7 @@ impl Printer<'_, '_> {
         let mut line = format!("  {offset:04x}  {:<12} {}", op.name(), operands.join(", "));
         if !comments.is_empty() {
             let width = line.len().max(40);
-            let _ = write!(
-                line,
-                "{:pad$}; {}",
-                "",
-                comments.join(", "),
-                pad = width - line.len() + 1
-            );
+            let _ = write!(line, "{:pad$}; {}", "", comments.join(", "), pad = width - line.len() + 1);
         }
         let _ = writeln!(self.out, "{}", line.trim_end());
     }
@@ -187,15 +166,10 @@ impl Printer<'_, '_> {
         let m = self.module;
         match operand {
             Operand::StrId(s) => Some(string_text(m, s)),
-            Operand::ConstId(k) => Some(
-                m.constant(k)
-                    .map_or_else(|| "<bad constant>".into(), |c| constant_text(m, c)),
-            ),
-            Operand::FuncId(f) => Some(
-                m.functions
-                    .get(f.0 as usize)
-                    .map_or_else(|| "<bad function>".into(), |f| string_text(m, f.name)),
-            ),
+            Operand::ConstId(k) => Some(m.constant(k).map_or_else(|| "<bad constant>".into(), |c| constant_text(m, c))),
+            Operand::FuncId(f) => {
+                Some(m.functions.get(f.0 as usize).map_or_else(|| "<bad function>".into(), |f| string_text(m, f.name)))
+            }
             _ => None,
         }
     }

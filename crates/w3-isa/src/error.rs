@@ -111,14 +111,8 @@ impl std::fmt::Display for Location {
         match self {
             Location::Module => Ok(()),
             Location::Constant(k) => write!(f, "constant k{k}: "),
-            Location::Function {
-                function,
-                offset: None,
-            } => write!(f, "function f{function}: "),
-            Location::Function {
-                function,
-                offset: Some(at),
-            } => {
+            Location::Function { function, offset: None } => write!(f, "function f{function}: "),
+            Location::Function { function, offset: Some(at) } => {
                 write!(f, "function f{function} at {at:04x}: ")
             }
         }

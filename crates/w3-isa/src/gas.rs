@@ -29,11 +29,7 @@ impl GasSchedule {
         for (cost, info) in per_op.iter_mut().zip(OPS) {
             *cost = info.gas;
         }
-        GasSchedule {
-            version: 1,
-            per_op,
-            per_byte: 1,
-        }
+        GasSchedule { version: 1, per_op, per_byte: 1 }
     }
 
     /// Returns the schedule with version `version`, if it is known.
@@ -62,11 +58,7 @@ impl GasSchedule {
     /// Returns the static gas of `block` of `function`: the sum of its ops' base costs, which the
     /// VM charges when control arrives at the block's first instruction.
     pub fn block_gas(&self, function: &VerifiedFunction, block: &BasicBlock) -> u64 {
-        function
-            .block_instructions(block)
-            .iter()
-            .map(|i| self.op_gas(i.op.opcode()))
-            .sum()
+        function.block_instructions(block).iter().map(|i| self.op_gas(i.op.opcode())).sum()
     }
 }
 

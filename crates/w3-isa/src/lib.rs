@@ -26,17 +26,14 @@ mod verify;
 pub use builder::{FunctionBuilder, Label, ModuleBuilder, RegMark};
 pub use builtin::{Arity, Builtin, HostKind, StatusKind};
 pub use disasm::{disassemble, Source};
-pub use error::{
-    BuildError, CodeError, DecodeError, DecodeErrorKind, Error, Location, VerifyError, VerifyErrorKind,
-};
+pub use error::{BuildError, CodeError, DecodeError, DecodeErrorKind, Error, Location, VerifyError, VerifyErrorKind};
 pub use gas::GasSchedule;
 pub use module::{
-    Constant, DebugEntry, Function, FunctionKind, Header, Module, Number, SourceSpan, FORMAT_VERSION,
-    ISA_VERSION, MAGIC,
+    Constant, DebugEntry, Function, FunctionKind, Header, Module, Number, SourceSpan, FORMAT_VERSION, ISA_VERSION,
+    MAGIC,
 };
 pub use op::{Op, OpInfo, Opcode, Operands, MAX_OPERANDS, OPS, OP_COUNT};
 pub use operand::{
-    BuiltinId, ConstId, FuncId, HostId, Imm16, Imm32, Imm8, Kind, Operand, OperandKind, Reg, StatusId, StrId,
-    Target,
+    BuiltinId, ConstId, FuncId, HostId, Imm16, Imm32, Imm8, Kind, Operand, OperandKind, Reg, StatusId, StrId, Target,
 };
 pub use verify::{verify, verify_with, BasicBlock, Instr, VerifiedFunction, VerifiedModule};

@@ -169,10 +169,7 @@ impl Function {
     /// Returns the span of the instruction at `offset`: the last entry at or before it.
     pub fn span_at(&self, offset: u32) -> Option<SourceSpan> {
         let after = self.debug.partition_point(|e| e.offset <= offset);
-        after
-            .checked_sub(1)
-            .and_then(|i| self.debug.get(i))
-            .map(|e| e.span)
+        after.checked_sub(1).and_then(|i| self.debug.get(i)).map(|e| e.span)
     }
 }
 
@@ -219,10 +216,7 @@ impl Module {
 
     /// Returns the index of the function named `name`, if any.
     pub fn function_named(&self, name: &str) -> Option<crate::FuncId> {
-        let position = self
-            .functions
-            .iter()
-            .position(|f| self.string(f.name) == Some(name))?;
+        let position = self.functions.iter().position(|f| self.string(f.name) == Some(name))?;
         u32::try_from(position).ok().map(crate::FuncId)
     }
 }
@@ -242,26 +236,14 @@ mod tests {
 
     #[test]
     fn spans_cover_following_instructions() {
-        let span = |line| SourceSpan {
-            line,
-            ..SourceSpan::default()
-        };
+        let span = |line| SourceSpan { line, ..SourceSpan::default() };
         let f = Function {
             name: StrId(0),
             kind: FunctionKind::Expression,
             params: 0,
             registers: 0,
             code: vec![],
-            debug: vec![
-                DebugEntry {
-                    offset: 2,
-                    span: span(1),
-                },
-                DebugEntry {
-                    offset: 5,
-                    span: span(2),
-                },
-            ],
+            debug: vec![DebugEntry { offset: 2, span: span(1) }, DebugEntry { offset: 5, span: span(2) }],
         };
         assert_eq!(f.span_at(0), None);
         assert_eq!(f.span_at(4).map(|s| s.line), Some(1));

@@ -6,8 +6,7 @@
 
 use crate::error::CodeError;
 use crate::operand::{
-    BuiltinId, ConstId, FuncId, HostId, Imm16, Imm32, Imm8, Kind, Operand, OperandKind, Reg, StatusId, StrId,
-    Target,
+    BuiltinId, ConstId, FuncId, HostId, Imm16, Imm32, Imm8, Kind, Operand, OperandKind, Reg, StatusId, StrId, Target,
 };
 
 /// Describes one instruction: everything the op table says about it.
@@ -231,19 +230,7 @@ impl Op {
 
 // Keeps the operand imports used even if a table edit drops the last op of some kind.
 #[allow(dead_code)]
-type AllKinds = (
-    Reg,
-    ConstId,
-    StrId,
-    Target,
-    FuncId,
-    BuiltinId,
-    HostId,
-    StatusId,
-    Imm8,
-    Imm16,
-    Imm32,
-);
+type AllKinds = (Reg, ConstId, StrId, Target, FuncId, BuiltinId, HostId, StatusId, Imm8, Imm16, Imm32);
 
 #[cfg(test)]
 mod tests {
@@ -259,11 +246,7 @@ mod tests {
             assert_eq!(info.opcode.index(), i);
             assert_eq!(Opcode::from_byte(info.opcode as u8), Some(info.opcode));
             assert!(info.operands.len() <= MAX_OPERANDS, "{}", info.name);
-            assert!(
-                !info.terminator || info.ends_block,
-                "{}: terminators end blocks",
-                info.name
-            );
+            assert!(!info.terminator || info.ends_block, "{}: terminators end blocks", info.name);
         }
     }
 
@@ -286,10 +269,7 @@ mod tests {
     fn truncated_and_unknown_code_is_an_error() {
         assert_eq!(Op::decode(&[]), Err(CodeError::Empty));
         assert_eq!(Op::decode(&[0xFF]), Err(CodeError::UnknownOpcode(0xFF)));
-        assert!(matches!(
-            Op::decode(&[0x03, 1, 0]),
-            Err(CodeError::Truncated { .. })
-        ));
+        assert!(matches!(Op::decode(&[0x03, 1, 0]), Err(CodeError::Truncated { .. })));
     }
 
     #[test]
@@ -300,16 +280,10 @@ mod tests {
 
     #[test]
     fn jumps_have_patchable_targets() {
-        let mut op = Op::JumpIfFalse {
-            cond: Reg(1),
-            target: Target(0),
-        };
+        let mut op = Op::JumpIfFalse { cond: Reg(1), target: Target(0) };
         assert!(op.set_target(Target(9)));
         assert_eq!(op.target(), Some(Target(9)));
-        let mut op = Op::Move {
-            dst: Reg(0),
-            src: Reg(1),
-        };
+        let mut op = Op::Move { dst: Reg(0), src: Reg(1) };
         assert!(!op.set_target(Target(9)));
         assert_eq!(op.target(), None);
     }

@@ -57,9 +57,7 @@ impl VerifiedFunction {
     /// Returns the instructions of `block`.
     pub fn block_instructions(&self, block: &BasicBlock) -> &[Instr] {
         let first = block.first as usize;
-        self.instrs
-            .get(first..first.saturating_add(block.len as usize))
-            .unwrap_or_default()
+        self.instrs.get(first..first.saturating_add(block.len as usize)).unwrap_or_default()
     }
 
     /// Returns the index of the instruction starting at `offset`, if one does.
@@ -117,28 +115,16 @@ impl VerifiedModule {
 /// Verifies `module` under the gas schedule its header names.
 pub fn verify(module: &Module) -> Result<VerifiedModule, VerifyError> {
     let version = module.header.gas_version;
-    let unsupported = E::UnsupportedVersion {
-        what: "gas schedule",
-        version,
-    };
-    let gas = GasSchedule::for_version(version).ok_or(VerifyError {
-        location: Location::Module,
-        kind: unsupported,
-    })?;
+    let unsupported = E::UnsupportedVersion { what: "gas schedule", version };
+    let gas = GasSchedule::for_version(version).ok_or(VerifyError { location: Location::Module, kind: unsupported })?;
     verify_with(module, &gas)
 }
 
 /// Verifies `module`, computing block gas under `gas` (for calibration experiments).
 pub fn verify_with(module: &Module, gas: &GasSchedule) -> Result<VerifiedModule, VerifyError> {
     if module.header.isa_version != crate::ISA_VERSION {
-        let kind = E::UnsupportedVersion {
-            what: "ISA",
-            version: module.header.isa_version,
-        };
-        return Err(VerifyError {
-            location: Location::Module,
-            kind,
-        });
+        let kind = E::UnsupportedVersion { what: "ISA", version: module.header.isa_version };
+        return Err(VerifyError { location: Location::Module, kind });
     }
     check_names(module)?;
     check_constants(module)?;
@@ -147,27 +133,16 @@ pub fn verify_with(module: &Module, gas: &GasSchedule) -> Result<VerifiedModule,
         let index = u32::try_from(index).unwrap_or(u32::MAX);
         functions.push(verify_function(module, index, function, gas)?);
     }
-    Ok(VerifiedModule {
-        module: module.clone(),
-        functions,
-        gas: gas.clone(),
-    })
+    Ok(VerifiedModule { module: module.clone(), functions, gas: gas.clone() })
 }
 
 fn check_names(module: &Module) -> Result<(), VerifyError> {
     let mut seen = BTreeSet::new();
     for (index, function) in module.functions.iter().enumerate() {
-        let location = Location::Function {
-            function: u32::try_from(index).unwrap_or(u32::MAX),
-            offset: None,
-        };
+        let location = Location::Function { function: u32::try_from(index).unwrap_or(u32::MAX), offset: None };
         let fail = |kind| VerifyError { location, kind };
         let name = module.string(function.name).ok_or_else(|| {
-            fail(E::IndexOutOfRange {
-                what: "string",
-                index: function.name.0,
-                len: module.strings.len(),
-            })
+            fail(E::IndexOutOfRange { what: "string", index: function.name.0, len: module.strings.len() })
         })?;
         if !seen.insert(name) {
             return Err(fail(E::DuplicateFunctionName(name.to_owned())));
@@ -180,19 +155,12 @@ fn check_constants(module: &Module) -> Result<(), VerifyError> {
     let strings = module.strings.len();
     for (index, constant) in module.constants.iter().enumerate() {
         let here = u32::try_from(index).unwrap_or(u32::MAX);
-        let fail = |kind| VerifyError {
-            location: Location::Constant(here),
-            kind,
-        };
+        let fail = |kind| VerifyError { location: Location::Constant(here), kind };
         let string = |s: crate::StrId| {
             if (s.0 as usize) < strings {
                 Ok(())
             } else {
-                Err(fail(E::IndexOutOfRange {
-                    what: "string",
-                    index: s.0,
-                    len: strings,
-                }))
+                Err(fail(E::IndexOutOfRange { what: "string", index: s.0, len: strings }))
             }
         };
         let earlier = |k: crate::ConstId| {
@@ -222,32 +190,19 @@ fn verify_function(
     function: &Function,
     gas: &GasSchedule,
 ) -> Result<VerifiedFunction, VerifyError> {
-    let at = |offset: Option<u32>| Location::Function {
-        function: index,
-        offset,
-    };
-    let fail = |offset: Option<u32>, kind| VerifyError {
-        location: at(offset),
-        kind,
-    };
+    let at = |offset: Option<u32>| Location::Function { function: index, offset };
+    let fail = |offset: Option<u32>, kind| VerifyError { location: at(offset), kind };
     if function.params > function.registers {
-        let kind = E::ParamsExceedRegisters {
-            params: function.params,
-            registers: function.registers,
-        };
+        let kind = E::ParamsExceedRegisters { params: function.params, registers: function.registers };
         return Err(fail(None, kind));
     }
     let instrs = decode_all(&function.code).map_err(|(offset, kind)| fail(Some(offset), kind))?;
     let Some(last) = instrs.last() else {
         return Err(fail(None, E::EmptyFunction));
     };
-    let ctx = Ctx {
-        module,
-        registers: function.registers,
-    };
+    let ctx = Ctx { module, registers: function.registers };
     for instr in &instrs {
-        ctx.check(&instr.op, &instrs)
-            .map_err(|kind| fail(Some(instr.offset), kind))?;
+        ctx.check(&instr.op, &instrs).map_err(|kind| fail(Some(instr.offset), kind))?;
     }
     if !last.op.info().terminator {
         return Err(fail(Some(last.offset), E::FallsOffEnd(last.op.name())));
@@ -260,13 +215,9 @@ fn verify_function(
         if !starts {
             return Err(fail(None, E::BadDebugOffset(entry.offset)));
         }
-        ctx.index("string", entry.span.file.0, module.strings.len())
-            .map_err(|kind| fail(None, kind))?;
+        ctx.index("string", entry.span.file.0, module.strings.len()).map_err(|kind| fail(None, kind))?;
     }
-    let mut verified = VerifiedFunction {
-        blocks: Vec::new(),
-        instrs,
-    };
+    let mut verified = VerifiedFunction { blocks: Vec::new(), instrs };
     verified.blocks = compute_blocks(&verified, gas);
     Ok(verified)
 }
@@ -311,13 +262,7 @@ fn compute_blocks(function: &VerifiedFunction, gas: &GasSchedule) -> Vec<BasicBl
         let start = instrs.get(first).map_or(0, |i| i.offset);
         let end = instrs.get(next).map_or_else(|| end_offset(instrs), |i| i.offset);
         // Instruction counts are at most the code length, which fits in u32.
-        let mut block = BasicBlock {
-            start,
-            end,
-            first: first as u32,
-            len: (next - first) as u32,
-            gas: 0,
-        };
+        let mut block = BasicBlock { start, end, first: first as u32, len: (next - first) as u32, gas: 0 };
         block.gas = gas.block_gas(function, &block);
         blocks.push(block);
     }
@@ -325,9 +270,7 @@ fn compute_blocks(function: &VerifiedFunction, gas: &GasSchedule) -> Vec<BasicBl
 }
 
 fn end_offset(instrs: &[Instr]) -> u32 {
-    instrs
-        .last()
-        .map_or(0, |l| l.offset.saturating_add(l.op.encoded_len() as u32))
+    instrs.last().map_or(0, |l| l.offset.saturating_add(l.op.encoded_len() as u32))
 }
 
 /// Holds what operand checks of one function need to know.
@@ -353,11 +296,7 @@ impl Ctx<'_> {
         if u32::from(first.0) + count <= u32::from(self.registers) {
             Ok(())
         } else {
-            Err(E::RegisterOutOfRange {
-                first: first.0,
-                count,
-                registers: self.registers,
-            })
+            Err(E::RegisterOutOfRange { first: first.0, count, registers: self.registers })
         }
     }
 
@@ -371,9 +310,7 @@ impl Ctx<'_> {
                 Operand::StrId(s) => self.index("string", s.0, m.strings.len())?,
                 Operand::FuncId(f) => self.index("function", f.0, m.functions.len())?,
                 Operand::Target(t) => {
-                    instrs
-                        .binary_search_by_key(&t.0, |i| i.offset)
-                        .map_err(|_| E::BadTarget(t.0))?;
+                    instrs.binary_search_by_key(&t.0, |i| i.offset).map_err(|_| E::BadTarget(t.0))?;
                 }
                 Operand::BuiltinId(b) => Self::id("builtin", b.0, Builtin::from_id(b))?,
                 Operand::HostId(h) => Self::id("host call", h.0, HostKind::from_id(h))?,
@@ -392,33 +329,18 @@ impl Ctx<'_> {
                 self.range(first, u32::from(count.0))
             }
             Op::MakeObject { first, count, .. } => self.range(first, 2 * u32::from(count.0)),
-            Op::CallBuiltin {
-                builtin, first, argc, ..
-            } => {
-                let b = Builtin::from_id(builtin).ok_or(E::UnknownId {
-                    what: "builtin",
-                    id: builtin.0,
-                })?;
+            Op::CallBuiltin { builtin, first, argc, .. } => {
+                let b = Builtin::from_id(builtin).ok_or(E::UnknownId { what: "builtin", id: builtin.0 })?;
                 if !b.arity().accepts(argc.0) {
-                    return Err(E::BuiltinArity {
-                        builtin: b.name(),
-                        argc: argc.0,
-                    });
+                    return Err(E::BuiltinArity { builtin: b.name(), argc: argc.0 });
                 }
                 self.range(first, u32::from(argc.0))
             }
-            Op::Call {
-                func, first, argc, ..
-            } => {
+            Op::Call { func, first, argc, .. } => {
                 self.range(first, u32::from(argc.0))?;
                 self.callee_takes(func, u32::from(argc.0))
             }
-            Op::TryCall {
-                dst,
-                func,
-                first,
-                argc,
-            } => {
+            Op::TryCall { dst, func, first, argc } => {
                 self.range(dst, 2)?;
                 self.range(first, u32::from(argc.0))?;
                 self.callee_takes(func, u32::from(argc.0))
@@ -431,19 +353,11 @@ impl Ctx<'_> {
     fn callee_takes(&self, func: FuncId, argc: u32) -> Result<(), E> {
         let len = self.module.functions.len();
         let callee = self.module.functions.get(func.0 as usize);
-        let callee = callee.ok_or(E::IndexOutOfRange {
-            what: "function",
-            index: func.0,
-            len,
-        })?;
+        let callee = callee.ok_or(E::IndexOutOfRange { what: "function", index: func.0, len })?;
         if u32::from(callee.params) == argc {
             Ok(())
         } else {
-            Err(E::CallArity {
-                func: func.0,
-                params: callee.params,
-                argc,
-            })
+            Err(E::CallArity { func: func.0, params: callee.params, argc })
         }
     }
 }

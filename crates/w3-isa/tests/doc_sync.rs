@@ -11,10 +11,7 @@ fn doc() -> String {
 #[test]
 fn every_op_has_a_matching_row() {
     let doc = doc();
-    assert!(
-        doc.contains(&format!("**{} instructions**", OPS.len())),
-        "op count in docs/isa.md"
-    );
+    assert!(doc.contains(&format!("**{} instructions**", OPS.len())), "op count in docs/isa.md");
     for info in OPS {
         let prefix = format!("| `{}` | {:02X} |", info.name, info.opcode as u8);
         let row = doc.lines().find(|l| l.starts_with(&prefix));
@@ -22,17 +19,9 @@ fn every_op_has_a_matching_row() {
         let cells: Vec<&str> = row.split('|').map(str::trim).collect();
         // cells: "", op, code, operands, gas, per byte, block, semantics, ""
         let operands = cells[3];
-        assert_eq!(
-            operands.split(',').filter(|s| !s.trim().is_empty()).count(),
-            info.operands.len(),
-            "{row}"
-        );
+        assert_eq!(operands.split(',').filter(|s| !s.trim().is_empty()).count(), info.operands.len(), "{row}");
         for (name, _) in info.operands {
-            assert!(
-                operands.contains(name),
-                "{}: operand {name} missing in {row}",
-                info.name
-            );
+            assert!(operands.contains(name), "{}: operand {name} missing in {row}", info.name);
         }
         assert_eq!(cells[4], info.gas.to_string(), "{}: gas", info.name);
         assert_eq!(cells[5] == "yes", info.per_byte, "{}: per byte", info.name);
@@ -51,17 +40,9 @@ fn every_op_has_a_matching_row() {
 fn builtin_and_host_tables_are_documented() {
     let doc = doc();
     for b in Builtin::ALL {
-        assert!(
-            doc.contains(&format!("| {} | `{}` |", *b as u8, b.name())),
-            "builtin {}",
-            b.name()
-        );
+        assert!(doc.contains(&format!("| {} | `{}` |", *b as u8, b.name())), "builtin {}", b.name());
     }
     for h in HostKind::ALL {
-        assert!(
-            doc.contains(&format!("| {} | `{}` |", *h as u8, h.name())),
-            "host call {}",
-            h.name()
-        );
+        assert!(doc.contains(&format!("| {} | `{}` |", *h as u8, h.name())), "host call {}", h.name());
     }
 }

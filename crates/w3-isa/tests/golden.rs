@@ -15,18 +15,8 @@ fn listings_match_golden_files() {
     let bless = std::env::var_os("BLESS").is_some();
     let mut mismatches = Vec::new();
     for case in common::cases() {
-        assert_eq!(
-            Module::decode(&case.module.encode()).as_ref(),
-            Ok(&case.module),
-            "{}",
-            case.name
-        );
-        assert_eq!(
-            verify(&case.module).is_ok(),
-            case.name != "invalid",
-            "{}",
-            case.name
-        );
+        assert_eq!(Module::decode(&case.module.encode()).as_ref(), Ok(&case.module), "{}", case.name);
+        assert_eq!(verify(&case.module).is_ok(), case.name != "invalid", "{}", case.name);
         let listing = disassemble(&case.module, &case.sources);
         let path = dir.join(format!("{}.w3asm", case.name));
         if bless {
@@ -38,9 +28,5 @@ fn listings_match_golden_files() {
             mismatches.push(format!("--- {} ---\n{listing}", path.display()));
         }
     }
-    assert!(
-        mismatches.is_empty(),
-        "listings differ (BLESS=1 to accept):\n{}",
-        mismatches.join("\n")
-    );
+    assert!(mismatches.is_empty(), "listings differ (BLESS=1 to accept):\n{}", mismatches.join("\n"));
 }

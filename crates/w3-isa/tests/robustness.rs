@@ -62,11 +62,7 @@ fn mutation() -> impl Strategy<Value = Mutation> {
         (any::<usize>(), any::<u8>()).prop_map(|(a, b)| Mutation::Flip(a, b)),
         (any::<usize>(), any::<u8>()).prop_map(|(a, b)| Mutation::Insert(a, b)),
         any::<usize>().prop_map(Mutation::Delete),
-        (
-            any::<usize>(),
-            prop_oneof![any::<u32>(), 0u32..16, Just(u32::MAX)]
-        )
-            .prop_map(|(a, w)| Mutation::Word(a, w)),
+        (any::<usize>(), prop_oneof![any::<u32>(), 0u32..16, Just(u32::MAX)]).prop_map(|(a, w)| Mutation::Word(a, w)),
     ]
 }
 

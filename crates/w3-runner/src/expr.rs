@@ -52,7 +52,9 @@ pub fn evaluate(source: &str, contexts: &Object) -> Result<Value, ExprError> {
                 None => Err(ExprError::Evaluation(format!("the expression ended with status {:?}", outcome.status))),
             }
         }
-        Ok(RunState::Pending(_)) => Err(ExprError::Evaluation("the expression asked the host for something (hashFiles), which `w3 expr` has no workspace for".into())),
+        Ok(RunState::Pending(_)) => Err(ExprError::Evaluation(
+            "the expression asked the host for something (hashFiles), which `w3 expr` has no workspace for".into(),
+        )),
         Err(e) => Err(evaluation_error(&e)),
     }
 }

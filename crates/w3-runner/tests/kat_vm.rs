@@ -8,7 +8,8 @@ use w3_runner::expr::evaluate;
 use w3_value::{Object, Value};
 
 fn testdata() -> PathBuf {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/conformance/languageservices/expressions/testdata");
+    let p =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/conformance/languageservices/expressions/testdata");
     assert!(p.is_dir(), "known-answer data missing at {}", p.display());
     p
 }
@@ -29,9 +30,13 @@ fn same(v: &Value, j: &serde_json::Value) -> bool {
     match (v, j) {
         (Value::Null, serde_json::Value::Null) => true,
         (Value::Bool(a), serde_json::Value::Bool(b)) => a == b,
-        (Value::Number(a), serde_json::Value::Number(b)) => b.as_f64().is_some_and(|b| *a == b || (a.is_nan() && b.is_nan())),
+        (Value::Number(a), serde_json::Value::Number(b)) => {
+            b.as_f64().is_some_and(|b| *a == b || (a.is_nan() && b.is_nan()))
+        }
         (Value::String(a), serde_json::Value::String(b)) => **a == **b,
-        (Value::Array(a), serde_json::Value::Array(b)) => a.len() == b.len() && a.iter().zip(b).all(|(x, y)| same(x, y)),
+        (Value::Array(a), serde_json::Value::Array(b)) => {
+            a.len() == b.len() && a.iter().zip(b).all(|(x, y)| same(x, y))
+        }
         (Value::Object(a), serde_json::Value::Object(b)) => {
             a.len() == b.len() && a.iter().zip(b.iter()).all(|((ka, va), (kb, vb))| ka == kb && same(va, vb))
         }
@@ -60,19 +65,28 @@ fn known_answers_through_the_vm() {
                 let got = evaluate(expr, &contexts);
                 let ok = match (&got, case.get("err")) {
                     (Err(e), Some(err)) => {
-                        e.phase() == err["kind"].as_str().unwrap() && e.to_string().contains(err["value"].as_str().unwrap())
+                        e.phase() == err["kind"].as_str().unwrap()
+                            && e.to_string().contains(err["value"].as_str().unwrap())
                     }
-                    (Ok(v), None) => kind(v) == case["result"]["kind"].as_str().unwrap() && same(v, &case["result"]["value"]),
+                    (Ok(v), None) => {
+                        kind(v) == case["result"]["kind"].as_str().unwrap() && same(v, &case["result"]["value"])
+                    }
                     _ => false,
                 };
                 if ok {
                     passed += 1;
                 } else {
-                    failures.push(format!("{} / {group}: {expr:?} -> {got:?}", f.file_name().unwrap().to_string_lossy()));
+                    failures
+                        .push(format!("{} / {group}: {expr:?} -> {got:?}", f.file_name().unwrap().to_string_lossy()));
                 }
             }
         }
     }
     println!("expression known-answer cases passed through the VM: {passed}/{total}");
-    assert!(failures.is_empty(), "{} failures:\n{}", failures.len(), failures.iter().take(30).cloned().collect::<Vec<_>>().join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} failures:\n{}",
+        failures.len(),
+        failures.iter().take(30).cloned().collect::<Vec<_>>().join("\n")
+    );
 }

@@ -64,7 +64,9 @@ fn contexts() -> Object {
 
 /// Compares two values the way GitHub's harness does: by kind and JSON text.
 fn same(a: &Value, b: &Value) -> bool {
-    let text = |v: &Value| w3_value::to_json_text(v, w3_value::JsonStyle { pretty: false, non_finite: w3_value::NonFinite::Bare });
+    let text = |v: &Value| {
+        w3_value::to_json_text(v, w3_value::JsonStyle { pretty: false, non_finite: w3_value::NonFinite::Bare })
+    };
     std::mem::discriminant(a) == std::mem::discriminant(b) && text(a).ok() == text(b).ok()
 }
 

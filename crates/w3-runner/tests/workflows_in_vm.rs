@@ -8,7 +8,6 @@ use w3_value::{Object, Value};
 use w3_vm::testing::ScriptedHost;
 use w3_vm::{Config, Vm};
 
-
 fn contexts() -> Object {
     let json = serde_json::json!({
         "github": {"event_name": "push", "ref": "refs/heads/main", "ref_name": "main", "repository": "octo/w3",

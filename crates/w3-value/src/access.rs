@@ -44,15 +44,11 @@ pub fn access(target: &Value, key: Key<'_>) -> Value {
         Value::Array(array) if array.is_filtered() => map_filtered(array, key),
         Value::Object(object) => match key {
             Key::Wildcard => Value::Array(Array::filtered(object.values().cloned().collect())),
-            _ => string_key(key)
-                .and_then(|k| object.get(&k).cloned())
-                .unwrap_or(Value::Null),
+            _ => string_key(key).and_then(|k| object.get(&k).cloned()).unwrap_or(Value::Null),
         },
         Value::Array(array) => match key {
             Key::Wildcard => Value::Array(Array::filtered(array.as_slice().to_vec())),
-            _ => integer_key(key)
-                .and_then(|i| array.get(i).cloned())
-                .unwrap_or(Value::Null),
+            _ => integer_key(key).and_then(|i| array.get(i).cloned()).unwrap_or(Value::Null),
         },
         _ if matches!(key, Key::Wildcard) => Value::Array(Array::filtered(Vec::new())),
         _ => Value::Null,
@@ -105,46 +101,25 @@ mod tests {
     use crate::value::Object;
 
     fn array(items: &[&str]) -> Value {
-        items
-            .iter()
-            .map(|s| Value::from(*s))
-            .collect::<Array>()
-            .into()
+        items.iter().map(|s| Value::from(*s)).collect::<Array>().into()
     }
 
     #[test]
     fn arrays_index_by_number() {
         let a = array(&["zero", "one", "two"]);
-        assert_eq!(
-            access(&a, Key::Value(&Value::from(1.7))),
-            Value::from("one")
-        );
-        assert_eq!(
-            access(&a, Key::Value(&Value::from(" 0x02 "))),
-            Value::from("two")
-        );
-        assert_eq!(
-            access(&a, Key::Value(&Value::Bool(true))),
-            Value::from("one")
-        );
+        assert_eq!(access(&a, Key::Value(&Value::from(1.7))), Value::from("one"));
+        assert_eq!(access(&a, Key::Value(&Value::from(" 0x02 "))), Value::from("two"));
+        assert_eq!(access(&a, Key::Value(&Value::Bool(true))), Value::from("one"));
         assert_eq!(access(&a, Key::Value(&Value::from(-0.5))), Value::Null);
-        assert_eq!(
-            access(&a, Key::Value(&Value::from(f64::INFINITY))),
-            Value::Null
-        );
+        assert_eq!(access(&a, Key::Value(&Value::from(f64::INFINITY))), Value::Null);
         assert_eq!(access(&a, Key::Name("length")), Value::Null);
     }
 
     #[test]
     fn objects_index_by_string() {
-        let o: Object = [("15", Value::from("fifteen")), ("", Value::from("empty"))]
-            .into_iter()
-            .collect();
+        let o: Object = [("15", Value::from("fifteen")), ("", Value::from("empty"))].into_iter().collect();
         let o = Value::from(o);
-        assert_eq!(
-            access(&o, Key::Value(&Value::from(15.0))),
-            Value::from("fifteen")
-        );
+        assert_eq!(access(&o, Key::Value(&Value::from(15.0))), Value::from("fifteen"));
         assert_eq!(access(&o, Key::Value(&Value::Null)), Value::from("empty"));
         assert_eq!(access(&o, Key::Value(&array(&[]))), Value::Null);
     }
@@ -152,21 +127,12 @@ mod tests {
     #[test]
     fn filters_map_over_elements() {
         let inner: Object = [("name", Value::from("a"))].into_iter().collect();
-        let list = Value::from(Array::new(vec![
-            Value::from(inner),
-            Value::Null,
-            array(&["x", "y"]),
-        ]));
+        let list = Value::from(Array::new(vec![Value::from(inner), Value::Null, array(&["x", "y"])]));
         let filtered = access(&list, Key::Wildcard);
         assert_eq!(access(&filtered, Key::Name("NAME")), array(&["a"]));
-        assert_eq!(
-            access(&filtered, Key::Value(&Value::from(1.0))),
-            array(&["y"])
-        );
+        assert_eq!(access(&filtered, Key::Value(&Value::from(1.0))), array(&["y"]));
         assert_eq!(access(&filtered, Key::Wildcard), array(&["a", "x", "y"]));
         assert_eq!(access(&Value::Bool(true), Key::Wildcard), array(&[]));
-        assert!(access(&Value::Null, Key::Wildcard)
-            .as_array()
-            .is_some_and(Array::is_filtered));
+        assert!(access(&Value::Null, Key::Wildcard).as_array().is_some_and(Array::is_filtered));
     }
 }

@@ -168,11 +168,7 @@ mod tests {
 
     #[test]
     fn ordering_coerces_like_github() {
-        assert!(compare(
-            CompareOp::Gt,
-            &Value::Bool(true),
-            &Value::Bool(false)
-        ));
+        assert!(compare(CompareOp::Gt, &Value::Bool(true), &Value::Bool(false)));
         assert!(compare(CompareOp::Lt, &v(3.0), &Value::from("4")));
         assert!(compare(CompareOp::Le, &Value::from("a"), &Value::from("A")));
         assert!(!compare(CompareOp::Lt, &Value::Null, &Value::Null));

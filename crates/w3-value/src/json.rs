@@ -34,37 +34,20 @@ pub struct JsonStyle {
 
 impl JsonStyle {
     /// Returns the style of GitHub's `toJSON()`: pretty, NaN and infinities as `null`.
-    pub const TO_JSON: JsonStyle = JsonStyle {
-        pretty: true,
-        non_finite: NonFinite::Null,
-    };
+    pub const TO_JSON: JsonStyle = JsonStyle { pretty: true, non_finite: NonFinite::Null };
 }
 
 /// Returns `value` written as JSON in `style`; fails only for values nested deeper than 1000.
 pub fn to_json_text(value: &Value, style: JsonStyle) -> Result<String, ValueError> {
-    let mut w = Writer {
-        out: String::new(),
-        units: 0,
-        limit: None,
-        style,
-    };
+    let mut w = Writer { out: String::new(), units: 0, limit: None, style };
     w.value(value, 0)?;
     Ok(w.out)
 }
 
 /// Returns `value` written as JSON in `style`, failing with [`ValueError::MemoryExceeded`] as soon
 /// as the text would need more than `max_bytes` (counted as GitHub counts string memory).
-pub(crate) fn to_json_limited(
-    value: &Value,
-    style: JsonStyle,
-    max_bytes: usize,
-) -> Result<String, ValueError> {
-    let mut w = Writer {
-        out: String::new(),
-        units: 0,
-        limit: Some(max_bytes),
-        style,
-    };
+pub(crate) fn to_json_limited(value: &Value, style: JsonStyle, max_bytes: usize) -> Result<String, ValueError> {
+    let mut w = Writer { out: String::new(), units: 0, limit: Some(max_bytes), style };
     w.value(value, 0)?;
     Ok(w.out)
 }
@@ -190,8 +173,7 @@ pub fn parse_json(text: &str) -> Result<Value, ValueError> {
     if text.trim().is_empty() {
         return Err(ValueError::InvalidJson("empty input".to_owned()));
     }
-    let parsed: serde_json::Value =
-        serde_json::from_str(text).map_err(|e| ValueError::InvalidJson(e.to_string()))?;
+    let parsed: serde_json::Value = serde_json::from_str(text).map_err(|e| ValueError::InvalidJson(e.to_string()))?;
     Ok(Value::from(parsed))
 }
 
@@ -204,14 +186,10 @@ impl From<serde_json::Value> for Value {
             serde_json::Value::Bool(b) => Value::Bool(b),
             serde_json::Value::Number(n) => Value::Number(n.as_f64().unwrap_or(f64::NAN)),
             serde_json::Value::String(s) => Value::from(s),
-            serde_json::Value::Array(items) => {
-                Value::Array(items.into_iter().map(Value::from).collect())
+            serde_json::Value::Array(items) => Value::Array(items.into_iter().map(Value::from).collect()),
+            serde_json::Value::Object(map) => {
+                Value::Object(map.into_iter().map(|(k, v)| (k, Value::from(v))).collect::<Object>())
             }
-            serde_json::Value::Object(map) => Value::Object(
-                map.into_iter()
-                    .map(|(k, v)| (k, Value::from(v)))
-                    .collect::<Object>(),
-            ),
         }
     }
 }
@@ -226,9 +204,7 @@ impl From<&Value> for serde_json::Value {
             Value::Number(n) => number_to_serde(*n),
             Value::String(s) => serde_json::Value::String(s.to_string()),
             Value::Array(a) => serde_json::Value::Array(a.iter().map(Into::into).collect()),
-            Value::Object(o) => {
-                serde_json::Value::Object(o.iter().map(|(k, v)| (k.to_owned(), v.into())).collect())
-            }
+            Value::Object(o) => serde_json::Value::Object(o.iter().map(|(k, v)| (k.to_owned(), v.into())).collect()),
         }
     }
 }
@@ -257,28 +233,16 @@ mod tests {
             pretty(&v),
             "{\n  \"a\": [\n    1,\n    2.5,\n    0,\n    \"x\\\"\\u0001\"\n  ],\n  \"b\": {},\n  \"c\": []\n}"
         );
-        let compact = JsonStyle {
-            pretty: false,
-            non_finite: NonFinite::Bare,
-        };
-        assert_eq!(
-            to_json_text(&v, compact).unwrap(),
-            r#"{"a":[1,2.5,0,"x\"\u0001"],"b":{},"c":[]}"#
-        );
+        let compact = JsonStyle { pretty: false, non_finite: NonFinite::Bare };
+        assert_eq!(to_json_text(&v, compact).unwrap(), r#"{"a":[1,2.5,0,"x\"\u0001"],"b":{},"c":[]}"#);
         assert_eq!(pretty(&Value::from(f64::NAN)), "null");
-        assert_eq!(
-            to_json_text(&Value::from(f64::NEG_INFINITY), compact).unwrap(),
-            "-Infinity"
-        );
+        assert_eq!(to_json_text(&Value::from(f64::NEG_INFINITY), compact).unwrap(), "-Infinity");
     }
 
     #[test]
     fn limited_writer_stops_early() {
         let v = Value::from("x".repeat(1000));
-        assert_eq!(
-            to_json_limited(&v, JsonStyle::TO_JSON, 1000),
-            Err(ValueError::MemoryExceeded)
-        );
+        assert_eq!(to_json_limited(&v, JsonStyle::TO_JSON, 1000), Err(ValueError::MemoryExceeded));
         assert!(to_json_limited(&v, JsonStyle::TO_JSON, 3000).is_ok());
     }
 
@@ -286,16 +250,12 @@ mod tests {
     fn rejects_bad_json() {
         assert!(matches!(parse_json(""), Err(ValueError::InvalidJson(_))));
         assert!(matches!(parse_json("{"), Err(ValueError::InvalidJson(_))));
-        assert!(matches!(
-            parse_json(&"[".repeat(100_000)),
-            Err(ValueError::InvalidJson(_))
-        ));
+        assert!(matches!(parse_json(&"[".repeat(100_000)), Err(ValueError::InvalidJson(_))));
     }
 
     #[test]
     fn serde_round_trip_keeps_order() {
-        let json: serde_json::Value =
-            serde_json::from_str(r#"{"z":1,"a":[true,null,"s",1.5]}"#).unwrap();
+        let json: serde_json::Value = serde_json::from_str(r#"{"z":1,"a":[true,null,"s",1.5]}"#).unwrap();
         let v = Value::from(json.clone());
         assert_eq!(serde_json::Value::from(&v), json);
     }

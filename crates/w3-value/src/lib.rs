@@ -22,10 +22,10 @@
 
 mod access;
 pub mod builtins;
-pub mod matrix;
 mod compare;
 mod error;
 mod json;
+pub mod matrix;
 mod memory;
 mod number;
 pub mod text;

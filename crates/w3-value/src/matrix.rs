@@ -150,8 +150,7 @@ mod tests {
 
     fn expand_text(text: &str) -> String {
         let out = expand(&json(text)).unwrap();
-        crate::to_json_text(&out, crate::JsonStyle { pretty: false, non_finite: crate::NonFinite::Null })
-            .unwrap()
+        crate::to_json_text(&out, crate::JsonStyle { pretty: false, non_finite: crate::NonFinite::Null }).unwrap()
     }
 
     #[test]

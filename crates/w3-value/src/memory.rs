@@ -99,11 +99,7 @@ pub struct StringBuilder {
 impl StringBuilder {
     /// Returns an empty builder that fails beyond `limit` accounted bytes.
     pub const fn new(limit: usize) -> Self {
-        Self {
-            text: String::new(),
-            units: 0,
-            limit,
-        }
+        Self { text: String::new(), units: 0, limit }
     }
 
     /// Appends `s`, or fails with [`ValueError::MemoryExceeded`] (appending nothing) if the
@@ -144,10 +140,7 @@ mod tests {
         let outer = memory.mark();
         memory.settle(memory.mark(), 60).unwrap();
         assert_eq!(memory.held(), 60);
-        assert_eq!(
-            memory.settle(memory.mark(), 41),
-            Err(ValueError::MemoryExceeded)
-        );
+        assert_eq!(memory.settle(memory.mark(), 41), Err(ValueError::MemoryExceeded));
         memory.settle(outer, 100).unwrap();
         assert_eq!(memory.held(), 100);
     }

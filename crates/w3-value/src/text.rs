@@ -55,20 +55,13 @@ pub fn contains_ignore_case(haystack: &str, needle: &str) -> bool {
 /// Returns whether `s` starts with `prefix` ignoring case.
 pub fn starts_with_ignore_case(s: &str, prefix: &str) -> bool {
     let mut chars = s.chars().map(fold_char);
-    prefix
-        .chars()
-        .map(fold_char)
-        .all(|p| chars.next() == Some(p))
+    prefix.chars().map(fold_char).all(|p| chars.next() == Some(p))
 }
 
 /// Returns whether `s` ends with `suffix` ignoring case.
 pub fn ends_with_ignore_case(s: &str, suffix: &str) -> bool {
     let mut chars = s.chars().rev().map(fold_char);
-    suffix
-        .chars()
-        .rev()
-        .map(fold_char)
-        .all(|p| chars.next() == Some(p))
+    suffix.chars().rev().map(fold_char).all(|p| chars.next() == Some(p))
 }
 
 /// Returns the length of `s` in UTF-16 code units, which is how GitHub measures strings.

@@ -249,19 +249,13 @@ pub struct Array {
 impl Array {
     /// Returns an array of `items`.
     pub fn new(items: Vec<Value>) -> Self {
-        Self {
-            items: Arc::new(items),
-            filtered: false,
-        }
+        Self { items: Arc::new(items), filtered: false }
     }
 
     /// Returns the result of an object filter (`*`), which a following property or index maps
     /// over instead of indexing.
     pub(crate) fn filtered(items: Vec<Value>) -> Self {
-        Self {
-            items: Arc::new(items),
-            filtered: true,
-        }
+        Self { items: Arc::new(items), filtered: true }
     }
 
     /// Returns whether the array came from an object filter (`a.*`, `a[*]`), which makes a

@@ -100,7 +100,8 @@ impl Fault {
     /// Returns whether a `TryCall` catches the fault: runtime errors do, limits and fatal
     /// faults do not.
     pub fn is_catchable(&self) -> bool {
-        !self.is_fatal() && !matches!(
+        !self.is_fatal()
+            && !matches!(
                 self,
                 Fault::CallDepth { .. } | Fault::Stack { .. } | Fault::Fibers { .. } | Fault::Contexts { .. }
             )

@@ -36,5 +36,5 @@ pub use config::{Config, Limits};
 pub use error::{AnswerError, Fault, LoadError, Location, SnapshotError, SourcePos, VmError};
 pub use fiber::Status;
 pub use host::{DEFAULT_TIMEOUT_MS, MAX_RANDOM_BYTES};
-pub use w3_value::matrix::MAX_COMBINATIONS;
 pub use vm::{FiberOutcome, Outcome, RunState, Vm};
+pub use w3_value::matrix::MAX_COMBINATIONS;

@@ -48,25 +48,18 @@ const GITHUB_INPUTS_VARS: &[&str] = &["github", "inputs", "vars"];
 const GITHUB_INPUTS_NEEDS_VARS: &[&str] = &["github", "inputs", "needs", "vars"];
 /// Job-level keys evaluated before the job runs: no `job`, `runner`, `env`, `steps`, `secrets`.
 const JOB_LEVEL: &[&str] = &["github", "inputs", "matrix", "needs", "strategy", "vars"];
-const JOB_LEVEL_ENV_SECRETS: &[&str] =
-    &["env", "github", "inputs", "matrix", "needs", "secrets", "strategy", "vars"];
+const JOB_LEVEL_ENV_SECRETS: &[&str] = &["env", "github", "inputs", "matrix", "needs", "secrets", "strategy", "vars"];
 /// Container and service `env` entries: evaluated on the runner, without `steps`.
 const CONTAINER_ENV: &[&str] =
     &["env", "github", "inputs", "job", "matrix", "needs", "runner", "secrets", "strategy", "vars"];
 /// Step keys: everything.
-const STEP_ALL: &[&str] = &[
-    "env", "github", "inputs", "job", "matrix", "needs", "runner", "secrets", "steps", "strategy",
-    "vars",
-];
+const STEP_ALL: &[&str] =
+    &["env", "github", "inputs", "job", "matrix", "needs", "runner", "secrets", "steps", "strategy", "vars"];
 /// `jobs.<job_id>.steps.if` and `environment.url`: everything but `secrets`.
 const STEP_NO_SECRETS: &[&str] =
     &["env", "github", "inputs", "job", "matrix", "needs", "runner", "steps", "strategy", "vars"];
 
-const fn row(
-    key: &'static str,
-    contexts: &'static [&'static str],
-    functions: &'static [&'static str],
-) -> Availability {
+const fn row(key: &'static str, contexts: &'static [&'static str], functions: &'static [&'static str]) -> Availability {
     Availability { key, contexts, functions }
 }
 
@@ -80,16 +73,8 @@ static ROWS: &[Availability] = &[
     row("jobs.<job_id>.container.env.<env_id>", CONTAINER_ENV, &[]),
     row("jobs.<job_id>.container.image", JOB_LEVEL, &[]),
     row("jobs.<job_id>.continue-on-error", JOB_LEVEL, &[]),
-    row(
-        "jobs.<job_id>.defaults.run",
-        &["env", "github", "inputs", "matrix", "needs", "strategy", "vars"],
-        &[],
-    ),
-    row(
-        "jobs.<job_id>.env",
-        &["github", "inputs", "matrix", "needs", "secrets", "strategy", "vars"],
-        &[],
-    ),
+    row("jobs.<job_id>.defaults.run", &["env", "github", "inputs", "matrix", "needs", "strategy", "vars"], &[]),
+    row("jobs.<job_id>.env", &["github", "inputs", "matrix", "needs", "secrets", "strategy", "vars"], &[]),
     row("jobs.<job_id>.environment", JOB_LEVEL, &[]),
     row("jobs.<job_id>.environment.url", STEP_NO_SECRETS, &[]),
     row("jobs.<job_id>.if", GITHUB_INPUTS_NEEDS_VARS, STATUS_FUNCTIONS),
@@ -132,8 +117,7 @@ pub fn all() -> &'static [Availability] {
 
 /// Reports whether `name` is a context that some workflow key can use (ASCII case-insensitive).
 pub fn is_known_context(name: &str) -> bool {
-    STEP_ALL.binary_search_by(|c| cmp_ignore_ascii_case(c, name)).is_ok()
-        || name.eq_ignore_ascii_case("jobs")
+    STEP_ALL.binary_search_by(|c| cmp_ignore_ascii_case(c, name)).is_ok() || name.eq_ignore_ascii_case("jobs")
 }
 
 #[cfg(test)]

@@ -11,10 +11,8 @@ use super::cmp_ignore_ascii_case;
 use super::types::{Obj, Ty};
 
 /// Lists the names of all contexts, sorted.
-pub const CONTEXT_NAMES: &[&str] = &[
-    "env", "github", "inputs", "job", "jobs", "matrix", "needs", "runner", "secrets", "steps",
-    "strategy", "vars",
-];
+pub const CONTEXT_NAMES: &[&str] =
+    &["env", "github", "inputs", "job", "jobs", "matrix", "needs", "runner", "secrets", "steps", "strategy", "vars"];
 
 /// Returns the type of the context `name` (ASCII case-insensitive), or `None` when there is no
 /// such context.
@@ -101,13 +99,7 @@ pub fn runner() -> Ty {
 pub fn job() -> Ty {
     let mut service = strings(&["id", "network"]);
     service.props.insert("ports".into(), Ty::map(Ty::String));
-    let mut o = strings(&[
-        "status",
-        "workflow_file_path",
-        "workflow_ref",
-        "workflow_repository",
-        "workflow_sha",
-    ]);
+    let mut o = strings(&["status", "workflow_file_path", "workflow_ref", "workflow_repository", "workflow_sha"]);
     o.props.insert("check_run_id".into(), Ty::Number);
     o.props.insert("container".into(), Ty::Object(strings(&["id", "network"])));
     o.props.insert("services".into(), Ty::map(Ty::Object(service)));
@@ -131,11 +123,7 @@ pub fn needs() -> Ty {
 
 /// Returns the type of `steps`: a map of `{outputs, conclusion, outcome}` by step id.
 pub fn steps() -> Ty {
-    Ty::map(Ty::object([
-        ("conclusion", Ty::String),
-        ("outcome", Ty::String),
-        ("outputs", Ty::map(Ty::String)),
-    ]))
+    Ty::map(Ty::object([("conclusion", Ty::String), ("outcome", Ty::String), ("outputs", Ty::map(Ty::String))]))
 }
 
 /// Returns the type of `strategy`: `fail-fast`, `job-index`, `job-total` and `max-parallel`.

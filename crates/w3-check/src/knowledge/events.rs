@@ -41,8 +41,7 @@ impl EventSpec {
 
 const BRANCH_FILTERS: &[&str] = &["branches", "branches-ignore"];
 const PR_FILTERS: &[&str] = &["branches", "branches-ignore", "paths", "paths-ignore"];
-const PUSH_FILTERS: &[&str] =
-    &["branches", "branches-ignore", "paths", "paths-ignore", "tags", "tags-ignore"];
+const PUSH_FILTERS: &[&str] = &["branches", "branches-ignore", "paths", "paths-ignore", "tags", "tags-ignore"];
 const CREATED_EDITED_DELETED: &[&str] = &["created", "deleted", "edited"];
 const PULL_REQUEST_TYPES: &[&str] = &[
     "assigned",
@@ -151,10 +150,7 @@ static EVENTS: &[EventSpec] = &[
     ev_filtered("pull_request_target", PULL_REQUEST_TYPES, PR_FILTERS),
     ev_filtered("push", &[], PUSH_FILTERS),
     ev("registry_package", &["published", "updated"]),
-    ev(
-        "release",
-        &["created", "deleted", "edited", "prereleased", "published", "released", "unpublished"],
-    ),
+    ev("release", &["created", "deleted", "edited", "prereleased", "published", "released", "unpublished"]),
     EventSpec { name: "repository_dispatch", types: &[], custom_types: true, filters: &[] },
     ev("schedule", &[]),
     ev("status", &[]),
@@ -236,9 +232,6 @@ mod tests {
         let paths: Vec<_> = events_with_filter("paths").collect();
         assert_eq!(paths, ["pull_request", "pull_request_target", "push"]);
         let branches: Vec<_> = events_with_filter("branches").collect();
-        assert_eq!(
-            branches,
-            ["merge_group", "pull_request", "pull_request_target", "push", "workflow_run"]
-        );
+        assert_eq!(branches, ["merge_group", "pull_request", "pull_request_target", "push", "workflow_run"]);
     }
 }

@@ -120,10 +120,7 @@ pub fn self_hosted() -> &'static [&'static str] {
 /// Returns why `label` is deprecated, when it is a GitHub-hosted label that still works but is
 /// scheduled for retirement.
 pub fn deprecation(label: &str) -> Option<&'static str> {
-    DEPRECATED
-        .binary_search_by(|(l, _)| cmp_ignore_ascii_case(l, label))
-        .ok()
-        .map(|i| DEPRECATED[i].1)
+    DEPRECATED.binary_search_by(|(l, _)| cmp_ignore_ascii_case(l, label)).ok().map(|i| DEPRECATED[i].1)
 }
 
 /// Returns the operating system `label` implies, for GitHub-hosted labels (current or retired)
@@ -131,8 +128,7 @@ pub fn deprecation(label: &str) -> Option<&'static str> {
 pub fn os(label: &str) -> Option<RunnerOs> {
     let known = contains(GITHUB_HOSTED, label) || contains(REMOVED, label);
     let is = |prefix: &str| {
-        label.len() >= prefix.len()
-            && label.as_bytes()[..prefix.len()].eq_ignore_ascii_case(prefix.as_bytes())
+        label.len() >= prefix.len() && label.as_bytes()[..prefix.len()].eq_ignore_ascii_case(prefix.as_bytes())
     };
     if (is("linux") && label.len() == 5) || (known && is("ubuntu-")) {
         Some(RunnerOs::Linux)

@@ -5,7 +5,7 @@
 use crate::knowledge::actions::{self, ActionSpec};
 use crate::{Context, Rule};
 use std::path::Path;
-use w3_dsl::ast::{Str, StepKind, Workflow};
+use w3_dsl::ast::{StepKind, Str, Workflow};
 use w3_dsl::yaml::{self, Node};
 use w3_dsl::Diagnostic;
 
@@ -22,8 +22,15 @@ pub enum ActionRef<'a> {
     /// `$/path`: a directory of the repository that contains the YAML, at the same commit.
     SelfRepo(&'a str),
     Docker(&'a str),
-    SmartAction { name: &'a str, version: &'a str },
-    Remote { repo: &'a str, path: Option<&'a str>, git_ref: &'a str },
+    SmartAction {
+        name: &'a str,
+        version: &'a str,
+    },
+    Remote {
+        repo: &'a str,
+        path: Option<&'a str>,
+        git_ref: &'a str,
+    },
 }
 
 /// Parses a step's `uses:` value, or says what is wrong with it.
@@ -51,7 +58,9 @@ pub fn parse_uses(uses: &str) -> Result<ActionRef<'_>, String> {
     }
     if let Some(name) = path.strip_prefix("w3/") {
         let v = git_ref.strip_prefix('v').unwrap_or("");
-        let ok = !v.is_empty() && v.split('.').count() <= 3 && v.split('.').all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()));
+        let ok = !v.is_empty()
+            && v.split('.').count() <= 3
+            && v.split('.').all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()));
         if name.is_empty() || name.contains('/') || !ok {
             return Err(format!("Smart Action \"{uses}\" must be written as \"w3/<name>@v<major>[.<minor>.<patch>]\""));
         }
@@ -83,7 +92,8 @@ fn read_local(root: &Path, rel: &str) -> Option<Metadata> {
     let mut inputs = Vec::new();
     for e in field(&root, "inputs").as_ref().and_then(|n| n.as_map()).unwrap_or_default() {
         let Some(id) = e.key.as_scalar() else { continue };
-        let required = field(&e.value, "required").is_some_and(|r| matches!(r.resolve(), Some(yaml::Resolved::Bool(true))));
+        let required =
+            field(&e.value, "required").is_some_and(|r| matches!(r.resolve(), Some(yaml::Resolved::Bool(true))));
         let has_default = field(&e.value, "default").is_some();
         inputs.push((id.to_string(), required && !has_default));
     }
@@ -95,14 +105,22 @@ fn check_inputs(meta: &Metadata, rel: &str, uses: &Str, with: &[(Str, Node)], ou
     for (k, _) in with {
         if !meta.inputs.iter().any(|(i, _)| i.eq_ignore_ascii_case(&k.value)) {
             let list: Vec<String> = meta.inputs.iter().map(|(i, _)| format!("\"{i}\"")).collect();
-            out.push(Diagnostic::at(NAME, k.pos, format!("input \"{}\" is not defined in {at}. available inputs are {}", k.value, list.join(", "))));
+            out.push(Diagnostic::at(
+                NAME,
+                k.pos,
+                format!("input \"{}\" is not defined in {at}. available inputs are {}", k.value, list.join(", ")),
+            ));
         }
     }
     let required: Vec<&str> = meta.inputs.iter().filter(|(_, r)| *r).map(|(i, _)| i.as_str()).collect();
     for r in &required {
         if !with.iter().any(|(k, _)| k.value.eq_ignore_ascii_case(r)) {
             let all: Vec<String> = required.iter().map(|i| format!("\"{i}\"")).collect();
-            out.push(Diagnostic::at(NAME, uses.pos, format!("missing input \"{r}\" which is required by {at}. all required inputs are {}", all.join(", "))));
+            out.push(Diagnostic::at(
+                NAME,
+                uses.pos,
+                format!("missing input \"{r}\" which is required by {at}. all required inputs are {}", all.join(", ")),
+            ));
         }
     }
 }
@@ -114,11 +132,19 @@ fn check_known(spec: &ActionSpec, uses: &Str, with: &[(Str, Node)], out: &mut Ve
         match spec.input(&k.value) {
             None if !spec.extra_inputs => {
                 let list: Vec<String> = spec.inputs.iter().map(|i| format!("\"{}\"", i.name)).collect();
-                out.push(Diagnostic::at(NAME, k.pos, format!("input \"{}\" is not defined in {at}. available inputs are {}", k.value, list.join(", "))));
+                out.push(Diagnostic::at(
+                    NAME,
+                    k.pos,
+                    format!("input \"{}\" is not defined in {at}. available inputs are {}", k.value, list.join(", ")),
+                ));
             }
             Some(i) => {
                 if let Some(why) = i.deprecated {
-                    out.push(Diagnostic::at(NAME, k.pos, format!("avoid using deprecated input \"{}\" in {at}: {why}", k.value)));
+                    out.push(Diagnostic::at(
+                        NAME,
+                        k.pos,
+                        format!("avoid using deprecated input \"{}\" in {at}: {why}", k.value),
+                    ));
                 }
             }
             None => {}
@@ -128,7 +154,11 @@ fn check_known(spec: &ActionSpec, uses: &Str, with: &[(Str, Node)], out: &mut Ve
     for r in &required {
         if !with.iter().any(|(k, _)| k.value.eq_ignore_ascii_case(r)) {
             let all: Vec<String> = required.iter().map(|i| format!("\"{i}\"")).collect();
-            out.push(Diagnostic::at(NAME, uses.pos, format!("missing input \"{r}\" which is required by {at}. all required inputs are {}", all.join(", "))));
+            out.push(Diagnostic::at(
+                NAME,
+                uses.pos,
+                format!("missing input \"{r}\" which is required by {at}. all required inputs are {}", all.join(", ")),
+            ));
         }
     }
 }
@@ -142,7 +172,11 @@ impl Rule for Action {
         for step in wf.jobs.iter().flat_map(|j| &j.steps) {
             let StepKind::Uses { uses, with } = &step.kind else { continue };
             if uses.has_expr() {
-                out.push(Diagnostic::at(NAME, uses.pos, "\"uses\" cannot contain ${{ }} expressions; the action must be known before the job runs"));
+                out.push(Diagnostic::at(
+                    NAME,
+                    uses.pos,
+                    "\"uses\" cannot contain ${{ }} expressions; the action must be known before the job runs",
+                ));
                 continue;
             }
             match parse_uses(&uses.value) {
@@ -182,7 +216,10 @@ mod tests {
         );
         assert!(parse_uses("actions/checkout").unwrap_err().contains("ref is missing"));
         assert!(parse_uses("checkout@v2").unwrap_err().contains("owner is missing"));
-        assert_eq!(parse_uses("w3/oracle-action@v1").unwrap(), ActionRef::SmartAction { name: "oracle-action", version: "v1" });
+        assert_eq!(
+            parse_uses("w3/oracle-action@v1").unwrap(),
+            ActionRef::SmartAction { name: "oracle-action", version: "v1" }
+        );
         assert!(parse_uses("w3/oracle-action@main").is_err());
         assert!(parse_uses("w3/oracle-action@v1.2.3").is_ok());
     }

@@ -11,7 +11,13 @@ const NAME: &str = "credentials";
 fn check(c: &Container, what: &str, out: &mut Vec<Diagnostic>) {
     let Some(p) = c.credentials.as_ref().and_then(|c| c.password.as_ref()) else { return };
     if !p.has_expr() {
-        out.push(Diagnostic::at(NAME, p.pos, format!("\"password\" section in {what} should be specified via secrets. do not put password value directly")));
+        out.push(Diagnostic::at(
+            NAME,
+            p.pos,
+            format!(
+                "\"password\" section in {what} should be specified via secrets. do not put password value directly"
+            ),
+        ));
     }
 }
 

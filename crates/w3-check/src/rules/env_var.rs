@@ -12,7 +12,11 @@ fn check_env(env: Option<&Env>, out: &mut Vec<Diagnostic>) {
     for var in env.map(Env::vars).unwrap_or_default() {
         let n = &var.name.value;
         if !var.name.has_expr() && n.chars().any(|c| c == '&' || c == '=' || c.is_whitespace()) {
-            out.push(Diagnostic::at(NAME, var.name.pos, format!("environment variable name \"{n}\" is invalid. '&', '=' and spaces should not be contained")));
+            out.push(Diagnostic::at(
+                NAME,
+                var.name.pos,
+                format!("environment variable name \"{n}\" is invalid. '&', '=' and spaces should not be contained"),
+            ));
         }
     }
 }

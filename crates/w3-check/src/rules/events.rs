@@ -32,7 +32,15 @@ fn webhook(hook: &Webhook, out: &mut Vec<Diagnostic>) {
             out.push(Diagnostic::at(NAME, types.key.pos, format!("\"{name}\" event does not take activity types")));
         } else {
             for t in types.items.iter().filter(|t| !spec.accepts_type(&t.value)) {
-                out.push(Diagnostic::at(NAME, t.pos, format!("invalid activity type \"{}\" for \"{name}\" Webhook event. available types are {}", t.value, quoted(spec.types))));
+                out.push(Diagnostic::at(
+                    NAME,
+                    t.pos,
+                    format!(
+                        "invalid activity type \"{}\" for \"{name}\" Webhook event. available types are {}",
+                        t.value,
+                        quoted(spec.types)
+                    ),
+                ));
             }
         }
     }
@@ -40,7 +48,14 @@ fn webhook(hook: &Webhook, out: &mut Vec<Diagnostic>) {
         let key = f.name.value.as_str();
         if !spec.accepts_filter(key) {
             let only: Vec<&str> = events_with_filter(key).collect();
-            out.push(Diagnostic::at(NAME, f.name.pos, format!("\"{key}\" filter is not available for {name} event. it is only for {} events", only.join(", "))));
+            out.push(Diagnostic::at(
+                NAME,
+                f.name.pos,
+                format!(
+                    "\"{key}\" filter is not available for {name} event. it is only for {} events",
+                    only.join(", ")
+                ),
+            ));
         }
         if let Some(base) = key.strip_suffix("-ignore") {
             if let Some(other) = hook.filters.iter().find(|o| o.name.value == base) {
@@ -63,22 +78,38 @@ fn check_input(input: &Input, call: bool, out: &mut Vec<Diagnostic>) {
     if let Some(t) = &input.ty {
         let allowed = if call { CALL_TYPES } else { DISPATCH_TYPES };
         if !allowed.contains(&t.value.as_str()) {
-            out.push(Diagnostic::at(NAME, t.pos, format!("input type of \"{id}\" must be one of {} but got \"{}\"", quoted(allowed), t.value)));
+            out.push(Diagnostic::at(
+                NAME,
+                t.pos,
+                format!("input type of \"{id}\" must be one of {} but got \"{}\"", quoted(allowed), t.value),
+            ));
             return;
         }
     }
     if let Some(opts) = &input.options {
         if ty != "choice" {
-            out.push(Diagnostic::at(NAME, input.id.pos, format!("\"options\" can not be set to \"{id}\" input because its input type is not \"choice\"")));
+            out.push(Diagnostic::at(
+                NAME,
+                input.id.pos,
+                format!("\"options\" can not be set to \"{id}\" input because its input type is not \"choice\""),
+            ));
         }
         for (i, o) in opts.items.iter().enumerate() {
             if opts.items[..i].iter().any(|p| p.value == o.value) {
-                out.push(Diagnostic::at(NAME, o.pos, format!("option \"{}\" is duplicated in options of \"{id}\" input", o.value)));
+                out.push(Diagnostic::at(
+                    NAME,
+                    o.pos,
+                    format!("option \"{}\" is duplicated in options of \"{id}\" input", o.value),
+                ));
             }
         }
     }
     if ty == "choice" && input.options.as_ref().is_none_or(|o| o.items.is_empty()) {
-        out.push(Diagnostic::at(NAME, input.id.pos, format!("input type of \"{id}\" is \"choice\" but \"options\" is not set")));
+        out.push(Diagnostic::at(
+            NAME,
+            input.id.pos,
+            format!("input type of \"{id}\" is \"choice\" but \"options\" is not set"),
+        ));
     }
     let Some((text, pos, resolved)) = default_text(input) else { return };
     if input.required.as_ref().and_then(|r| r.literal()).copied() == Some(true) && call {
@@ -89,7 +120,13 @@ fn check_input(input: &Input, call: bool, out: &mut Vec<Diagnostic>) {
     }
     match ty {
         "boolean" if !matches!(resolved, Some(Resolved::Bool(_))) && text != "true" && text != "false" => {
-            out.push(Diagnostic::at(NAME, pos, format!("type of \"{id}\" input is \"boolean\". its default value \"{text}\" must be \"true\" or \"false\"")));
+            out.push(Diagnostic::at(
+                NAME,
+                pos,
+                format!(
+                    "type of \"{id}\" input is \"boolean\". its default value \"{text}\" must be \"true\" or \"false\""
+                ),
+            ));
         }
         "number" if text.trim().parse::<f64>().is_err() => {
             out.push(Diagnostic::at(NAME, pos, format!("type of \"{id}\" input is \"number\" but its default value \"{text}\" cannot be parsed as a number")));
@@ -98,7 +135,14 @@ fn check_input(input: &Input, call: bool, out: &mut Vec<Diagnostic>) {
             if let Some(opts) = &input.options {
                 if !opts.items.iter().any(|o| o.value == text) {
                     let list: Vec<&str> = opts.items.iter().map(|o| o.value.as_str()).collect();
-                    out.push(Diagnostic::at(NAME, pos, format!("default value \"{text}\" of \"{id}\" input is not included in its options {}", quoted(&list))));
+                    out.push(Diagnostic::at(
+                        NAME,
+                        pos,
+                        format!(
+                            "default value \"{text}\" of \"{id}\" input is not included in its options {}",
+                            quoted(&list)
+                        ),
+                    ));
                 }
             }
         }

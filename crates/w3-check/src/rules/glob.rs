@@ -65,7 +65,10 @@ fn check_class(chars: &[char], open: usize) -> Result<usize, Bad> {
         if chars.get(i + 1) == Some(&'-') && chars.get(i + 2).is_some_and(|e| *e != ']') {
             let end = chars[i + 2];
             if c > end {
-                return Err(bad(i + 2, format!("invalid glob pattern. start of range '{c}' is larger than end of range '{end}' in []")));
+                return Err(bad(
+                    i + 2,
+                    format!("invalid glob pattern. start of range '{c}' is larger than end of range '{end}' in []"),
+                ));
             }
             i += 3;
             members += 2;
@@ -75,13 +78,23 @@ fn check_class(chars: &[char], open: usize) -> Result<usize, Bad> {
         i += 1;
     }
     if i >= chars.len() {
-        return Err(bad(chars.len().saturating_sub(1), "invalid glob pattern. missing ']' to close the character class"));
+        return Err(bad(
+            chars.len().saturating_sub(1),
+            "invalid glob pattern. missing ']' to close the character class",
+        ));
     }
     if members == 0 {
         return Err(bad(i, "invalid glob pattern. character class [] must not be empty"));
     }
     if members == 1 && i == open + 2 {
-        return Err(bad(i, format!("invalid glob pattern. character match with single character is useless. simply use {} instead of [{}]", chars[open + 1], chars[open + 1])));
+        return Err(bad(
+            i,
+            format!(
+                "invalid glob pattern. character match with single character is useless. simply use {} instead of [{}]",
+                chars[open + 1],
+                chars[open + 1]
+            ),
+        ));
     }
     Ok(i)
 }
@@ -96,11 +109,17 @@ fn check_ref(pattern: &str) -> Result<(), Bad> {
         return Err(bad(i + shift, format!("character '{c}' is invalid for branch and tag names. ref name cannot contain spaces, ~, ^, :, [, ?, *. {tail}")));
     }
     if p.starts_with('/') {
-        return Err(bad(shift, format!("character '/' is invalid for branch and tag names. ref name must not start with /. {tail}")));
+        return Err(bad(
+            shift,
+            format!("character '/' is invalid for branch and tag names. ref name must not start with /. {tail}"),
+        ));
     }
     if p.ends_with('/') || (p.ends_with('.') && !p.ends_with("*.")) {
         let c = p.chars().last().unwrap_or('/');
-        return Err(bad(pattern.chars().count() - 1, format!("character '{c}' is invalid for branch and tag names. ref name must not end with / and .. {tail}")));
+        return Err(bad(
+            pattern.chars().count() - 1,
+            format!("character '{c}' is invalid for branch and tag names. ref name must not end with / and .. {tail}"),
+        ));
     }
     if let Some(i) = p.find("..") {
         return Err(bad(p[..i].chars().count() + shift, format!("'..' is invalid in branch and tag names. {tail}")));

@@ -17,7 +17,14 @@ pub fn is_valid_id(id: &str) -> bool {
 
 fn check_id(kind: &str, id: &Str, out: &mut Vec<Diagnostic>) {
     if id.value.starts_with("__") {
-        out.push(Diagnostic::at(NAME, id.pos, format!("invalid {kind} ID \"{}\". IDs starting with \"__\" are reserved for ids GitHub generates", id.value)));
+        out.push(Diagnostic::at(
+            NAME,
+            id.pos,
+            format!(
+                "invalid {kind} ID \"{}\". IDs starting with \"__\" are reserved for ids GitHub generates",
+                id.value
+            ),
+        ));
     } else if !id.has_expr() && !is_valid_id(&id.value) {
         out.push(Diagnostic::at(NAME, id.pos, format!("invalid {kind} ID \"{}\". {kind} ID must start with a letter or _ and contain only alphanumeric characters, -, or _", id.value)));
     }

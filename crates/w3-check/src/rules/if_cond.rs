@@ -45,7 +45,11 @@ fn check(cond: &Str, out: &mut Vec<Diagnostic>) {
     let parsed = super::expression::parse_site(&Str { value: source.clone(), ..cond.clone() }, true, &mut sink);
     if let Some(root) = parsed.first().and_then(|p| p.expr.root()) {
         if is_constant(root) {
-            out.push(Diagnostic::at(NAME, cond.pos, format!("constant expression {source:?} in condition. remove the if: section")));
+            out.push(Diagnostic::at(
+                NAME,
+                cond.pos,
+                format!("constant expression {source:?} in condition. remove the if: section"),
+            ));
         }
     }
 }

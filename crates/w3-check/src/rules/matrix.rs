@@ -20,7 +20,8 @@ fn same(a: &Node, b: &Node) -> bool {
         (NodeKind::Seq(x), NodeKind::Seq(y)) => x.len() == y.len() && x.iter().zip(y).all(|(p, q)| same(p, q)),
         (NodeKind::Map(x), NodeKind::Map(y)) => {
             x.len() == y.len()
-                && x.iter().all(|e| y.iter().any(|f| e.key.as_scalar() == f.key.as_scalar() && same(&e.value, &f.value)))
+                && x.iter()
+                    .all(|e| y.iter().any(|f| e.key.as_scalar() == f.key.as_scalar() && same(&e.value, &f.value)))
         }
         _ => false,
     }
@@ -30,9 +31,9 @@ fn same(a: &Node, b: &Node) -> bool {
 /// the pattern's keys are a subset with matching values, as GitHub matches them.
 fn selects(pattern: &Node, v: &Node) -> bool {
     match (&pattern.kind, &v.kind) {
-        (NodeKind::Map(p), NodeKind::Map(x)) => p.iter().all(|e| {
-            x.iter().any(|f| e.key.as_scalar() == f.key.as_scalar() && selects(&e.value, &f.value))
-        }),
+        (NodeKind::Map(p), NodeKind::Map(x)) => {
+            p.iter().all(|e| x.iter().any(|f| e.key.as_scalar() == f.key.as_scalar() && selects(&e.value, &f.value)))
+        }
         _ => same(pattern, v),
     }
 }
@@ -67,7 +68,17 @@ fn check_duplicates(row: &MatrixRow, out: &mut Vec<Diagnostic>) {
     for (i, v) in values.iter().enumerate() {
         if let Some(prev) = values[..i].iter().find(|p| same(p, v)) {
             let p = prev.pos();
-            out.push(Diagnostic::at(NAME, v.pos(), format!("duplicate value {} is found in matrix \"{}\". the same value is at line:{},col:{}", show(v), row.key.value, p.line, p.col)));
+            out.push(Diagnostic::at(
+                NAME,
+                v.pos(),
+                format!(
+                    "duplicate value {} is found in matrix \"{}\". the same value is at line:{},col:{}",
+                    show(v),
+                    row.key.value,
+                    p.line,
+                    p.col
+                ),
+            ));
         }
     }
 }
@@ -79,7 +90,9 @@ impl Rule for MatrixRule {
 
     fn check(&self, _cx: &Context<'_>, wf: &Workflow, out: &mut Vec<Diagnostic>) {
         for job in &wf.jobs {
-            let Some(Matrix::Rows { rows, include, exclude, .. }) = job.strategy.as_ref().and_then(|s| s.matrix.as_ref()) else {
+            let Some(Matrix::Rows { rows, include, exclude, .. }) =
+                job.strategy.as_ref().and_then(|s| s.matrix.as_ref())
+            else {
                 continue;
             };
             rows.iter().for_each(|r| check_duplicates(r, out));

@@ -16,8 +16,8 @@ mod permissions;
 pub mod runner_label;
 pub mod schedule;
 mod shell_name;
-mod workflow_call;
 pub mod w3;
+mod workflow_call;
 
 use crate::Rule;
 

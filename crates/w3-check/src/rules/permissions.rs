@@ -25,11 +25,30 @@ fn check(p: &Permissions, out: &mut Vec<Diagnostic>) {
             for (name, level) in scopes {
                 match scope(&name.value) {
                     None => {
-                        let hint = did_you_mean(&name.value, scope_names()).map(|s| format!("; did you mean \"{s}\"?")).unwrap_or_default();
-                        out.push(Diagnostic::at(NAME, name.pos, format!("unknown permission scope \"{}\"{hint} all available permission scopes are {}", name.value, quoted(scope_names()))));
+                        let hint = did_you_mean(&name.value, scope_names())
+                            .map(|s| format!("; did you mean \"{s}\"?"))
+                            .unwrap_or_default();
+                        out.push(Diagnostic::at(
+                            NAME,
+                            name.pos,
+                            format!(
+                                "unknown permission scope \"{}\"{hint} all available permission scopes are {}",
+                                name.value,
+                                quoted(scope_names())
+                            ),
+                        ));
                     }
                     Some(levels) if !level.has_expr() && !levels.contains(&level.value.as_str()) => {
-                        out.push(Diagnostic::at(NAME, level.pos, format!("\"{}\" is invalid as permission of scope \"{}\". available values are {}", level.value, name.value, quoted(levels.iter().copied()))));
+                        out.push(Diagnostic::at(
+                            NAME,
+                            level.pos,
+                            format!(
+                                "\"{}\" is invalid as permission of scope \"{}\". available values are {}",
+                                level.value,
+                                name.value,
+                                quoted(levels.iter().copied())
+                            ),
+                        ));
                     }
                     Some(_) => {}
                 }

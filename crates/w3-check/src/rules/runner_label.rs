@@ -4,8 +4,8 @@
 use crate::knowledge::runner_labels::{classify, github_hosted, os, LabelKind};
 use crate::{Context, Rule};
 use w3_dsl::ast::{Combination, ExprOr, Matrix, RunsOn, Str, Workflow};
-use w3_dsl::yaml::Node;
 use w3_dsl::diag::did_you_mean;
+use w3_dsl::yaml::Node;
 use w3_dsl::Diagnostic;
 
 pub struct RunnerLabel;
@@ -44,8 +44,14 @@ fn check_label(cx: &Context<'_>, label: &Str, grouped: bool, out: &mut Vec<Diagn
     }
     if let Some(w3) = l.strip_prefix("w3/") {
         if !W3_LABELS.iter().any(|k| k.eq_ignore_ascii_case(l)) {
-            let hint = did_you_mean(l, W3_LABELS.iter().copied()).map(|s| format!("; did you mean \"{s}\"?")).unwrap_or_default();
-            out.push(Diagnostic::at(NAME, label.pos, format!("unknown W3 environment \"{w3}\"{hint} available W3 labels are {}", W3_LABELS.join(", "))));
+            let hint = did_you_mean(l, W3_LABELS.iter().copied())
+                .map(|s| format!("; did you mean \"{s}\"?"))
+                .unwrap_or_default();
+            out.push(Diagnostic::at(
+                NAME,
+                label.pos,
+                format!("unknown W3 environment \"{w3}\"{hint} available W3 labels are {}", W3_LABELS.join(", ")),
+            ));
         }
         return;
     }
@@ -69,7 +75,9 @@ fn matrix_labels<'a>(job: &'a w3_dsl::ast::Job, label: &Str) -> Vec<&'a Node> {
         return Vec::new();
     };
     let mut out: Vec<&Node> = Vec::new();
-    if let Some(ExprOr::Lit { value, .. }) = rows.iter().find(|r| r.key.value.eq_ignore_ascii_case(key)).map(|r| &r.values) {
+    if let Some(ExprOr::Lit { value, .. }) =
+        rows.iter().find(|r| r.key.value.eq_ignore_ascii_case(key)).map(|r| &r.values)
+    {
         out.extend(value.iter());
     }
     if let Some(ExprOr::Lit { value, .. }) = include.as_ref().map(|i| &i.value) {
@@ -118,7 +126,9 @@ impl Rule for RunnerLabel {
                     };
                     for item in items.into_iter().filter_map(Str::from_node) {
                         check_label(cx, &item, grouped, out);
-                        if let (Some(mine), Some(other)) = (os(&item.value), labels.iter().find(|l| os(&l.value).is_some())) {
+                        if let (Some(mine), Some(other)) =
+                            (os(&item.value), labels.iter().find(|l| os(&l.value).is_some()))
+                        {
                             if os(&other.value) != Some(mine) {
                                 out.push(Diagnostic::at(NAME, item.pos, format!("label \"{}\" conflicts with label \"{}\" defined at line:{},col:{}. note: to run your job on each workers, use matrix", item.value, other.value, other.pos.line, other.pos.col)));
                             }

@@ -26,7 +26,10 @@ pub fn parse_cron(pattern: &str) -> Result<Cron, String> {
         return Err("nicknames such as @daily are not supported; write the five fields".into());
     }
     if fields.len() != 5 {
-        return Err(format!("expected exactly 5 fields (minute hour day-of-month month day-of-week), found {}", fields.len()));
+        return Err(format!(
+            "expected exactly 5 fields (minute hour day-of-month month day-of-week), found {}",
+            fields.len()
+        ));
     }
     for (i, field) in fields.iter().enumerate() {
         check_field(field, i >= 3)?;
@@ -125,11 +128,19 @@ impl Rule for Schedule {
                     continue;
                 }
                 match parse_cron(pattern) {
-                    Err(e) => out.push(Diagnostic::at(NAME, entry.cron.pos, format!("invalid CRON format \"{pattern}\" in schedule event: {e}"))),
+                    Err(e) => out.push(Diagnostic::at(
+                        NAME,
+                        entry.cron.pos,
+                        format!("invalid CRON format \"{pattern}\" in schedule event: {e}"),
+                    )),
                     Ok(cron) => {
                         let next = next_fires(&cron, now, 3);
                         if next.is_empty() {
-                            out.push(Diagnostic::at(NAME, entry.cron.pos, format!("CRON schedule \"{pattern}\" never fires (no date matches it)")));
+                            out.push(Diagnostic::at(
+                                NAME,
+                                entry.cron.pos,
+                                format!("CRON schedule \"{pattern}\" never fires (no date matches it)"),
+                            ));
                         } else if let Some(gap) = shortest_interval(pattern).filter(|g| *g < MIN_INTERVAL_SECS) {
                             out.push(Diagnostic::at(NAME, entry.cron.pos, format!("scheduled job runs too frequently. it runs once per {gap} seconds. the shortest interval is once every 5 minutes (next runs: {})", fmt_times(&next))));
                         }

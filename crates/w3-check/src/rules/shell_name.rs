@@ -1,7 +1,7 @@
 //! `shell-name`: `shell:` names a shell the runner's OS has, or is a custom `{0}` template.
 
 use crate::{Context, Rule};
-use w3_dsl::ast::{Job, Str, StepKind, Workflow};
+use w3_dsl::ast::{Job, StepKind, Str, Workflow};
 use w3_dsl::Diagnostic;
 
 pub struct ShellName;
@@ -53,7 +53,11 @@ fn check_shell(shell: &Str, os: Os, out: &mut Vec<Diagnostic>) {
         Os::Windows => format!("shell name \"{shown}\" is invalid. available names are {}", quote(WINDOWS)),
         _ => format!("shell name \"{shown}\" is invalid. available names are {}", quote(UNIX)),
     };
-    out.push(Diagnostic::at(NAME, shell.pos, format!("{msg}. a custom shell must contain the script placeholder {{0}}")));
+    out.push(Diagnostic::at(
+        NAME,
+        shell.pos,
+        format!("{msg}. a custom shell must contain the script placeholder {{0}}"),
+    ));
 }
 
 impl Rule for ShellName {

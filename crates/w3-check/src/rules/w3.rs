@@ -16,21 +16,42 @@ pub const POLICIES: &[&str] = &["onchain", "tee", "shadow"];
 fn check_verification(v: &Verification, out: &mut Vec<Diagnostic>) {
     let Some(p) = &v.policy else { return };
     if p.has_expr() {
-        out.push(Diagnostic::at(NAME, p.pos, "\"verification\" must be known at deploy time; it cannot be a ${{ }} expression"));
+        out.push(Diagnostic::at(
+            NAME,
+            p.pos,
+            "\"verification\" must be known at deploy time; it cannot be a ${{ }} expression",
+        ));
         return;
     }
     if !POLICIES.contains(&p.value.as_str()) {
-        let hint = did_you_mean(&p.value, POLICIES.iter().copied()).map(|s| format!("; did you mean \"{s}\"?")).unwrap_or_default();
-        out.push(Diagnostic::at(NAME, p.pos, format!("unknown verification policy \"{}\"{hint} available policies are \"onchain\", \"tee\" and \"shadow\"", p.value)));
+        let hint = did_you_mean(&p.value, POLICIES.iter().copied())
+            .map(|s| format!("; did you mean \"{s}\"?"))
+            .unwrap_or_default();
+        out.push(Diagnostic::at(
+            NAME,
+            p.pos,
+            format!(
+                "unknown verification policy \"{}\"{hint} available policies are \"onchain\", \"tee\" and \"shadow\"",
+                p.value
+            ),
+        ));
     }
     match &v.replicas {
         Some(ExprOr::Lit { value, pos }) if p.value != "shadow" => {
-            out.push(Diagnostic::at(NAME, *pos, format!("\"replicas\" only applies to the \"shadow\" policy, not to \"{}\" ({value} given)", p.value)));
+            out.push(Diagnostic::at(
+                NAME,
+                *pos,
+                format!("\"replicas\" only applies to the \"shadow\" policy, not to \"{}\" ({value} given)", p.value),
+            ));
         }
         Some(ExprOr::Lit { value, pos }) if *value < 1.0 => {
             out.push(Diagnostic::at(NAME, *pos, format!("\"replicas\" must be at least 1, but is {value}")));
         }
-        Some(ExprOr::Expr(s)) => out.push(Diagnostic::at(NAME, s.pos, "\"replicas\" must be known at deploy time; it cannot be a ${{ }} expression")),
+        Some(ExprOr::Expr(s)) => out.push(Diagnostic::at(
+            NAME,
+            s.pos,
+            "\"replicas\" must be known at deploy time; it cannot be a ${{ }} expression",
+        )),
         _ => {}
     }
 }
@@ -39,7 +60,9 @@ fn check_capabilities(c: &Capabilities, out: &mut Vec<Diagnostic>) {
     for h in c.http.iter().flat_map(|s| &s.items) {
         let host = h.value.strip_prefix("*.").unwrap_or(&h.value);
         let valid = !host.is_empty()
-            && host.split('.').all(|l| !l.is_empty() && l.len() <= 63 && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'))
+            && host
+                .split('.')
+                .all(|l| !l.is_empty() && l.len() <= 63 && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'))
             && !host.contains("://");
         let with_port = host.rsplit_once(':').is_some_and(|(h, p)| !h.is_empty() && p.parse::<u16>().is_ok());
         if !valid && !with_port {
@@ -48,12 +71,22 @@ fn check_capabilities(c: &Capabilities, out: &mut Vec<Diagnostic>) {
     }
     for s in c.storage.iter().flat_map(|s| &s.items) {
         if s.value != "read" && s.value != "write" {
-            out.push(Diagnostic::at(NAME, s.pos, format!("unknown storage access \"{}\"; available values are \"read\" and \"write\"", s.value)));
+            out.push(Diagnostic::at(
+                NAME,
+                s.pos,
+                format!("unknown storage access \"{}\"; available values are \"read\" and \"write\"", s.value),
+            ));
         }
     }
     match &c.gas {
-        Some(ExprOr::Lit { value, pos }) if *value <= 0.0 => out.push(Diagnostic::at(NAME, *pos, format!("\"gas\" must be a positive integer, but is {value}"))),
-        Some(ExprOr::Expr(s)) => out.push(Diagnostic::at(NAME, s.pos, "\"gas\" must be known at deploy time; it cannot be a ${{ }} expression")),
+        Some(ExprOr::Lit { value, pos }) if *value <= 0.0 => {
+            out.push(Diagnostic::at(NAME, *pos, format!("\"gas\" must be a positive integer, but is {value}")))
+        }
+        Some(ExprOr::Expr(s)) => out.push(Diagnostic::at(
+            NAME,
+            s.pos,
+            "\"gas\" must be known at deploy time; it cannot be a ${{ }} expression",
+        )),
         _ => {}
     }
 }

@@ -27,36 +27,60 @@ fn check_local(root: &Path, job: &Job, uses: &ast::Str, out: &mut Vec<Diagnostic
     let bytes = match std::fs::read(&path) {
         Ok(b) => b,
         Err(e) => {
-            out.push(Diagnostic::at(NAME, uses.pos, format!("could not read reusable workflow file for \"{}\": {e}", uses.value)));
+            out.push(Diagnostic::at(
+                NAME,
+                uses.pos,
+                format!("could not read reusable workflow file for \"{}\": {e}", uses.value),
+            ));
             return;
         }
     };
     let Some(callee) = ast::parse_bytes(&bytes).workflow else { return };
     let Some(call) = callee.workflow_call() else {
-        out.push(Diagnostic::at(NAME, uses.pos, format!("workflow \"{}\" is not reusable: it has no \"workflow_call\" trigger", uses.value)));
+        out.push(Diagnostic::at(
+            NAME,
+            uses.pos,
+            format!("workflow \"{}\" is not reusable: it has no \"workflow_call\" trigger", uses.value),
+        ));
         return;
     };
     for (k, _) in &job.with {
         if !call.inputs.iter().any(|i| i.id.value.eq_ignore_ascii_case(&k.value)) {
-            out.push(Diagnostic::at(NAME, k.pos, format!("input \"{}\" is not defined in \"{}\" reusable workflow", k.value, uses.value)));
+            out.push(Diagnostic::at(
+                NAME,
+                k.pos,
+                format!("input \"{}\" is not defined in \"{}\" reusable workflow", k.value, uses.value),
+            ));
         }
     }
     for i in &call.inputs {
         let required = i.required.as_ref().and_then(|r| r.literal()).copied() == Some(true);
         if required && i.default.is_none() && !job.with.iter().any(|(k, _)| k.value.eq_ignore_ascii_case(&i.id.value)) {
-            out.push(Diagnostic::at(NAME, uses.pos, format!("input \"{}\" is required by \"{}\" reusable workflow", i.id.value, uses.value)));
+            out.push(Diagnostic::at(
+                NAME,
+                uses.pos,
+                format!("input \"{}\" is required by \"{}\" reusable workflow", i.id.value, uses.value),
+            ));
         }
     }
     let Some(JobSecrets::Map { secrets, .. }) = &job.secrets else { return };
     for (k, _) in secrets {
         if !call.secrets.iter().any(|s| s.id.value.eq_ignore_ascii_case(&k.value)) {
-            out.push(Diagnostic::at(NAME, k.pos, format!("secret \"{}\" is not defined in \"{}\" reusable workflow", k.value, uses.value)));
+            out.push(Diagnostic::at(
+                NAME,
+                k.pos,
+                format!("secret \"{}\" is not defined in \"{}\" reusable workflow", k.value, uses.value),
+            ));
         }
     }
     for s in &call.secrets {
         let required = s.required.as_ref().and_then(|r| r.literal()).copied() == Some(true);
         if required && !secrets.iter().any(|(k, _)| k.value.eq_ignore_ascii_case(&s.id.value)) {
-            out.push(Diagnostic::at(NAME, uses.pos, format!("secret \"{}\" is required by \"{}\" reusable workflow", s.id.value, uses.value)));
+            out.push(Diagnostic::at(
+                NAME,
+                uses.pos,
+                format!("secret \"{}\" is required by \"{}\" reusable workflow", s.id.value, uses.value),
+            ));
         }
     }
 }

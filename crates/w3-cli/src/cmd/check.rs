@@ -75,7 +75,9 @@ impl Projects {
                 let root = project_root(dir);
                 let config = match &explicit {
                     Some(c) => Ok(c.clone()),
-                    None => Config::discover(root.as_deref().unwrap_or(dir)).map(std::sync::Arc::new).map_err(|e| e.to_string()),
+                    None => Config::discover(root.as_deref().unwrap_or(dir))
+                        .map(std::sync::Arc::new)
+                        .map_err(|e| e.to_string()),
                 };
                 config.map(|c| (root, c))
             });

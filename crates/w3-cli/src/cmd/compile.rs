@@ -142,7 +142,8 @@ pub fn disasm(args: DisasmArgs) -> ExitCode {
         Ok(c) => c,
         Err(code) => return code,
     };
-    let name = args.file.file_name().map_or_else(|| args.file.display().to_string(), |n| n.to_string_lossy().into_owned());
+    let name =
+        args.file.file_name().map_or_else(|| args.file.display().to_string(), |n| n.to_string_lossy().into_owned());
     let text = String::from_utf8_lossy(&bytes);
     print!("{}", w3_isa::disassemble(&compiled.module, &[(&name, &text)]));
     ExitCode::SUCCESS

@@ -35,10 +35,7 @@ pub fn run(args: Args) -> ExitCode {
                 return ExitCode::from(2);
             }
         },
-        None => WORKFLOW_CONTEXTS
-            .iter()
-            .map(|name| (*name, Value::from(Object::new())))
-            .collect(),
+        None => WORKFLOW_CONTEXTS.iter().map(|name| (*name, Value::from(Object::new()))).collect(),
     };
     // Compiled to bytecode and run in the VM: the path every workflow expression takes.
     let value = match w3_runner::expr::evaluate(&args.expr, &contexts) {
@@ -48,10 +45,7 @@ pub fn run(args: Args) -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    let style = JsonStyle {
-        pretty: true,
-        non_finite: NonFinite::Bare,
-    };
+    let style = JsonStyle { pretty: true, non_finite: NonFinite::Bare };
     match to_json_text(&value, style) {
         Ok(json) => {
             println!("{json}");
@@ -66,18 +60,12 @@ pub fn run(args: Args) -> ExitCode {
 
 /// Reads the context file: a JSON object whose entries are the named values.
 fn load_contexts(path: &Path) -> Result<Object, String> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| format!("cannot read context file {}: {e}", path.display()))?;
-    let json: serde_json::Value = serde_json::from_str(&text)
-        .map_err(|e| format!("context file {} is not valid JSON: {e}", path.display()))?;
+    let text =
+        std::fs::read_to_string(path).map_err(|e| format!("cannot read context file {}: {e}", path.display()))?;
+    let json: serde_json::Value =
+        serde_json::from_str(&text).map_err(|e| format!("context file {} is not valid JSON: {e}", path.display()))?;
     let serde_json::Value::Object(map) = json else {
-        return Err(format!(
-            "context file {} must hold a JSON object whose keys are context names",
-            path.display()
-        ));
+        return Err(format!("context file {} must hold a JSON object whose keys are context names", path.display()));
     };
-    Ok(map
-        .into_iter()
-        .map(|(name, value)| (name, Value::from(value)))
-        .collect())
+    Ok(map.into_iter().map(|(name, value)| (name, Value::from(value))).collect())
 }

@@ -99,8 +99,13 @@ impl Gen<'_> {
         let combos = match job.strategy.as_ref().and_then(|s| s.matrix.as_ref()) {
             None => vec![Value::from(Object::new())],
             Some(m) => matrix::expand(m).map_err(|e| match e {
-                MatrixError::Dynamic => CompileError::at(job.id.pos, "matrices computed by expressions (fromJSON of outputs) are not supported yet; list the values"),
-                MatrixError::Invalid(why) => CompileError::at(job.id.pos, format!("the matrix cannot be expanded: {why}")),
+                MatrixError::Dynamic => CompileError::at(
+                    job.id.pos,
+                    "matrices computed by expressions (fromJSON of outputs) are not supported yet; list the values",
+                ),
+                MatrixError::Invalid(why) => {
+                    CompileError::at(job.id.pos, format!("the matrix cannot be expanded: {why}"))
+                }
             })?,
         };
         let n = count(combos.len(), "the matrix")?;
@@ -120,7 +125,14 @@ impl Gen<'_> {
         self.join_legs(f, job, handles, n, dst)
     }
 
-    fn join_legs(&mut self, f: &mut FunctionBuilder, job: &Job, handles: Reg, n: u16, dst: Reg) -> Result<(), CompileError> {
+    fn join_legs(
+        &mut self,
+        f: &mut FunctionBuilder,
+        job: &Job,
+        handles: Reg,
+        n: u16,
+        dst: Reg,
+    ) -> Result<(), CompileError> {
         let (t, k, outputs, failed, cancelled) = (f.reg(), f.reg(), f.reg(), f.reg(), f.reg());
         let (status, result, outs) = (self.m.string("status"), self.m.string("result"), self.m.string("outputs"));
         f.emit(Op::LoadBool { dst: failed, value: w3_isa::Imm8(0) });
@@ -199,7 +211,14 @@ impl Gen<'_> {
     /// Compiles a step. Its expressions (`if:`, env, the request) are evaluated in a function
     /// of their own, called with `TryCall`, so that an expression error fails the step (as on
     /// GitHub) rather than the whole leg; the host call itself is made by the leg.
-    fn step(&mut self, f: &mut FunctionBuilder, wf: &Workflow, job: &Job, index: usize, step: &Step) -> Result<(), CompileError> {
+    fn step(
+        &mut self,
+        f: &mut FunctionBuilder,
+        wf: &Workflow,
+        job: &Job,
+        index: usize,
+        step: &Step,
+    ) -> Result<(), CompileError> {
         let id = step.id.as_ref().map(|s| s.value.clone()).unwrap_or_default();
         let tag = self.m.string(&id);
         let (prepare, kind) = self.step_prepare(wf, job, index, step)?;
@@ -245,7 +264,13 @@ impl Gen<'_> {
 
     /// Compiles the function that evaluates a step's expressions: it returns `{skip: true}`
     /// when `if:` is false, else sets the step's env and returns `{skip: false, request}`.
-    fn step_prepare(&mut self, wf: &Workflow, job: &Job, index: usize, step: &Step) -> Result<(FuncId, HostKind), CompileError> {
+    fn step_prepare(
+        &mut self,
+        wf: &Workflow,
+        job: &Job,
+        index: usize,
+        step: &Step,
+    ) -> Result<(FuncId, HostKind), CompileError> {
         let name = format!("job {} step {}", job.id.value, index + 1);
         let func = self.m.declare(&name, w3_isa::FunctionKind::Step, 0);
         let mut f = FunctionBuilder::new(0);
@@ -302,80 +327,104 @@ impl Gen<'_> {
 
     /// Builds the request object of the host call that does the step's work into `arg`, and
     /// returns the call's kind.
-    fn step_request(&mut self, f: &mut FunctionBuilder, wf: &Workflow, job: &Job, step: &Step, arg: Reg) -> Result<HostKind, CompileError> {
+    fn step_request(
+        &mut self,
+        f: &mut FunctionBuilder,
+        wf: &Workflow,
+        job: &Job,
+        step: &Step,
+        arg: Reg,
+    ) -> Result<HostKind, CompileError> {
         let env = self.m.string("env");
-        let kind = match &step.kind {
-            StepKind::Run { run, shell, working_directory } => {
-                let defaults = |pick: fn(&w3_dsl::ast::DefaultsRun) -> Option<&Str>| {
-                    job.defaults.as_ref().and_then(|d| d.run.as_ref()).and_then(pick).or_else(|| {
-                        wf.defaults.as_ref().and_then(|d| d.run.as_ref()).and_then(pick)
-                    })
-                };
-                let shell = shell.as_ref().or_else(|| defaults(|r| r.shell.as_ref()));
-                let workdir = working_directory.as_ref().or_else(|| defaults(|r| r.working_directory.as_ref()));
-                let mut obj = ObjectBuilder::new(f, 5);
-                let r = obj.key(self, f, "cmd");
-                self.template(f, run, r)?;
-                let r = obj.key(self, f, "shell");
-                self.optional(f, shell, "", r)?;
-                let r = obj.key(self, f, "env");
-                f.emit(Op::LoadContext { dst: r, name: env });
-                let r = obj.key(self, f, "workdir");
-                self.optional(f, workdir, "", r)?;
-                let r = obj.key(self, f, "timeoutMinutes");
-                match step.timeout_minutes.as_ref().or(job.timeout_minutes.as_ref()) {
-                    Some(v) => self.expr_or(f, v, r)?,
-                    None => {
-                        let k = self.m.number(360.0);
-                        f.emit(Op::LoadConst { dst: r, k });
-                    }
-                }
-                obj.finish(f, arg);
-                HostKind::Shell
-            }
-            StepKind::Uses { uses, with } => {
-                let smart = uses.value.strip_prefix("w3/").and_then(|r| r.split_once('@'));
-                let mut inputs = ObjectBuilder::new(f, count(with.len(), "with")?);
-                for (k, v) in with {
-                    let slot = inputs.key(self, f, &k.value);
-                    let text = Str { value: node_text(v), pos: v.pos(), span: v.span, style: v.style().unwrap_or(w3_dsl::yaml::Style::Plain) };
-                    self.template(f, &text, slot)?;
-                }
-                let with_obj = f.reg();
-                inputs.finish(f, with_obj);
-                match smart {
-                    Some((name, version)) => {
-                        let mut obj = ObjectBuilder::new(f, 3);
-                        for (key, text) in [("name", name), ("version", version)] {
-                            let r = obj.key(self, f, key);
-                            let k = self.m.string_constant(text);
+        let kind =
+            match &step.kind {
+                StepKind::Run { run, shell, working_directory } => {
+                    let defaults = |pick: fn(&w3_dsl::ast::DefaultsRun) -> Option<&Str>| {
+                        job.defaults
+                            .as_ref()
+                            .and_then(|d| d.run.as_ref())
+                            .and_then(pick)
+                            .or_else(|| wf.defaults.as_ref().and_then(|d| d.run.as_ref()).and_then(pick))
+                    };
+                    let shell = shell.as_ref().or_else(|| defaults(|r| r.shell.as_ref()));
+                    let workdir = working_directory.as_ref().or_else(|| defaults(|r| r.working_directory.as_ref()));
+                    let mut obj = ObjectBuilder::new(f, 5);
+                    let r = obj.key(self, f, "cmd");
+                    self.template(f, run, r)?;
+                    let r = obj.key(self, f, "shell");
+                    self.optional(f, shell, "", r)?;
+                    let r = obj.key(self, f, "env");
+                    f.emit(Op::LoadContext { dst: r, name: env });
+                    let r = obj.key(self, f, "workdir");
+                    self.optional(f, workdir, "", r)?;
+                    let r = obj.key(self, f, "timeoutMinutes");
+                    match step.timeout_minutes.as_ref().or(job.timeout_minutes.as_ref()) {
+                        Some(v) => self.expr_or(f, v, r)?,
+                        None => {
+                            let k = self.m.number(360.0);
                             f.emit(Op::LoadConst { dst: r, k });
                         }
-                        let r = obj.key(self, f, "input");
-                        f.emit(Op::Move { dst: r, src: with_obj });
-                        obj.finish(f, arg);
-                        HostKind::InvokeAction
                     }
-                    None => {
-                        let mut obj = ObjectBuilder::new(f, 3);
-                        let r = obj.key(self, f, "uses");
-                        let k = self.m.string_constant(&uses.value);
-                        f.emit(Op::LoadConst { dst: r, k });
-                        let r = obj.key(self, f, "with");
-                        f.emit(Op::Move { dst: r, src: with_obj });
-                        let r = obj.key(self, f, "env");
-                        f.emit(Op::LoadContext { dst: r, name: env });
-                        obj.finish(f, arg);
-                        HostKind::GithubAction
+                    obj.finish(f, arg);
+                    HostKind::Shell
+                }
+                StepKind::Uses { uses, with } => {
+                    let smart = uses.value.strip_prefix("w3/").and_then(|r| r.split_once('@'));
+                    let mut inputs = ObjectBuilder::new(f, count(with.len(), "with")?);
+                    for (k, v) in with {
+                        let slot = inputs.key(self, f, &k.value);
+                        let text = Str {
+                            value: node_text(v),
+                            pos: v.pos(),
+                            span: v.span,
+                            style: v.style().unwrap_or(w3_dsl::yaml::Style::Plain),
+                        };
+                        self.template(f, &text, slot)?;
+                    }
+                    let with_obj = f.reg();
+                    inputs.finish(f, with_obj);
+                    match smart {
+                        Some((name, version)) => {
+                            let mut obj = ObjectBuilder::new(f, 3);
+                            for (key, text) in [("name", name), ("version", version)] {
+                                let r = obj.key(self, f, key);
+                                let k = self.m.string_constant(text);
+                                f.emit(Op::LoadConst { dst: r, k });
+                            }
+                            let r = obj.key(self, f, "input");
+                            f.emit(Op::Move { dst: r, src: with_obj });
+                            obj.finish(f, arg);
+                            HostKind::InvokeAction
+                        }
+                        None => {
+                            let mut obj = ObjectBuilder::new(f, 3);
+                            let r = obj.key(self, f, "uses");
+                            let k = self.m.string_constant(&uses.value);
+                            f.emit(Op::LoadConst { dst: r, k });
+                            let r = obj.key(self, f, "with");
+                            f.emit(Op::Move { dst: r, src: with_obj });
+                            let r = obj.key(self, f, "env");
+                            f.emit(Op::LoadContext { dst: r, name: env });
+                            obj.finish(f, arg);
+                            HostKind::GithubAction
+                        }
                     }
                 }
-            }
-            _ => return Err(CompileError::at(step.pos, "background steps (`background`, `wait`, `wait-all`, `cancel`, `parallel`) cannot be compiled yet")),
-        };
+                _ => return Err(CompileError::at(
+                    step.pos,
+                    "background steps (`background`, `wait`, `wait-all`, `cancel`, `parallel`) cannot be compiled yet",
+                )),
+            };
         Ok(kind)
     }
 
-    fn optional(&mut self, f: &mut FunctionBuilder, s: Option<&Str>, default: &str, dst: Reg) -> Result<(), CompileError> {
+    fn optional(
+        &mut self,
+        f: &mut FunctionBuilder,
+        s: Option<&Str>,
+        default: &str,
+        dst: Reg,
+    ) -> Result<(), CompileError> {
         match s {
             Some(s) => self.template(f, s, dst),
             None => {
@@ -390,8 +439,14 @@ impl Gen<'_> {
 /// Returns the `strategy` context of leg `index` of `total`.
 fn strategy(job: &Job, index: usize, total: usize) -> Value {
     let mut o = Object::new();
-    let fail_fast = job.strategy.as_ref().and_then(|s| s.fail_fast.as_ref()).and_then(|v| v.literal().copied()).unwrap_or(true);
-    let max_parallel = job.strategy.as_ref().and_then(|s| s.max_parallel.as_ref()).and_then(|v| v.literal().copied()).unwrap_or(total as f64);
+    let fail_fast =
+        job.strategy.as_ref().and_then(|s| s.fail_fast.as_ref()).and_then(|v| v.literal().copied()).unwrap_or(true);
+    let max_parallel = job
+        .strategy
+        .as_ref()
+        .and_then(|s| s.max_parallel.as_ref())
+        .and_then(|v| v.literal().copied())
+        .unwrap_or(total as f64);
     o.insert("fail-fast", Value::Bool(fail_fast));
     o.insert("job-index", Value::Number(index as f64));
     o.insert("job-total", Value::Number(total as f64));

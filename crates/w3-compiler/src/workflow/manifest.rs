@@ -69,7 +69,9 @@ fn jobs(wf: &Workflow, legs: &[usize]) -> Json {
                 .map(|(i, step)| {
                     let (kind, uses) = match &step.kind {
                         StepKind::Run { .. } => ("run", None),
-                        StepKind::Uses { uses, .. } if uses.value.starts_with("w3/") => ("smart-action", Some(&uses.value)),
+                        StepKind::Uses { uses, .. } if uses.value.starts_with("w3/") => {
+                            ("smart-action", Some(&uses.value))
+                        }
                         StepKind::Uses { uses, .. } => ("github-action", Some(&uses.value)),
                         _ => ("control", None),
                     };
@@ -192,7 +194,9 @@ pub fn static_gas_bound(verified: &VerifiedModule, job_ids: &[&str], legs: &[usi
     for (i, f) in verified.functions().iter().enumerate() {
         let static_gas: u64 = f.blocks().iter().map(|b| b.gas).sum();
         let per_byte_ops = f.instructions().iter().filter(|i| i.op.opcode().info().per_byte).count() as u64;
-        let bytes = per_byte_ops.saturating_mul(w3_value::DEFAULT_MAX_MEMORY as u64).saturating_mul(u64::from(schedule.per_byte));
+        let bytes = per_byte_ops
+            .saturating_mul(w3_value::DEFAULT_MAX_MEMORY as u64)
+            .saturating_mul(u64::from(schedule.per_byte));
         let runs = job_runs(module, i, &job_ids, legs);
         total = total.saturating_add(static_gas.saturating_add(bytes).saturating_mul(runs));
     }

@@ -45,7 +45,8 @@ pub fn policy_of<'a>(wf: &'a Workflow, job: &'a Job, step: &'a Step) -> &'a str 
 /// where a cycle was found.
 fn job_order(wf: &Workflow) -> Result<Vec<usize>, &Job> {
     let index = wf.job_index();
-    let edges: Vec<Vec<usize>> = wf.jobs.iter().map(|j| j.needs.iter().filter_map(|n| index.get(&n.value)).collect()).collect();
+    let edges: Vec<Vec<usize>> =
+        wf.jobs.iter().map(|j| j.needs.iter().filter_map(|n| index.get(&n.value)).collect()).collect();
     // 0 unvisited, 1 on the stack, 2 placed.
     let mut state = vec![0u8; wf.jobs.len()];
     let mut order = Vec::with_capacity(wf.jobs.len());
@@ -111,7 +112,8 @@ pub fn compile_workflow(source: &str, file: &str) -> Result<Compiled, CompileErr
         return Err(CompileError::at(wf.jobs_pos.unwrap_or_default(), "the workflow has no jobs"));
     }
     check_policies(&wf)?;
-    let order = job_order(&wf).map_err(|j| CompileError::at(j.id.pos, format!("the jobs' needs form a cycle through \"{}\"", j.id.value)))?;
+    let order = job_order(&wf)
+        .map_err(|j| CompileError::at(j.id.pos, format!("the jobs' needs form a cycle through \"{}\"", j.id.value)))?;
     let mut m = ModuleBuilder::new(COMPILER);
     let file = m.string(file);
     let options = ParseOptions::new()
@@ -155,7 +157,11 @@ fn legs(job: &Job) -> usize {
 impl Gen<'_> {
     /// Compiles the entry point: starts each job (in `needs` order, handing it the fibers of
     /// the jobs it needs), then joins them all and returns `{jobs: {id: {result, outputs}}}`.
-    fn workflow_function(&mut self, order: &[usize], ids: &[(FuncId, FuncId)]) -> Result<FunctionBuilder, CompileError> {
+    fn workflow_function(
+        &mut self,
+        order: &[usize],
+        ids: &[(FuncId, FuncId)],
+    ) -> Result<FunctionBuilder, CompileError> {
         let wf = self.wf;
         let n = u16::try_from(wf.jobs.len()).map_err(|_| CompileError::TooLarge("the number of jobs"))?;
         let mut f = FunctionBuilder::new(0);
@@ -164,11 +170,7 @@ impl Gen<'_> {
         let key = self.m.string_constant("w3.needs");
         for &i in order {
             let job = &wf.jobs[i];
-            let needs: Vec<usize> = job
-                .needs
-                .iter()
-                .filter_map(|need| self.index.get(&need.value))
-                .collect();
+            let needs: Vec<usize> = job.needs.iter().filter_map(|need| self.index.get(&need.value)).collect();
             let pairs = u16::try_from(needs.len()).map_err(|_| CompileError::TooLarge("needs"))?;
             let first = f.regs((pairs * 2).max(1));
             for (p, &k) in needs.iter().enumerate() {

@@ -10,12 +10,27 @@ use w3_isa::{FunctionBuilder, Imm16, Op, Reg};
 
 impl Gen<'_> {
     /// Parses the expression `source` written at `offset` in `s` and lowers it into `dst`.
-    fn expression(&mut self, f: &mut FunctionBuilder, s: &Str, source: &str, offset: usize, dst: Reg, status: &StatusMode) -> Result<(), CompileError> {
+    fn expression(
+        &mut self,
+        f: &mut FunctionBuilder,
+        s: &Str,
+        source: &str,
+        offset: usize,
+        dst: Reg,
+        status: &StatusMode,
+    ) -> Result<(), CompileError> {
         let at = s.pos_in_value(offset);
         let parsed = Expression::parse(source, &self.options).map_err(|e| CompileError::at(at, e.to_string()))?;
         match parsed.root() {
             Some(root) => {
-                let mut l = Lowering { module: &mut self.m, f, file: self.file, line: at.line, col: at.col, status: status.clone() };
+                let mut l = Lowering {
+                    module: &mut self.m,
+                    f,
+                    file: self.file,
+                    line: at.line,
+                    col: at.col,
+                    status: status.clone(),
+                };
                 lower(&mut l, root, dst)
             }
             None => {
@@ -34,7 +49,8 @@ impl Gen<'_> {
             f.emit(Op::LoadConst { dst, k });
             return Ok(());
         }
-        let segments = split_template(&s.value).map_err(|e| CompileError::at(s.pos_in_value(e.span.start), e.to_string()))?;
+        let segments =
+            split_template(&s.value).map_err(|e| CompileError::at(s.pos_in_value(e.span.start), e.to_string()))?;
         if let [Segment::Expression { source, offset, .. }] = segments.as_slice() {
             return self.expression(f, s, source, *offset, dst, &StatusMode::Step);
         }
@@ -48,7 +64,9 @@ impl Gen<'_> {
                     let k = self.m.string_constant(text);
                     f.emit(Op::LoadConst { dst: r, k });
                 }
-                Segment::Expression { source, offset, .. } => self.expression(f, s, source, *offset, r, &StatusMode::Step)?,
+                Segment::Expression { source, offset, .. } => {
+                    self.expression(f, s, source, *offset, r, &StatusMode::Step)?
+                }
             }
         }
         f.emit(Op::Concat { dst, first, count: Imm16(count) });
@@ -59,10 +77,18 @@ impl Gen<'_> {
     /// Lowers an `if:` into `dst` with GitHub's rules: the text is an expression even without
     /// `${{ }}`; text around a `${{ }}` makes it a (truthy) string; and without a status function
     /// it means `success() && (condition)`.
-    pub fn condition(&mut self, f: &mut FunctionBuilder, cond: Option<&Str>, at: Pos, status: &StatusMode, dst: Reg) -> Result<(), CompileError> {
+    pub fn condition(
+        &mut self,
+        f: &mut FunctionBuilder,
+        cond: Option<&Str>,
+        at: Pos,
+        status: &StatusMode,
+        dst: Reg,
+    ) -> Result<(), CompileError> {
         let Some(cond) = cond else { return self.implicit_success(f, at, status, dst) };
         let (source, offset) = if cond.has_expr() {
-            let segments = split_template(&cond.value).map_err(|e| CompileError::at(cond.pos_in_value(e.span.start), e.to_string()))?;
+            let segments = split_template(&cond.value)
+                .map_err(|e| CompileError::at(cond.pos_in_value(e.span.start), e.to_string()))?;
             match segments.as_slice() {
                 [Segment::Expression { source, offset, .. }] => (source.clone(), *offset),
                 _ => return self.template(f, cond, dst),
@@ -70,10 +96,11 @@ impl Gen<'_> {
         } else {
             (cond.value.clone(), 0)
         };
-        let parsed = Expression::parse(&source, &self.options).map_err(|e| CompileError::at(cond.pos_in_value(offset), e.to_string()))?;
-        let has_status = parsed.root().is_some_and(|r| {
-            ["success", "failure", "always", "cancelled"].iter().any(|name| r.calls_function(name))
-        });
+        let parsed = Expression::parse(&source, &self.options)
+            .map_err(|e| CompileError::at(cond.pos_in_value(offset), e.to_string()))?;
+        let has_status = parsed
+            .root()
+            .is_some_and(|r| ["success", "failure", "always", "cancelled"].iter().any(|name| r.calls_function(name)));
         if has_status {
             return self.expression(f, cond, &source, offset, dst, status);
         }
@@ -86,7 +113,13 @@ impl Gen<'_> {
     }
 
     /// Lowers the `success()` GitHub adds to a condition, pointing the debug map at `at`.
-    fn implicit_success(&mut self, f: &mut FunctionBuilder, at: Pos, status: &StatusMode, dst: Reg) -> Result<(), CompileError> {
+    fn implicit_success(
+        &mut self,
+        f: &mut FunctionBuilder,
+        at: Pos,
+        status: &StatusMode,
+        dst: Reg,
+    ) -> Result<(), CompileError> {
         let span = w3_dsl::Span::point(at);
         let s = Str { value: "success()".into(), pos: at, span, style: w3_dsl::yaml::Style::Plain };
         self.expression(f, &s, "success()", 0, dst, status)
@@ -94,11 +127,22 @@ impl Gen<'_> {
 
     /// Points the debug map at `pos` for the instructions that follow.
     pub fn span(&mut self, f: &mut FunctionBuilder, pos: Pos) {
-        f.set_span(w3_isa::SourceSpan { file: self.file, line: pos.line, col: pos.col, end_line: pos.line, end_col: pos.col });
+        f.set_span(w3_isa::SourceSpan {
+            file: self.file,
+            line: pos.line,
+            col: pos.col,
+            end_line: pos.line,
+            end_col: pos.col,
+        });
     }
 
     /// Lowers a literal-or-expression value into `dst`.
-    pub fn expr_or<T: Copy + Into<f64>>(&mut self, f: &mut FunctionBuilder, v: &ExprOr<T>, dst: Reg) -> Result<(), CompileError> {
+    pub fn expr_or<T: Copy + Into<f64>>(
+        &mut self,
+        f: &mut FunctionBuilder,
+        v: &ExprOr<T>,
+        dst: Reg,
+    ) -> Result<(), CompileError> {
         match v {
             ExprOr::Lit { value, .. } => {
                 let k = self.m.number((*value).into());

@@ -25,7 +25,10 @@ impl Cx {
             NodeKind::Map(entries) => Some(entries),
             _ if node.is_null() => Some(&[]),
             _ => {
-                self.err(node.pos(), format!("\"{what}\" section is {} node but mapping node is expected", node_kind(node)));
+                self.err(
+                    node.pos(),
+                    format!("\"{what}\" section is {} node but mapping node is expected", node_kind(node)),
+                );
                 None
             }
         }
@@ -76,7 +79,10 @@ impl Cx {
             }
             NodeKind::Scalar { .. } => self.nonempty_string(node, what).into_iter().collect(),
             _ => {
-                self.err(node.pos(), format!("\"{what}\" section must be a sequence or a string, but found {} node", node_kind(node)));
+                self.err(
+                    node.pos(),
+                    format!("\"{what}\" section must be a sequence or a string, but found {} node", node_kind(node)),
+                );
                 return None;
             }
         };
@@ -87,7 +93,10 @@ impl Cx {
     pub fn sequence(&mut self, key: &Node, node: &Node, what: &str) -> Option<Strings> {
         if let NodeKind::Scalar { .. } = node.kind {
             if !node.is_null() {
-                self.err(node.pos(), format!("\"{what}\" section must be a sequence, but found {} node", node.kind_name()));
+                self.err(
+                    node.pos(),
+                    format!("\"{what}\" section must be a sequence, but found {} node", node.kind_name()),
+                );
                 return None;
             }
         }
@@ -98,7 +107,10 @@ impl Cx {
     pub fn bool_or_expr(&mut self, node: &Node, what: &str) -> Option<ExprOr<bool>> {
         match node.resolve() {
             Some(Resolved::Bool(b)) => Some(ExprOr::Lit { value: b, pos: node.pos() }),
-            Some(_) => self.expr_or_err(node, &format!("\"{what}\" must be a boolean literal (true or false) or a single ${{{{ }}}} expression")),
+            Some(_) => self.expr_or_err(
+                node,
+                &format!("\"{what}\" must be a boolean literal (true or false) or a single ${{{{ }}}} expression"),
+            ),
             None => self.type_err(node, what, "boolean"),
         }
     }
@@ -108,7 +120,8 @@ impl Cx {
         match node.resolve() {
             Some(Resolved::Int(i)) => Some(ExprOr::Lit { value: i as f64, pos: node.pos() }),
             Some(Resolved::Float(f)) => Some(ExprOr::Lit { value: f, pos: node.pos() }),
-            Some(_) => self.expr_or_err(node, &format!("\"{what}\" must be a number literal or a single ${{{{ }}}} expression")),
+            Some(_) => self
+                .expr_or_err(node, &format!("\"{what}\" must be a number literal or a single ${{{{ }}}} expression")),
             None => self.type_err(node, what, "number"),
         }
     }
@@ -121,7 +134,8 @@ impl Cx {
                 self.err(node.pos(), format!("\"{what}\" must be an integer, but found a fractional number"));
                 None
             }
-            Some(_) => self.expr_or_err(node, &format!("\"{what}\" must be an integer literal or a single ${{{{ }}}} expression")),
+            Some(_) => self
+                .expr_or_err(node, &format!("\"{what}\" must be an integer literal or a single ${{{{ }}}} expression")),
             None => self.type_err(node, what, "integer"),
         }
     }
@@ -176,7 +190,10 @@ impl<'n> Fields<'n> {
                 let p = prev.key.pos();
                 cx.err(
                     e.key.pos(),
-                    format!("key \"{key}\" is duplicated in {section}. previously defined at line:{},col:{}", p.line, p.col),
+                    format!(
+                        "key \"{key}\" is duplicated in {section}. previously defined at line:{},col:{}",
+                        p.line, p.col
+                    ),
                 );
                 continue;
             }

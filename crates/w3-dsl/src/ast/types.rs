@@ -394,16 +394,29 @@ pub struct Step {
 /// What a step does.
 #[derive(Clone, Debug, PartialEq)]
 pub enum StepKind {
-    Run { run: Str, shell: Option<Str>, working_directory: Option<Str> },
-    Uses { uses: Str, with: Vec<(Str, Node)> },
+    Run {
+        run: Str,
+        shell: Option<Str>,
+        working_directory: Option<Str>,
+    },
+    Uses {
+        uses: Str,
+        with: Vec<(Str, Node)>,
+    },
     /// `wait: [ids]`: waits for background steps.
-    Wait { ids: Vec<Str> },
+    Wait {
+        ids: Vec<Str>,
+    },
     /// `wait-all:`: waits for every background step started so far.
     WaitAll,
     /// `cancel: id`: cancels a background step.
-    Cancel { id: Str },
+    Cancel {
+        id: Str,
+    },
     /// `parallel:`: runs the nested steps concurrently.
-    Parallel { steps: Vec<Step> },
+    Parallel {
+        steps: Vec<Step>,
+    },
     /// Neither `run` nor `uses` could be read (already diagnosed).
     Invalid,
 }

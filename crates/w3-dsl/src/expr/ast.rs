@@ -171,9 +171,7 @@ impl Builtin {
 
     /// Returns the built-in function called `name`, ignoring case.
     pub fn from_name(name: &str) -> Option<Builtin> {
-        Builtin::ALL
-            .into_iter()
-            .find(|b| b.name().eq_ignore_ascii_case(name))
+        Builtin::ALL.into_iter().find(|b| b.name().eq_ignore_ascii_case(name))
     }
 }
 

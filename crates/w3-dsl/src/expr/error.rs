@@ -106,9 +106,7 @@ impl From<ValueError> for Reason {
     fn from(error: ValueError) -> Self {
         match error {
             ValueError::InvalidFormatString(format) => Reason::InvalidFormatString(format),
-            ValueError::FormatArgumentOutOfRange(format) => {
-                Reason::FormatArgumentOutOfRange(format)
-            }
+            ValueError::FormatArgumentOutOfRange(format) => Reason::FormatArgumentOutOfRange(format),
             ValueError::InvalidFormatSpecifiers { specifiers, kind } => {
                 Reason::InvalidFormatSpecifiers { specifiers, kind }
             }
@@ -134,18 +132,8 @@ pub struct Error {
 
 impl Error {
     /// Returns an error of `kind` for `reason` at `span` within `expression`.
-    pub fn new(
-        kind: ErrorKind,
-        reason: Reason,
-        span: Option<CharSpan>,
-        expression: impl Into<String>,
-    ) -> Self {
-        Self {
-            kind,
-            reason,
-            span,
-            expression: expression.into(),
-        }
+    pub fn new(kind: ErrorKind, reason: Reason, span: Option<CharSpan>, expression: impl Into<String>) -> Self {
+        Self { kind, reason, span, expression: expression.into() }
     }
 
     /// Returns an evaluation error at `span`; the source text is attached later.
@@ -200,11 +188,7 @@ impl fmt::Display for Error {
                 span.position(),
                 self.expression
             ),
-            None => write!(
-                f,
-                "{}. Located within expression: {}",
-                self.reason, self.expression
-            ),
+            None => write!(f, "{}. Located within expression: {}", self.reason, self.expression),
         }
     }
 }
@@ -224,10 +208,7 @@ mod tests {
         let errors = [
             ValueError::InvalidFormatString("{".into()),
             ValueError::FormatArgumentOutOfRange("{1}".into()),
-            ValueError::InvalidFormatSpecifiers {
-                specifiers: "x".into(),
-                kind: ValueKind::Number,
-            },
+            ValueError::InvalidFormatSpecifiers { specifiers: "x".into(), kind: ValueKind::Number },
             ValueError::MemoryExceeded,
             ValueError::InvalidJson("empty input".into()),
             ValueError::ValueTooDeep,

@@ -16,8 +16,8 @@ use super::span::CharSpan;
 use super::Expression;
 use w3_value::builtins::{check_specifiers, parse_format, render_format, Piece};
 use w3_value::{
-    compare, filter, property, size_of, BuiltinFunction, CompareOp, Memory, Object, Value,
-    ValueError, DEFAULT_MAX_MEMORY,
+    compare, filter, property, size_of, BuiltinFunction, CompareOp, Memory, Object, Value, ValueError,
+    DEFAULT_MAX_MEMORY,
 };
 
 /// Implements the extension functions a caller allowed in
@@ -49,11 +49,7 @@ impl<'a> Evaluator<'a> {
     /// Returns an evaluator whose named values are the entries of `contexts` (names ignore
     /// case), without extension functions and with GitHub's memory limit.
     pub fn new(contexts: &'a Object) -> Self {
-        Self {
-            contexts,
-            functions: None,
-            max_memory: DEFAULT_MAX_MEMORY,
-        }
+        Self { contexts, functions: None, max_memory: DEFAULT_MAX_MEMORY }
     }
 
     /// Returns the evaluator calling extension functions through `functions`.
@@ -74,12 +70,8 @@ impl<'a> Evaluator<'a> {
         let Some(root) = expression.root() else {
             return Ok(Value::Null);
         };
-        let mut run = Run {
-            evaluator: self,
-            memory: Memory::new(self.max_memory),
-        };
-        run.eval(root)
-            .map_err(|e| e.with_expression(expression.source()))
+        let mut run = Run { evaluator: self, memory: Memory::new(self.max_memory) };
+        run.eval(root).map_err(|e| e.with_expression(expression.source()))
     }
 }
 
@@ -134,11 +126,7 @@ impl Run<'_, '_> {
     }
 
     fn named_value(&self, name: &str) -> Value {
-        self.evaluator
-            .contexts
-            .get(name)
-            .cloned()
-            .unwrap_or(Value::Null)
+        self.evaluator.contexts.get(name).cloned().unwrap_or(Value::Null)
     }
 
     fn property(&mut self, object: &Expr, name: &str) -> Outcome {
@@ -210,10 +198,7 @@ impl Run<'_, '_> {
 
     fn extension(&self, name: &str, args: &[Value], span: CharSpan) -> Outcome {
         let Some(functions) = self.evaluator.functions else {
-            return Err(Error::evaluation(
-                Reason::FunctionUnavailable(name.to_owned()),
-                span,
-            ));
+            return Err(Error::evaluation(Reason::FunctionUnavailable(name.to_owned()), span));
         };
         match functions.call(name, args) {
             Ok(value) => Ok((value, None)),
@@ -276,11 +261,7 @@ impl Run<'_, '_> {
 
 /// Returns the result of a built-in function whose arguments are all evaluated, and its
 /// accounted size.
-fn apply_builtin(
-    builtin: Builtin,
-    args: &[Value],
-    memory: &Memory,
-) -> Result<(Value, Option<usize>), ValueError> {
+fn apply_builtin(builtin: Builtin, args: &[Value], memory: &Memory) -> Result<(Value, Option<usize>), ValueError> {
     let function = match builtin {
         Builtin::Contains => BuiltinFunction::Contains,
         Builtin::StartsWith => BuiltinFunction::StartsWith,

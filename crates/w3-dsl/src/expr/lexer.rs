@@ -13,13 +13,7 @@ use w3_value::parse_number;
 
 /// Returns the tokens of `source`, or the first lexeme that is not a token.
 pub fn lex(source: &str) -> Result<Vec<Token>, Error> {
-    Lexer {
-        source,
-        chars: source.char_indices().collect(),
-        pos: 0,
-        tokens: Vec::new(),
-    }
-    .run()
+    Lexer { source, chars: source.char_indices().collect(), pos: 0, tokens: Vec::new() }.run()
 }
 
 struct Lexer<'a> {
@@ -32,17 +26,12 @@ struct Lexer<'a> {
 }
 
 fn is_boundary(c: char) -> bool {
-    matches!(
-        c,
-        '(' | '[' | ')' | ']' | ',' | '.' | '!' | '>' | '<' | '=' | '&' | '|'
-    ) || c.is_whitespace()
+    matches!(c, '(' | '[' | ')' | ']' | ',' | '.' | '!' | '>' | '<' | '=' | '&' | '|') || c.is_whitespace()
 }
 
 fn is_legal_identifier(s: &str) -> bool {
     let mut chars = s.chars();
-    chars
-        .next()
-        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+    chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
 }
 
@@ -158,19 +147,12 @@ impl Lexer<'_> {
     }
 
     fn lexeme(&self, start: usize) -> &str {
-        self.source
-            .get(self.byte_at(start)..self.byte_at(self.pos))
-            .unwrap_or("")
+        self.source.get(self.byte_at(start)..self.byte_at(self.pos)).unwrap_or("")
     }
 
     fn error(&self, start: usize) -> Error {
         let reason = Reason::UnexpectedSymbol(self.lexeme(start).to_owned());
-        Error::new(
-            ErrorKind::Lexing,
-            reason,
-            Some(CharSpan::new(start, self.pos)),
-            self.source,
-        )
+        Error::new(ErrorKind::Lexing, reason, Some(CharSpan::new(start, self.pos)), self.source)
     }
 
     fn bad_lexeme(&mut self, start: usize) -> Error {
@@ -196,13 +178,7 @@ impl Lexer<'_> {
         if !is_legal_identifier(word) {
             return Err(self.error(start));
         }
-        if matches!(
-            self.tokens.last(),
-            Some(Token {
-                kind: TokenKind::Dot,
-                ..
-            })
-        ) {
+        if matches!(self.tokens.last(), Some(Token { kind: TokenKind::Dot, .. })) {
             return Ok(TokenKind::Ident(word.to_owned()));
         }
         Ok(match word {
@@ -293,10 +269,7 @@ mod tests {
 
     #[test]
     fn strings_unescape_every_doubled_quote() {
-        assert_eq!(
-            kinds("'it''s ''ok'''"),
-            [TokenKind::String("it's 'ok'".into())]
-        );
+        assert_eq!(kinds("'it''s ''ok'''"), [TokenKind::String("it's 'ok'".into())]);
         assert_eq!(kinds("''"), [TokenKind::String(String::new())]);
     }
 
@@ -310,15 +283,11 @@ mod tests {
 
     #[test]
     fn bad_lexemes_name_the_whole_lexeme() {
-        assert_eq!(
-            lex_error("1 =2 =3"),
-            "Unexpected symbol: '=2'. Located at position 3 within expression: 1 =2 =3"
-        );
+        assert_eq!(lex_error("1 =2 =3"), "Unexpected symbol: '=2'. Located at position 3 within expression: 1 =2 =3");
         assert!(lex_error("foo.b@r").starts_with("Unexpected symbol: 'b@r'. Located at position 5"));
         assert!(lex_error("'foo").starts_with("Unexpected symbol: ''foo'. Located at position 1"));
         assert!(lex_error("😊 x").starts_with("Unexpected symbol: '😊'. Located at position 1"));
-        assert!(lex_error("1 && ..a/b.c")
-            .starts_with("Unexpected symbol: '..a/b.c'. Located at position 6"));
+        assert!(lex_error("1 && ..a/b.c").starts_with("Unexpected symbol: '..a/b.c'. Located at position 6"));
         assert!(lex_error("-Inf").starts_with("Unexpected symbol: '-Inf'"));
         assert!(lex_error("a | b").starts_with("Unexpected symbol: '|'"));
         assert_eq!(lex("x &").unwrap_err().kind(), ErrorKind::Lexing);

@@ -40,16 +40,14 @@ pub use eval::{Evaluator, ExtensionFunctions};
 pub use lexer::lex;
 pub use options::{FunctionSig, ParseOptions, MAX_DEPTH, MAX_LENGTH, WORKFLOW_CONTEXTS};
 pub use span::CharSpan;
-pub use template::{
-    is_template, split_template, to_format_expression, Segment, TemplateError, TemplateErrorKind,
-};
+pub use template::{is_template, split_template, to_format_expression, Segment, TemplateError, TemplateErrorKind};
 pub use token::{Token, TokenKind};
 // Values and their semantics live in `w3-value`, shared with the VM; they are re-exported here
 // so that users of the expression language need one import path.
 pub use w3_value::{
-    cmp_ignore_case, compare, eq_ignore_case, js_number_to_string, loose_eq, number_to_string,
-    parse_number, to_json_text, Array, CompareOp, JsonStyle, Memory, NonFinite, Object, Value,
-    ValueError, ValueKind, DEFAULT_MAX_MEMORY,
+    cmp_ignore_case, compare, eq_ignore_case, js_number_to_string, loose_eq, number_to_string, parse_number,
+    to_json_text, Array, CompareOp, JsonStyle, Memory, NonFinite, Object, Value, ValueError, ValueKind,
+    DEFAULT_MAX_MEMORY,
 };
 
 use std::fmt;
@@ -76,10 +74,7 @@ impl Expression {
         }
         let tokens = lex(source)?;
         let root = parser::parse_tokens(source, &tokens, options)?;
-        Ok(Expression {
-            source: source.to_owned(),
-            root,
-        })
+        Ok(Expression { source: source.to_owned(), root })
     }
 
     /// Returns the source text.

@@ -12,10 +12,8 @@ pub const MAX_LENGTH: usize = 21_000;
 const DEPTH_CEILING: usize = 100;
 
 /// The contexts available somewhere in a workflow: the named values `w3 expr` offers by default.
-pub const WORKFLOW_CONTEXTS: [&str; 12] = [
-    "github", "env", "vars", "job", "jobs", "steps", "runner", "secrets", "strategy", "matrix",
-    "needs", "inputs",
-];
+pub const WORKFLOW_CONTEXTS: [&str; 12] =
+    ["github", "env", "vars", "job", "jobs", "steps", "runner", "secrets", "strategy", "matrix", "needs", "inputs"];
 
 /// Describes a function the caller adds to the language: its name and how many arguments it
 /// takes. The evaluator calls it through [`ExtensionFunctions`](super::ExtensionFunctions).
@@ -32,11 +30,7 @@ pub struct FunctionSig {
 impl FunctionSig {
     /// Returns the signature of `name` taking `min_args..=max_args` arguments.
     pub fn new(name: impl Into<String>, min_args: usize, max_args: usize) -> Self {
-        Self {
-            name: name.into(),
-            min_args,
-            max_args,
-        }
+        Self { name: name.into(), min_args, max_args }
     }
 
     /// Returns the signatures of the job-status functions `success()`, `always()`,
@@ -91,16 +85,13 @@ impl ParseOptions {
 
     /// Returns the options with every name in `names` allowed as a named value.
     pub fn named_values<S: Into<String>>(self, names: impl IntoIterator<Item = S>) -> Self {
-        names
-            .into_iter()
-            .fold(self, |options, name| options.named_value(name))
+        names.into_iter().fold(self, |options, name| options.named_value(name))
     }
 
     /// Returns the options with the function `sig` allowed. A later signature with the same
     /// name (ignoring case) replaces an earlier one; built-in functions cannot be replaced.
     pub fn function(mut self, sig: FunctionSig) -> Self {
-        self.functions
-            .retain(|f| !f.name.eq_ignore_ascii_case(&sig.name));
+        self.functions.retain(|f| !f.name.eq_ignore_ascii_case(&sig.name));
         self.functions.push(sig);
         self
     }
@@ -135,9 +126,7 @@ impl ParseOptions {
 
     /// Returns the extension function called `name`, ignoring case.
     pub fn find_function(&self, name: &str) -> Option<&FunctionSig> {
-        self.functions
-            .iter()
-            .find(|f| f.name.eq_ignore_ascii_case(name))
+        self.functions.iter().find(|f| f.name.eq_ignore_ascii_case(name))
     }
 
     /// Returns the allowed extension functions.
@@ -162,15 +151,11 @@ mod tests {
 
     #[test]
     fn names_ignore_case() {
-        let options = ParseOptions::new()
-            .named_values(["GitHub", "github", "env"])
-            .functions(FunctionSig::status_functions());
+        let options =
+            ParseOptions::new().named_values(["GitHub", "github", "env"]).functions(FunctionSig::status_functions());
         assert!(options.allows_named_value("GITHUB"));
         assert_eq!(options.named_value_names(), ["GitHub", "env"]);
-        assert_eq!(
-            options.find_function("SUCCESS").map(|f| f.max_args),
-            Some(0)
-        );
+        assert_eq!(options.find_function("SUCCESS").map(|f| f.max_args), Some(0));
         assert!(options.find_function("hashFiles").is_none());
         assert_eq!(ParseOptions::new().max_depth(100_000).depth_limit(), 100);
     }

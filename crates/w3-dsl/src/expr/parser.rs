@@ -18,11 +18,7 @@ use super::token::{Token, TokenKind};
 use w3_value::CompareOp;
 
 /// Returns the tree of `tokens` (lexed from `source`), or `None` when there are no tokens.
-pub(crate) fn parse_tokens(
-    source: &str,
-    tokens: &[Token],
-    options: &ParseOptions,
-) -> Result<Option<Expr>, Error> {
+pub(crate) fn parse_tokens(source: &str, tokens: &[Token], options: &ParseOptions) -> Result<Option<Expr>, Error> {
     if tokens.is_empty() {
         return Ok(None);
     }
@@ -140,10 +136,7 @@ impl<'a> Parser<'a> {
     }
 
     fn token_text(&self, index: usize) -> String {
-        self.tokens
-            .get(index)
-            .map_or("", |t| t.text(self.source))
-            .to_owned()
+        self.tokens.get(index).map_or("", |t| t.text(self.source)).to_owned()
     }
 
     fn unexpected(&self, index: usize) -> Error {
@@ -163,31 +156,18 @@ impl<'a> Parser<'a> {
     // ----- operands -----
 
     fn push_leaf(&mut self, kind: ExprKind, span: CharSpan) {
-        self.operands.push(Node {
-            expr: Some(Expr { kind, span }),
-            span,
-            height: 1,
-        });
+        self.operands.push(Node { expr: Some(Expr { kind, span }), span, height: 1 });
         self.expect_operand = false;
     }
 
     fn pop_operand(&mut self) -> Node {
         // The token checks guarantee an operand here; an empty placeholder keeps this total.
-        self.operands.pop().unwrap_or(Node {
-            expr: None,
-            span: CharSpan::default(),
-            height: 0,
-        })
+        self.operands.pop().unwrap_or(Node { expr: None, span: CharSpan::default(), height: 0 })
     }
 
     /// Pushes a node over `children`; `build` gets their trees when all exist and the node is
     /// within the depth limit.
-    fn push_node(
-        &mut self,
-        span: CharSpan,
-        children: Vec<Node>,
-        build: impl FnOnce(Vec<Expr>) -> Option<ExprKind>,
-    ) {
+    fn push_node(&mut self, span: CharSpan, children: Vec<Node>, build: impl FnOnce(Vec<Expr>) -> Option<ExprKind>) {
         let height = 1 + children.iter().map(|c| c.height).max().unwrap_or(0);
         let exprs: Option<Vec<Expr>> = children.into_iter().map(|c| c.expr).collect();
         let kind = if height > self.options.depth_limit() {
@@ -241,11 +221,7 @@ impl<'a> Parser<'a> {
         };
         // The `(` after the name belongs to the call, not to a group.
         self.skip_to(index + 1);
-        self.pending.push(Pending::Call {
-            name: index,
-            function,
-            args: 0,
-        });
+        self.pending.push(Pending::Call { name: index, function, args: 0 });
         Ok(())
     }
 
@@ -281,10 +257,7 @@ impl<'a> Parser<'a> {
 
     /// Reduces every pending `!` and binary operator down to the innermost open bracket.
     fn reduce_to_bracket(&mut self) {
-        while matches!(
-            self.pending.last(),
-            Some(Pending::Not(_) | Pending::Binary(_))
-        ) {
+        while matches!(self.pending.last(), Some(Pending::Not(_) | Pending::Binary(_))) {
             self.reduce_top();
         }
     }
@@ -294,9 +267,7 @@ impl<'a> Parser<'a> {
             Some(Pending::Not(index)) => {
                 let operand = self.pop_operand();
                 let span = self.tokens[index].span.to(operand.span);
-                self.push_node(span, vec![operand], |mut e| {
-                    Some(ExprKind::Not(Box::new(e.pop()?)))
-                });
+                self.push_node(span, vec![operand], |mut e| Some(ExprKind::Not(Box::new(e.pop()?))));
             }
             Some(Pending::Binary(Binary::Compare(op))) => {
                 let rhs = self.pop_operand();
@@ -304,11 +275,7 @@ impl<'a> Parser<'a> {
                 let span = lhs.span.to(rhs.span);
                 self.push_node(span, vec![lhs, rhs], |e| {
                     let [lhs, rhs]: [Expr; 2] = e.try_into().ok()?;
-                    Some(ExprKind::Compare {
-                        op,
-                        lhs: Box::new(lhs),
-                        rhs: Box::new(rhs),
-                    })
+                    Some(ExprKind::Compare { op, lhs: Box::new(lhs), rhs: Box::new(rhs) })
                 });
             }
             Some(Pending::Binary(Binary::Logical(op))) => self.reduce_logical(op),
@@ -328,14 +295,7 @@ impl<'a> Parser<'a> {
         let mut complete = true;
         for node in [lhs, rhs] {
             match node.expr {
-                Some(Expr {
-                    kind:
-                        ExprKind::Logical {
-                            op: inner,
-                            operands: list,
-                        },
-                    ..
-                }) if inner == op => {
+                Some(Expr { kind: ExprKind::Logical { op: inner, operands: list }, .. }) if inner == op => {
                     child_height = child_height.max(node.height - 1);
                     if operands.is_empty() {
                         operands = list;
@@ -356,10 +316,7 @@ impl<'a> Parser<'a> {
         let height = child_height + 1;
         let too_deep = height > self.options.depth_limit();
         self.too_deep |= too_deep;
-        let expr = (complete && !too_deep).then_some(Expr {
-            kind: ExprKind::Logical { op, operands },
-            span,
-        });
+        let expr = (complete && !too_deep).then_some(Expr { kind: ExprKind::Logical { op, operands }, span });
         self.operands.push(Node { expr, span, height });
         self.expect_operand = false;
     }
@@ -415,12 +372,7 @@ impl<'a> Parser<'a> {
     /// Completes the call on top of the pending stack at its `)` (token `close`); `has_last`
     /// says whether an argument precedes the `)`.
     fn finish_call(&mut self, close: usize, has_last: bool) -> Result<(), Error> {
-        let Some(Pending::Call {
-            name,
-            function,
-            args,
-        }) = self.pending.pop()
-        else {
+        let Some(Pending::Call { name, function, args }) = self.pending.pop() else {
             return Err(self.unexpected(close));
         };
         let count = args + usize::from(has_last);
@@ -428,28 +380,18 @@ impl<'a> Parser<'a> {
         let start = self.operands.len().saturating_sub(count);
         let arguments = self.operands.split_off(start);
         let name_token = &self.tokens[name];
-        let ident = Ident {
-            name: name_token.text(self.source).to_owned(),
-            span: name_token.span,
-        };
+        let ident = Ident { name: name_token.text(self.source).to_owned(), span: name_token.span };
         let span = name_token.span.to(self.tokens[close].span);
-        self.push_node(span, arguments, |args| {
-            Some(ExprKind::Call(Call {
-                name: ident,
-                function,
-                args,
-            }))
-        });
+        self.push_node(span, arguments, |args| Some(ExprKind::Call(Call { name: ident, function, args })));
         Ok(())
     }
 
     fn check_arity(&self, name: usize, function: &Function, count: usize) -> Result<(), Error> {
         let (min, max) = match function {
             Function::Builtin(builtin) => builtin.arity(),
-            Function::Extension(ext) => self
-                .options
-                .find_function(ext)
-                .map_or((0, usize::MAX), |sig| (sig.min_args, sig.max_args)),
+            Function::Extension(ext) => {
+                self.options.find_function(ext).map_or((0, usize::MAX), |sig| (sig.min_args, sig.max_args))
+            }
         };
         let text = self.token_text(name);
         let reason = if count < min {
@@ -467,11 +409,7 @@ impl<'a> Parser<'a> {
     /// Returns whether the token before `index` ends something `.`, `[` or a filter may follow:
     /// a name, `)`, `]` or `*` (not a literal).
     fn follows_postfix_target(&self, index: usize) -> bool {
-        index > 0
-            && self
-                .tokens
-                .get(index - 1)
-                .is_some_and(Token::ends_postfix_target)
+        index > 0 && self.tokens.get(index - 1).is_some_and(Token::ends_postfix_target)
     }
 
     fn open_index(&mut self, index: usize) -> Result<(), Error> {
@@ -507,10 +445,7 @@ impl<'a> Parser<'a> {
         let span = object.span.to(self.tokens[index].span);
         self.push_node(span, vec![object, key], |e| {
             let [object, index]: [Expr; 2] = e.try_into().ok()?;
-            Some(ExprKind::Index {
-                object: Box::new(object),
-                index: Box::new(index),
-            })
+            Some(ExprKind::Index { object: Box::new(object), index: Box::new(index) })
         });
         Ok(())
     }
@@ -529,15 +464,9 @@ impl<'a> Parser<'a> {
             TokenKind::Ident(name) => {
                 self.skip_to(index + 1);
                 let object = self.pop_operand();
-                let ident = Ident {
-                    name: name.clone(),
-                    span: next.span,
-                };
+                let ident = Ident { name: name.clone(), span: next.span };
                 self.push_node(object.span.to(next.span), vec![object], |mut e| {
-                    Some(ExprKind::Property {
-                        object: Box::new(e.pop()?),
-                        name: ident,
-                    })
+                    Some(ExprKind::Property { object: Box::new(e.pop()?), name: ident })
                 });
                 Ok(())
             }
@@ -548,10 +477,7 @@ impl<'a> Parser<'a> {
     fn apply_wildcard(&mut self, end: CharSpan, bracket: bool) {
         let object = self.pop_operand();
         self.push_node(object.span.to(end), vec![object], |mut e| {
-            Some(ExprKind::Wildcard {
-                object: Box::new(e.pop()?),
-                bracket,
-            })
+            Some(ExprKind::Wildcard { object: Box::new(e.pop()?), bracket })
         });
     }
 
@@ -573,12 +499,7 @@ impl<'a> Parser<'a> {
             return Err(Error::new(ErrorKind::Parsing, reason, None, self.source));
         }
         match (self.operands.pop(), self.operands.is_empty()) {
-            (
-                Some(Node {
-                    expr: Some(expr), ..
-                }),
-                true,
-            ) => Ok(expr),
+            (Some(Node { expr: Some(expr), .. }), true) => Ok(expr),
             _ => Err(self.unexpected_end()),
         }
     }

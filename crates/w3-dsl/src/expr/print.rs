@@ -11,12 +11,8 @@ use w3_value::js_number_to_string;
 /// Binding strength of a node, from loosest (`||`) to tightest (postfix and primaries).
 fn precedence(expr: &Expr) -> u8 {
     match &expr.kind {
-        ExprKind::Logical {
-            op: LogicalOp::Or, ..
-        } => 1,
-        ExprKind::Logical {
-            op: LogicalOp::And, ..
-        } => 2,
+        ExprKind::Logical { op: LogicalOp::Or, .. } => 1,
+        ExprKind::Logical { op: LogicalOp::And, .. } => 2,
         ExprKind::Compare { op, .. } => {
             if matches!(op, super::CompareOp::Eq | super::CompareOp::Ne) {
                 3

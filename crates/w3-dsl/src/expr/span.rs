@@ -23,10 +23,7 @@ impl CharSpan {
 
     /// Returns the smallest range covering both `self` and `other`.
     pub fn to(self, other: CharSpan) -> CharSpan {
-        CharSpan {
-            start: self.start.min(other.start),
-            end: self.end.max(other.end),
-        }
+        CharSpan { start: self.start.min(other.start), end: self.end.max(other.end) }
     }
 
     /// Returns the number of characters in the range.
@@ -42,10 +39,7 @@ impl CharSpan {
     /// Returns the range moved `by` characters to the right, e.g. from expression-relative to
     /// string-relative offsets.
     pub const fn shifted(self, by: usize) -> CharSpan {
-        CharSpan {
-            start: self.start.saturating_add(by),
-            end: self.end.saturating_add(by),
-        }
+        CharSpan { start: self.start.saturating_add(by), end: self.end.saturating_add(by) }
     }
 
     /// Returns the 1-based position of the first character, as GitHub prints it.

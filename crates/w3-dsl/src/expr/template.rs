@@ -72,31 +72,18 @@ pub fn split_template(s: &str) -> Result<Vec<Segment>, TemplateError> {
     let mut literal_start = 0;
     let mut i = 0;
     while let Some(open) = find_open(&chars, i) {
-        let close = find_close(&chars, open + 3).ok_or(TemplateError {
-            kind: TemplateErrorKind::Unclosed,
-            span: CharSpan::new(open, chars.len()),
-        })?;
+        let close = find_close(&chars, open + 3)
+            .ok_or(TemplateError { kind: TemplateErrorKind::Unclosed, span: CharSpan::new(open, chars.len()) })?;
         push_literal(&mut segments, &chars, literal_start, open);
         let span = CharSpan::new(open, close + 2);
         let inner = &chars[open + 3..close];
         let leading = inner.iter().take_while(|c| c.is_whitespace()).count();
-        let trailing = inner[leading..]
-            .iter()
-            .rev()
-            .take_while(|c| c.is_whitespace())
-            .count();
+        let trailing = inner[leading..].iter().rev().take_while(|c| c.is_whitespace()).count();
         let source: String = inner[leading..inner.len() - trailing].iter().collect();
         if source.is_empty() {
-            return Err(TemplateError {
-                kind: TemplateErrorKind::Empty,
-                span,
-            });
+            return Err(TemplateError { kind: TemplateErrorKind::Empty, span });
         }
-        segments.push(Segment::Expression {
-            source,
-            offset: open + 3 + leading,
-            span,
-        });
+        segments.push(Segment::Expression { source, offset: open + 3 + leading, span });
         i = close + 2;
         literal_start = i;
     }
@@ -105,11 +92,7 @@ pub fn split_template(s: &str) -> Result<Vec<Segment>, TemplateError> {
 }
 
 fn find_open(chars: &[char], from: usize) -> Option<usize> {
-    chars
-        .get(from..)?
-        .windows(3)
-        .position(|w| w == ['$', '{', '{'])
-        .map(|p| p + from)
+    chars.get(from..)?.windows(3).position(|w| w == ['$', '{', '{']).map(|p| p + from)
 }
 
 /// Returns the index of the first `}}` at or after `from` outside a string literal.
@@ -131,10 +114,7 @@ fn find_close(chars: &[char], from: usize) -> Option<usize> {
 fn push_literal(segments: &mut Vec<Segment>, chars: &[char], start: usize, end: usize) {
     if start < end {
         let text = chars[start..end].iter().collect();
-        segments.push(Segment::Literal {
-            text,
-            span: CharSpan::new(start, end),
-        });
+        segments.push(Segment::Literal { text, span: CharSpan::new(start, end) });
     }
 }
 
@@ -145,12 +125,7 @@ fn push_literal(segments: &mut Vec<Segment>, chars: &[char], start: usize, end: 
 pub fn to_format_expression(segments: &[Segment]) -> Option<String> {
     match segments {
         [Segment::Expression { source, .. }] => return Some(source.clone()),
-        _ if !segments
-            .iter()
-            .any(|s| matches!(s, Segment::Expression { .. })) =>
-        {
-            return None
-        }
+        _ if !segments.iter().any(|s| matches!(s, Segment::Expression { .. })) => return None,
         _ => {}
     }
     let mut format = String::from("format('");
@@ -187,11 +162,7 @@ mod tests {
     use super::*;
 
     fn expression(source: &str, offset: usize, span: (usize, usize)) -> Segment {
-        Segment::Expression {
-            source: source.into(),
-            offset,
-            span: CharSpan::new(span.0, span.1),
-        }
+        Segment::Expression { source: source.into(), offset, span: CharSpan::new(span.0, span.1) }
     }
 
     #[test]
@@ -200,21 +171,12 @@ mod tests {
         assert_eq!(
             segments,
             [
-                Segment::Literal {
-                    text: "ci-".into(),
-                    span: CharSpan::new(0, 3)
-                },
+                Segment::Literal { text: "ci-".into(), span: CharSpan::new(0, 3) },
                 expression("github.ref", 7, (3, 20)),
-                Segment::Literal {
-                    text: "!".into(),
-                    span: CharSpan::new(20, 21)
-                },
+                Segment::Literal { text: "!".into(), span: CharSpan::new(20, 21) },
             ]
         );
-        assert_eq!(
-            to_format_expression(&segments).unwrap(),
-            "format('ci-{0}!', github.ref)"
-        );
+        assert_eq!(to_format_expression(&segments).unwrap(), "format('ci-{0}!', github.ref)");
     }
 
     #[test]
@@ -229,14 +191,8 @@ mod tests {
     #[test]
     fn formats_escape_literal_text() {
         let segments = split_template("{a} 'b' ${{ x }}${{ y }}").unwrap();
-        assert_eq!(
-            to_format_expression(&segments).unwrap(),
-            "format('{{a}} ''b'' {0}{1}', x, y)"
-        );
-        assert_eq!(
-            to_format_expression(&split_template("plain").unwrap()),
-            None
-        );
+        assert_eq!(to_format_expression(&segments).unwrap(), "format('{{a}} ''b'' {0}{1}', x, y)");
+        assert_eq!(to_format_expression(&split_template("plain").unwrap()), None);
         assert!(split_template("").unwrap().is_empty());
     }
 
@@ -249,18 +205,9 @@ mod tests {
     #[test]
     fn reports_unclosed_and_empty_expressions() {
         let err = split_template("a ${{ b } c").unwrap_err();
-        assert_eq!(
-            (err.kind, err.span),
-            (TemplateErrorKind::Unclosed, CharSpan::new(2, 11))
-        );
+        assert_eq!((err.kind, err.span), (TemplateErrorKind::Unclosed, CharSpan::new(2, 11)));
         assert!(err.to_string().starts_with("The expression is not closed."));
-        assert_eq!(
-            split_template("${{ '}} }}").unwrap_err().kind,
-            TemplateErrorKind::Unclosed
-        );
-        assert_eq!(
-            split_template("x ${{  }}").unwrap_err().kind,
-            TemplateErrorKind::Empty
-        );
+        assert_eq!(split_template("${{ '}} }}").unwrap_err().kind, TemplateErrorKind::Unclosed);
+        assert_eq!(split_template("x ${{  }}").unwrap_err().kind, TemplateErrorKind::Empty);
     }
 }

@@ -73,9 +73,6 @@ impl Token {
 
     /// Returns whether the token ends an operand, so that an operator or `.` may follow.
     pub(crate) fn ends_postfix_target(&self) -> bool {
-        matches!(
-            self.kind,
-            TokenKind::Ident(_) | TokenKind::RParen | TokenKind::RBracket | TokenKind::Star
-        )
+        matches!(self.kind, TokenKind::Ident(_) | TokenKind::RParen | TokenKind::RBracket | TokenKind::Star)
     }
 }

@@ -46,7 +46,10 @@ pub fn load(src: &str, opts: &LoadOptions) -> Loaded {
         match event {
             Err(e) => {
                 let m = e.marker();
-                b.fatal(Pos::new(m.line() as u32, m.col() as u32 + 1), format!("could not parse as YAML: {}", e.info()));
+                b.fatal(
+                    Pos::new(m.line() as u32, m.col() as u32 + 1),
+                    format!("could not parse as YAML: {}", e.info()),
+                );
                 break;
             }
             Ok((ev, span)) => match b.on_event(ev, span.start, span.end) {
@@ -141,7 +144,13 @@ impl<'s> Builder<'s> {
             Event::SequenceStart(anchor, tag) => {
                 self.check_depth(start)?;
                 self.register_anchor(anchor, start);
-                self.stack.push(Frame::Seq { start, anchor, tag: tag_name(tag.as_deref()), items: Vec::new(), size: 1 });
+                self.stack.push(Frame::Seq {
+                    start,
+                    anchor,
+                    tag: tag_name(tag.as_deref()),
+                    items: Vec::new(),
+                    size: 1,
+                });
                 Ok(None)
             }
             Event::MappingStart(anchor, tag) => {
@@ -205,7 +214,14 @@ impl<'s> Builder<'s> {
         if !allowed.contains(&tag.as_str()) {
             self.diagnostics.push(Diagnostic::at(RULE, node.pos(), format!("unsupported YAML tag \"{tag}\"; only the core schema's tags (!!str, !!int, !!float, !!bool, !!null, !!seq, !!map) may be used")));
         } else if tag != "!!str" && node.style().is_some_and(|s| s != Style::Plain) {
-            self.diagnostics.push(Diagnostic::at(RULE, node.pos(), format!("a {:?} scalar cannot have the tag \"{tag}\"; write the value unquoted", node.style().unwrap_or(Style::Plain))));
+            self.diagnostics.push(Diagnostic::at(
+                RULE,
+                node.pos(),
+                format!(
+                    "a {:?} scalar cannot have the tag \"{tag}\"; write the value unquoted",
+                    node.style().unwrap_or(Style::Plain)
+                ),
+            ));
         }
     }
 
@@ -310,7 +326,11 @@ impl<'s> Builder<'s> {
     fn report_unused_anchors(&mut self) {
         for a in self.anchors.iter().flatten() {
             if !a.used && !self.fatal {
-                self.diagnostics.push(Diagnostic::at(RULE, a.pos, format!("anchor \"{}\" is defined but not used", a.name)));
+                self.diagnostics.push(Diagnostic::at(
+                    RULE,
+                    a.pos,
+                    format!("anchor \"{}\" is defined but not used", a.name),
+                ));
             }
         }
     }

@@ -29,11 +29,16 @@ pub enum Style {
 /// What a node holds.
 #[derive(Clone, Debug, PartialEq)]
 pub enum NodeKind {
-    Scalar { value: String, style: Style },
+    Scalar {
+        value: String,
+        style: Style,
+    },
     Seq(Vec<Node>),
     Map(Vec<Entry>),
     /// An alias that could not be resolved because it refers to an anchor that encloses it.
-    RecursiveAlias { anchor: String },
+    RecursiveAlias {
+        anchor: String,
+    },
 }
 
 /// One `key: value` pair of a mapping.

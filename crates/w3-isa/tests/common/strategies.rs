@@ -5,8 +5,7 @@
 use proptest::collection::vec;
 use proptest::prelude::*;
 use w3_isa::{
-    ConstId, Constant, DebugEntry, Function, FunctionKind, Header, Kind, Module, Number, Op, SourceSpan,
-    StrId, OPS,
+    ConstId, Constant, DebugEntry, Function, FunctionKind, Header, Kind, Module, Number, Op, SourceSpan, StrId, OPS,
 };
 
 /// Returns one instruction from the table with random operand bytes.
@@ -44,38 +43,19 @@ fn any_function() -> impl Strategy<Value = Function> {
                 .into_iter()
                 .map(|(offset, file, line, col)| DebugEntry {
                     offset,
-                    span: SourceSpan {
-                        file: StrId(file),
-                        line,
-                        col,
-                        end_line: line,
-                        end_col: col,
-                    },
+                    span: SourceSpan { file: StrId(file), line, col, end_line: line, end_col: col },
                 })
                 .collect();
             debug.sort_by_key(|e| e.offset);
             debug.dedup_by_key(|e| e.offset);
-            Function {
-                name: StrId(name),
-                kind,
-                params,
-                registers,
-                code,
-                debug,
-            }
+            Function { name: StrId(name), kind, params, registers, code, debug }
         },
     )
 }
 
 /// Returns an arbitrary module that encodes (its tables and operands may be out of range).
 pub fn any_module() -> impl Strategy<Value = Module> {
-    (
-        ".{0,12}",
-        vec(".{0,8}", 0..6),
-        vec(any_constant(), 0..8),
-        vec(any_function(), 0..4),
-        vec(any::<u8>(), 0..16),
-    )
+    (".{0,12}", vec(".{0,8}", 0..6), vec(any_constant(), 0..8), vec(any_function(), 0..4), vec(any::<u8>(), 0..16))
         .prop_map(|(compiler, strings, constants, functions, manifest)| Module {
             header: Header::current(compiler),
             strings,
@@ -133,10 +113,7 @@ pub fn valid_module() -> impl Strategy<Value = Module> {
             params: 0,
             registers,
             code,
-            debug: vec![DebugEntry {
-                offset: 0,
-                span: SourceSpan::default(),
-            }],
+            debug: vec![DebugEntry { offset: 0, span: SourceSpan::default() }],
         };
         Module {
             header: Header::current("prop"),

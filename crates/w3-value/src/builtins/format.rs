@@ -35,10 +35,7 @@ pub fn check_specifiers(specifiers: &str, kind: ValueKind) -> Result<(), ValueEr
     if specifiers.is_empty() {
         return Ok(());
     }
-    Err(ValueError::InvalidFormatSpecifiers {
-        specifiers: specifiers.to_owned(),
-        kind,
-    })
+    Err(ValueError::InvalidFormatSpecifiers { specifiers: specifiers.to_owned(), kind })
 }
 
 /// Returns the text of parsed `pieces` with each placeholder replaced by its argument as a
@@ -81,10 +78,7 @@ pub fn parse_format(format: &str, arg_count: usize) -> Result<Vec<Piece<'_>>, Va
     let invalid = || ValueError::InvalidFormatString(format.to_owned());
     let bytes = format.as_bytes();
     let find = |byte: u8, from: usize| {
-        bytes
-            .get(from..)
-            .and_then(|rest| rest.iter().position(|&b| b == byte))
-            .map(|p| p + from)
+        bytes.get(from..).and_then(|rest| rest.iter().position(|&b| b == byte)).map(|p| p + from)
     };
     let mut pieces = Vec::new();
     let mut i = 0;
@@ -96,9 +90,8 @@ pub fn parse_format(format: &str, arg_count: usize) -> Result<Vec<Piece<'_>>, Va
                     i = l + 2;
                     continue;
                 }
-                let Some((index, specifiers, close)) = r
-                    .filter(|&r| r > l + 1)
-                    .and_then(|_| read_placeholder(format, l + 1))
+                let Some((index, specifiers, close)) =
+                    r.filter(|&r| r > l + 1).and_then(|_| read_placeholder(format, l + 1))
                 else {
                     return Err(invalid());
                 };
@@ -131,21 +124,14 @@ pub fn parse_format(format: &str, arg_count: usize) -> Result<Vec<Piece<'_>>, Va
 /// 255), the specifiers (with `}}` unescaped) and the byte index of the closing `}`.
 fn read_placeholder(format: &str, start: usize) -> Option<(usize, String, usize)> {
     let bytes = format.as_bytes();
-    let digits = bytes
-        .get(start..)?
-        .iter()
-        .take_while(|b| b.is_ascii_digit())
-        .count();
+    let digits = bytes.get(start..)?.iter().take_while(|b| b.is_ascii_digit()).count();
     if digits == 0 {
         return None;
     }
-    let index = bytes
-        .get(start..start + digits)?
-        .iter()
-        .try_fold(0usize, |acc, d| {
-            let value = acc * 10 + usize::from(d - b'0');
-            (value <= 255).then_some(value)
-        })?;
+    let index = bytes.get(start..start + digits)?.iter().try_fold(0usize, |acc, d| {
+        let value = acc * 10 + usize::from(d - b'0');
+        (value <= 255).then_some(value)
+    })?;
     let mut i = start + digits;
     match bytes.get(i) {
         Some(b'}') => return Some((index, String::new(), i)),
@@ -197,42 +183,23 @@ mod tests {
 
     #[test]
     fn malformed_strings() {
-        for bad in [
-            "{0", "{0}}", "0}", "{{0}", "}0{", "}{0}", "{0}{", "{x}", "{256}", "{-1}", "{0 }",
-        ] {
-            assert_eq!(
-                render(bad, &["a"]),
-                Err(ValueError::InvalidFormatString(bad.to_owned())),
-                "{bad}"
-            );
+        for bad in ["{0", "{0}}", "0}", "{{0}", "}0{", "}{0}", "{0}{", "{x}", "{256}", "{-1}", "{0 }"] {
+            assert_eq!(render(bad, &["a"]), Err(ValueError::InvalidFormatString(bad.to_owned())), "{bad}");
         }
-        assert_eq!(
-            render("{0}{1}", &["a"]),
-            Err(ValueError::FormatArgumentOutOfRange("{0}{1}".to_owned()))
-        );
+        assert_eq!(render("{0}{1}", &["a"]), Err(ValueError::FormatArgumentOutOfRange("{0}{1}".to_owned())));
     }
 
     #[test]
     fn specifiers_are_read_with_escapes() {
         let pieces = parse_format("{0:yy}}MM}!", 1).unwrap();
-        assert_eq!(
-            pieces[0],
-            Piece::Arg {
-                index: 0,
-                specifiers: "yy}MM".to_owned()
-            }
-        );
+        assert_eq!(pieces[0], Piece::Arg { index: 0, specifiers: "yy}MM".to_owned() });
         assert_eq!(pieces[1], Piece::Text("!"));
     }
 
     #[test]
     fn formats_evaluated_arguments() {
         let memory = Memory::default();
-        let args = [
-            Value::from("{0}-{1}-{0}"),
-            Value::from(1.5),
-            Value::from("x"),
-        ];
+        let args = [Value::from("{0}-{1}-{0}"), Value::from(1.5), Value::from("x")];
         assert_eq!(format(&args, &memory), Ok(Value::from("1.5-x-1.5")));
         assert_eq!(format(&[], &memory), Ok(Value::from("")));
         let args = [Value::from("{0:x}"), Value::from(1.0)];
@@ -241,9 +208,6 @@ mod tests {
             Err("The format specifiers 'x' are not valid for objects of type 'Number'".to_owned())
         );
         let args = [Value::from("{0}{0}"), Value::from("abc")];
-        assert_eq!(
-            format(&args, &Memory::new(30)),
-            Err(ValueError::MemoryExceeded)
-        );
+        assert_eq!(format(&args, &Memory::new(30)), Err(ValueError::MemoryExceeded));
     }
 }

@@ -93,11 +93,7 @@ impl Held {
 /// Returns `function(args...)` with its accounted size. A missing argument is `null` (callers
 /// check arity when parsing or verifying); `format` takes its arguments as evaluated, see
 /// [`format()`].
-pub fn call(
-    function: BuiltinFunction,
-    args: &[Value],
-    memory: &Memory,
-) -> Result<Held, ValueError> {
+pub fn call(function: BuiltinFunction, args: &[Value], memory: &Memory) -> Result<Held, ValueError> {
     let arg = |i: usize| args.get(i).unwrap_or(&Value::Null);
     let value = match function {
         BuiltinFunction::Contains => Value::Bool(contains(arg(0), arg(1))),
@@ -126,29 +122,11 @@ mod tests {
         assert_eq!(held.bytes, 26 + 8 + 24);
         let args = [Value::from("abc"), Value::from("B")];
         let held = call(BuiltinFunction::Contains, &args, &memory).unwrap();
-        assert_eq!(
-            held,
-            Held {
-                value: Value::Bool(true),
-                bytes: 24
-            }
-        );
+        assert_eq!(held, Held { value: Value::Bool(true), bytes: 24 });
         let held = call(BuiltinFunction::Join, &[Value::from(1.0)], &memory).unwrap();
-        assert_eq!(
-            held,
-            Held {
-                value: Value::from("1"),
-                bytes: 28
-            }
-        );
-        assert_eq!(
-            call(BuiltinFunction::EndsWith, &[], &memory).unwrap().value,
-            Value::Bool(true)
-        );
+        assert_eq!(held, Held { value: Value::from("1"), bytes: 28 });
+        assert_eq!(call(BuiltinFunction::EndsWith, &[], &memory).unwrap().value, Value::Bool(true));
         let names: Vec<_> = BuiltinFunction::ALL.iter().map(|f| f.to_string()).collect();
-        assert_eq!(
-            names.join(" "),
-            "contains startsWith endsWith format join toJSON fromJSON"
-        );
+        assert_eq!(names.join(" "), "contains startsWith endsWith format join toJSON fromJSON");
     }
 }

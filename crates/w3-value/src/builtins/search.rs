@@ -17,16 +17,12 @@ pub fn contains(search: &Value, item: &Value) -> bool {
 
 /// Returns `startsWith(s, prefix)`, case-insensitive; false unless both are primitives.
 pub fn starts_with(s: &Value, prefix: &Value) -> bool {
-    s.is_primitive()
-        && prefix.is_primitive()
-        && starts_with_ignore_case(&s.to_str(), &prefix.to_str())
+    s.is_primitive() && prefix.is_primitive() && starts_with_ignore_case(&s.to_str(), &prefix.to_str())
 }
 
 /// Returns `endsWith(s, suffix)`, case-insensitive; false unless both are primitives.
 pub fn ends_with(s: &Value, suffix: &Value) -> bool {
-    s.is_primitive()
-        && suffix.is_primitive()
-        && ends_with_ignore_case(&s.to_str(), &suffix.to_str())
+    s.is_primitive() && suffix.is_primitive() && ends_with_ignore_case(&s.to_str(), &suffix.to_str())
 }
 
 #[cfg(test)]
@@ -36,14 +32,7 @@ mod tests {
     #[test]
     fn searches() {
         let items = Value::Array(
-            vec![
-                Value::Null,
-                Value::Bool(true),
-                Value::from(1.5),
-                Value::from("x"),
-            ]
-            .into_iter()
-            .collect(),
+            vec![Value::Null, Value::Bool(true), Value::from(1.5), Value::from("x")].into_iter().collect(),
         );
         assert!(contains(&items, &Value::from("X")));
         assert!(contains(&Value::from("abc"), &Value::Null));

@@ -79,9 +79,7 @@ fn round_to_15_decimals(value: f64) -> f64 {
         let numerator = u128::from(mantissa) * 1_000_000_000_000_000;
         (numerator + (1u128 << (shift - 1))) >> shift
     };
-    let rounded = format!("{scaled}e-15")
-        .parse::<f64>()
-        .unwrap_or(value.abs());
+    let rounded = format!("{scaled}e-15").parse::<f64>().unwrap_or(value.abs());
     if value < 0.0 {
         -rounded
     } else {

@@ -103,9 +103,7 @@ mod tests {
     fn empty_is_zero_and_junk_is_nan() {
         assert_eq!(parse_number(""), 0.0);
         assert_eq!(parse_number("  \t\n "), 0.0);
-        for junk in [
-            ".", "-", "+", "1e", "1.2.3", "abc", "inf", "nan", "NaN", "1_000", "0x", "e5",
-        ] {
+        for junk in [".", "-", "+", "1e", "1.2.3", "abc", "inf", "nan", "NaN", "1_000", "0x", "e5"] {
             assert!(parse_number(junk).is_nan(), "{junk}");
         }
     }

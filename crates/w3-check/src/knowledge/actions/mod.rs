@@ -239,10 +239,7 @@ mod tests {
             ]
         );
         assert!(node.input("node_version").is_none());
-        assert!(action("actions/setup-node", "v6")
-            .unwrap()
-            .input("package-manager-cache")
-            .is_some());
+        assert!(action("actions/setup-node", "v6").unwrap().input("package-manager-cache").is_some());
         let cache = action("actions/cache", "v4").unwrap();
         let required: Vec<_> = cache.required_inputs().map(|i| i.name).collect();
         assert_eq!(required, ["key", "path"]);
@@ -251,10 +248,7 @@ mod tests {
         assert!(cache.input("ENABLECROSSOSARCHIVE").is_some());
         let checkout = action("Actions/Checkout", "v4.2.2").unwrap();
         assert!(checkout.input("fetch-depth").is_some() && checkout.has_output("commit"));
-        assert!(action("actions/checkout", "v7")
-            .unwrap()
-            .input("allow-unsafe-pr-checkout")
-            .is_some());
+        assert!(action("actions/checkout", "v7").unwrap().input("allow-unsafe-pr-checkout").is_some());
         assert!(action("actions/upload-artifact", "v7").unwrap().input("archive").is_some());
         assert!(action("actions/upload-artifact", "v6").unwrap().input("archive").is_none());
         assert!(action("actions/github-script", "v7").unwrap().has_output("anything"));
@@ -279,9 +273,7 @@ mod tests {
     fn selects_majors_from_refs() {
         assert!(ref_selects("v4", "v4") && ref_selects("v4", "v4.1") && ref_selects("v4", "4"));
         assert!(ref_selects("v4", "v4.2.1") && !ref_selects("v4", "v41"));
-        assert!(
-            !ref_selects("v3", "v3-node20") && !ref_selects("v4", "") && !ref_selects("v4", "v")
-        );
+        assert!(!ref_selects("v3", "v3-node20") && !ref_selects("v4", "") && !ref_selects("v4", "v"));
         assert!(ref_selects("v2.x", "v2.x") && !ref_selects("v2.x", "v2"));
         assert!(ref_selects("release/v1", "release/v1") && !ref_selects("release/v1", "v1"));
         assert!(ref_selects("stable", "stable") && !ref_selects("stable", "1.80.0"));
@@ -305,10 +297,7 @@ mod tests {
     #[test]
     fn splits_uses() {
         assert_eq!(split_uses("actions/checkout@v4"), Some(("actions/checkout", "v4")));
-        assert_eq!(
-            split_uses("github/codeql-action/init@v4"),
-            Some(("github/codeql-action/init", "v4"))
-        );
+        assert_eq!(split_uses("github/codeql-action/init@v4"), Some(("github/codeql-action/init", "v4")));
         assert_eq!(split_uses("./local"), None);
         assert_eq!(split_uses("owner/repo@"), None);
     }

@@ -85,12 +85,7 @@ pub(super) static ACTIONS: &[ActionSpec] = &[
     ActionSpec {
         name: "actions/configure-pages",
         majors: &["v4", "v5"],
-        inputs: &[
-            opt("enablement"),
-            opt("generator_config_file"),
-            opt("static_site_generator"),
-            opt("token"),
-        ],
+        inputs: &[opt("enablement"), opt("generator_config_file"), opt("static_site_generator"), opt("token")],
         outputs: &["base_path", "base_url", "host", "origin"],
         extra_inputs: false,
         extra_outputs: false,
@@ -169,13 +164,7 @@ pub(super) static ACTIONS: &[ActionSpec] = &[
     ActionSpec {
         name: "actions/labeler",
         majors: &["v5"],
-        inputs: &[
-            opt("configuration-path"),
-            opt("dot"),
-            opt("pr-number"),
-            opt("repo-token"),
-            opt("sync-labels"),
-        ],
+        inputs: &[opt("configuration-path"), opt("dot"), opt("pr-number"), opt("repo-token"), opt("sync-labels")],
         outputs: &["all-labels", "new-labels"],
         extra_inputs: false,
         extra_outputs: false,
@@ -556,14 +545,7 @@ pub(super) static ACTIONS: &[ActionSpec] = &[
     ActionSpec {
         name: "docker/login-action",
         majors: &["v3", "v4"],
-        inputs: &[
-            opt("ecr"),
-            opt("logout"),
-            opt("password"),
-            opt("registry"),
-            opt("scope"),
-            opt("username"),
-        ],
+        inputs: &[opt("ecr"), opt("logout"), opt("password"), opt("registry"), opt("scope"), opt("username")],
         outputs: &[],
         extra_inputs: false,
         extra_outputs: false,
@@ -723,13 +705,7 @@ pub(super) static ACTIONS: &[ActionSpec] = &[
     ActionSpec {
         name: "goreleaser/goreleaser-action",
         majors: &["v6"],
-        inputs: &[
-            opt("args"),
-            opt("distribution"),
-            opt("install-only"),
-            opt("version"),
-            opt("workdir"),
-        ],
+        inputs: &[opt("args"), opt("distribution"), opt("install-only"), opt("version"), opt("workdir")],
         outputs: &["artifacts", "metadata"],
         extra_inputs: false,
         extra_outputs: false,
@@ -815,13 +791,7 @@ pub(super) static ACTIONS: &[ActionSpec] = &[
     ActionSpec {
         name: "pnpm/action-setup",
         majors: &["v4"],
-        inputs: &[
-            opt("dest"),
-            opt("package_json_file"),
-            opt("run_install"),
-            opt("standalone"),
-            opt("version"),
-        ],
+        inputs: &[opt("dest"), opt("package_json_file"), opt("run_install"), opt("standalone"), opt("version")],
         outputs: &["bin_dest", "dest"],
         extra_inputs: false,
         extra_outputs: false,

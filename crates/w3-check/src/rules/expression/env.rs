@@ -2,8 +2,8 @@
 //! inputs and secrets, the job's matrix, the steps before the current one, the jobs in `needs`.
 
 use super::sites::Site;
-use crate::knowledge::{actions, contexts};
 use crate::knowledge::types::{Obj, Ty};
+use crate::knowledge::{actions, contexts};
 use crate::Config;
 use std::borrow::Cow;
 use std::sync::OnceLock;
@@ -21,7 +21,9 @@ pub fn node_type(n: &Node) -> Ty {
             _ => Ty::String,
         },
         NodeKind::Seq(items) => Ty::array(items.iter().map(node_type).reduce(Ty::merge).unwrap_or(Ty::Any)),
-        NodeKind::Map(entries) => Ty::object(entries.iter().map(|e| (e.key.as_scalar().unwrap_or(""), node_type(&e.value)))),
+        NodeKind::Map(entries) => {
+            Ty::object(entries.iter().map(|e| (e.key.as_scalar().unwrap_or(""), node_type(&e.value))))
+        }
         NodeKind::RecursiveAlias { .. } => Ty::Any,
     }
 }
@@ -113,10 +115,12 @@ pub fn matrix(job: &Job) -> Ty {
 /// popular action whose outputs are listed.
 fn step_result(step: &w3_dsl::ast::Step) -> Ty {
     let outputs = match &step.kind {
-        w3_dsl::ast::StepKind::Uses { uses, .. } => match actions::split_uses(&uses.value).and_then(|(n, r)| actions::action(n, r)) {
-            Some(spec) if !spec.extra_outputs => Ty::object(spec.outputs.iter().map(|o| (*o, Ty::String))),
-            _ => Ty::map(Ty::String),
-        },
+        w3_dsl::ast::StepKind::Uses { uses, .. } => {
+            match actions::split_uses(&uses.value).and_then(|(n, r)| actions::action(n, r)) {
+                Some(spec) if !spec.extra_outputs => Ty::object(spec.outputs.iter().map(|o| (*o, Ty::String))),
+                _ => Ty::map(Ty::String),
+            }
+        }
         _ => Ty::map(Ty::String),
     };
     Ty::object([("conclusion", Ty::String), ("outcome", Ty::String), ("outputs", outputs)])
@@ -166,8 +170,9 @@ impl TypeEnv {
             None => contexts::vars(),
         };
         static FIXED: OnceLock<[Ty; 5]> = OnceLock::new();
-        let [env, github, job_ty, runner, strategy] = FIXED
-            .get_or_init(|| [contexts::env(), contexts::github(), contexts::job(), contexts::runner(), contexts::strategy()]);
+        let [env, github, job_ty, runner, strategy] = FIXED.get_or_init(|| {
+            [contexts::env(), contexts::github(), contexts::job(), contexts::runner(), contexts::strategy()]
+        });
         let own = Cow::Owned;
         let entries = vec![
             ("env", Cow::Borrowed(env)),

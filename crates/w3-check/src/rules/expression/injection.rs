@@ -77,8 +77,12 @@ pub fn find(e: &Expr, out: &mut Vec<Untrusted>) {
         if hits.is_empty() {
             return;
         }
-        let wildcard = p.iter().any(|s| s == "*") && !hits.iter().any(|h| h.split('.').count() == p.len() && !h.contains('*'));
-        let message = if wildcard && (hits.len() > 1 || p.contains(&"*".to_string())) && !UNTRUSTED.contains(&p.join(".").as_str()) {
+        let wildcard =
+            p.iter().any(|s| s == "*") && !hits.iter().any(|h| h.split('.').count() == p.len() && !h.contains('*'));
+        let message = if wildcard
+            && (hits.len() > 1 || p.contains(&"*".to_string()))
+            && !UNTRUSTED.contains(&p.join(".").as_str())
+        {
             let list = hits.iter().map(|h| format!("\"{h}\"")).collect::<Vec<_>>().join(", ");
             format!("object filter extracts potentially untrusted properties {list}. avoid using the value directly in inline scripts. instead, pass the value through an environment variable. see https://docs.github.com/en/actions/reference/security/secure-use#good-practices-for-mitigating-script-injection-attacks for more details")
         } else {
@@ -89,7 +93,14 @@ pub fn find(e: &Expr, out: &mut Vec<Untrusted>) {
     }
     match &e.kind {
         ExprKind::Logical { operands, .. } => operands.iter().for_each(|o| find(o, out)),
-        ExprKind::Call(c) if matches!(c.function, Function::Builtin(Builtin::Format | Builtin::Join | Builtin::ToJson | Builtin::FromJson | Builtin::Case)) => {
+        ExprKind::Call(c)
+            if matches!(
+                c.function,
+                Function::Builtin(
+                    Builtin::Format | Builtin::Join | Builtin::ToJson | Builtin::FromJson | Builtin::Case
+                )
+            ) =>
+        {
             c.args.iter().for_each(|a| find(a, out))
         }
         _ => {}

@@ -13,7 +13,7 @@ use crate::knowledge::types::Ty;
 use crate::{Context, Rule};
 use sites::{Kind, Site};
 use std::sync::OnceLock;
-use w3_dsl::ast::{Str, StepKind, Workflow};
+use w3_dsl::ast::{StepKind, Str, Workflow};
 use w3_dsl::expr::{split_template, Expression, FunctionSig, ParseOptions, Segment, MAX_LENGTH, WORKFLOW_CONTEXTS};
 use w3_dsl::yaml::Node;
 use w3_dsl::{Diagnostic, Pos};
@@ -72,7 +72,13 @@ pub fn parse_site(text: &Str, condition: bool, out: &mut Vec<Diagnostic>) -> Vec
         .collect()
 }
 
-fn parse_one(source: &str, offset: usize, start: usize, at: &dyn Fn(usize) -> Pos, out: &mut Vec<Diagnostic>) -> Option<Parsed> {
+fn parse_one(
+    source: &str,
+    offset: usize,
+    start: usize,
+    at: &dyn Fn(usize) -> Pos,
+    out: &mut Vec<Diagnostic>,
+) -> Option<Parsed> {
     match Expression::parse(source, options()) {
         Ok(expr) => Some(Parsed { expr, offset, start }),
         Err(e) => {
@@ -86,7 +92,9 @@ fn parse_one(source: &str, offset: usize, start: usize, at: &dyn Fn(usize) -> Po
 /// Returns whether `site` is the `script` input of `actions/github-script`, which runs as
 /// JavaScript and so is as exposed to injection as `run:`.
 fn is_github_script(wf: &Workflow, job: Option<usize>, step: Option<usize>, node: &Node) -> bool {
-    let Some(step) = job.and_then(|j| wf.jobs.get(j)).and_then(|j| step.and_then(|s| j.steps.get(s))) else { return false };
+    let Some(step) = job.and_then(|j| wf.jobs.get(j)).and_then(|j| step.and_then(|s| j.steps.get(s))) else {
+        return false;
+    };
     let StepKind::Uses { uses, with } = &step.kind else { return false };
     uses.value.starts_with("actions/github-script@")
         && with.iter().any(|(k, v)| k.value == "script" && std::ptr::eq(v, node))
@@ -134,11 +142,19 @@ fn check_site(cx: &Context<'_>, wf: &Workflow, site: &Site<'_>, cache: &mut EnvC
             let what = site.key.rsplit('.').find(|k| !k.starts_with('<')).unwrap_or(site.key);
             let expected = if what == "runs-on" { "string or array" } else { "object" };
             if !(expected == "string or array" && ty == Ty::String) {
-                out.push(Diagnostic::at(NAME, site.text.pos, format!("type of expression at \"{what}\" must be {expected} but found type {ty}")));
+                out.push(Diagnostic::at(
+                    NAME,
+                    site.text.pos,
+                    format!("type of expression at \"{what}\" must be {expected} but found type {ty}"),
+                ));
             }
         }
         if site.kind == Kind::Object && site.key.ends_with("runs-on") && matches!(ty, Ty::Object(_)) {
-            out.push(Diagnostic::at(NAME, site.text.pos, format!("type of expression at \"runs-on\" must be string or array but found type \"{ty}\"")));
+            out.push(Diagnostic::at(
+                NAME,
+                site.text.pos,
+                format!("type of expression at \"runs-on\" must be string or array but found type \"{ty}\""),
+            ));
         }
         for f in checker.findings {
             out.push(Diagnostic::at(NAME, site.text.pos_in_value(p.offset + f.offset), f.message));

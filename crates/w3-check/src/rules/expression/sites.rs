@@ -1,9 +1,7 @@
 //! Every place in a workflow where GitHub evaluates expressions, with the key of the "context
 //! availability" table that says which contexts and functions may be used there.
 
-use w3_dsl::ast::{
-    Combination, Concurrency, Container, Env, Event, ExprOr, Job, Matrix, Str, StepKind, Workflow,
-};
+use w3_dsl::ast::{Combination, Concurrency, Container, Env, Event, ExprOr, Job, Matrix, StepKind, Str, Workflow};
 use w3_dsl::yaml::{Node, NodeKind};
 
 /// Returns the scalars inside a YAML value that hold `${{`, in document order.
@@ -141,13 +139,23 @@ impl<'a> Walk<'a> {
         self.expr_or(job.continue_on_error.as_ref(), "jobs.<job_id>.continue-on-error");
         self.concurrency(job.concurrency.as_ref(), "jobs.<job_id>.concurrency");
         if let Some(c) = &job.container {
-            self.container(c, "jobs.<job_id>.container", "jobs.<job_id>.container.credentials", "jobs.<job_id>.container.env.<env_id>");
+            self.container(
+                c,
+                "jobs.<job_id>.container",
+                "jobs.<job_id>.container.credentials",
+                "jobs.<job_id>.container.env.<env_id>",
+            );
         }
         if let Some(e) = &job.services_expr {
             self.add(e, "jobs.<job_id>.services", Kind::Object);
         }
         for (_, s) in &job.services {
-            self.container(s, "jobs.<job_id>.services", "jobs.<job_id>.services.<service_id>.credentials", "jobs.<job_id>.services.<service_id>.env.<env_id>");
+            self.container(
+                s,
+                "jobs.<job_id>.services",
+                "jobs.<job_id>.services.<service_id>.credentials",
+                "jobs.<job_id>.services.<service_id>.env.<env_id>",
+            );
         }
         for (_, v) in &job.with {
             scalars.push((v, "jobs.<job_id>.with.<with_id>", None));
@@ -184,7 +192,9 @@ impl<'a> Walk<'a> {
                             for combo in value {
                                 match combo {
                                     Combination::Expr(e) => self.add(e, KEY, Kind::Object),
-                                    Combination::Assign { pairs, .. } => pairs.iter().for_each(|(_, v)| scalars.push((v, KEY, None))),
+                                    Combination::Assign { pairs, .. } => {
+                                        pairs.iter().for_each(|(_, v)| scalars.push((v, KEY, None)))
+                                    }
                                 }
                             }
                         }

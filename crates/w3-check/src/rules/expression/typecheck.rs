@@ -50,7 +50,9 @@ impl Checker<'_> {
                 let t = self.check(object);
                 let i = self.check(index);
                 match (&index.kind, t) {
-                    (ExprKind::Literal(Literal::String(key)), t @ Ty::Object(_)) => self.property(t, key, e.span.start, object),
+                    (ExprKind::Literal(Literal::String(key)), t @ Ty::Object(_)) => {
+                        self.property(t, key, e.span.start, object)
+                    }
                     (_, Ty::Array(elem)) => *elem,
                     (_, Ty::Object(o)) => o.rest.map_or(Ty::Any, |r| *r),
                     _ => {
@@ -83,7 +85,11 @@ impl Checker<'_> {
                 if let Function::Extension(name) = &call.function {
                     if let Some(av) = self.availability {
                         if !av.allows_function(name) {
-                            let allowed = if av.functions.is_empty() { "no special function is available here".to_string() } else { format!("available functions here are {}", quote_list(av.functions)) };
+                            let allowed = if av.functions.is_empty() {
+                                "no special function is available here".to_string()
+                            } else {
+                                format!("available functions here are {}", quote_list(av.functions))
+                            };
                             self.report(call.name.span.start, format!("calling function \"{}\" is not allowed here. \"{}\" is only available in some places; {allowed}. see https://docs.github.com/en/actions/learn-github-actions/contexts#context-availability for more details", call.name.name, call.name.name));
                         }
                     }
@@ -97,11 +103,16 @@ impl Checker<'_> {
             ExprKind::Compare { lhs, rhs, op } => {
                 let (l, r) = (self.check(lhs), self.check(rhs));
                 if !comparable(&l, &r, *op) {
-                    self.report(e.span.start, format!("\"{l}\" value cannot be compared to \"{r}\" value with \"{}\" operator", op.as_str()));
+                    self.report(
+                        e.span.start,
+                        format!("\"{l}\" value cannot be compared to \"{r}\" value with \"{}\" operator", op.as_str()),
+                    );
                 }
                 Ty::Bool
             }
-            ExprKind::Logical { operands, .. } => operands.iter().map(|o| self.check(o)).reduce(Ty::merge).unwrap_or(Ty::Any),
+            ExprKind::Logical { operands, .. } => {
+                operands.iter().map(|o| self.check(o)).reduce(Ty::merge).unwrap_or(Ty::Any)
+            }
         }
     }
 
@@ -126,7 +137,8 @@ impl Checker<'_> {
         match serde_json::from_str::<serde_json::Value>(text) {
             Ok(v) => Some(json_type(&v)),
             Err(e) => {
-                let offset = text.lines().take(e.line().saturating_sub(1)).map(|l| l.len() + 1).sum::<usize>() + e.column();
+                let offset =
+                    text.lines().take(e.line().saturating_sub(1)).map(|l| l.len() + 1).sum::<usize>() + e.column();
                 self.report(span.start, format!("broken JSON string is passed to fromJSON() at offset {offset}: {e}"));
                 Some(Ty::Any)
             }
@@ -161,7 +173,11 @@ impl Checker<'_> {
     fn context(&mut self, name: &str, offset: usize) -> Ty {
         if let Some(av) = self.availability {
             if !av.allows_context(name) {
-                let allowed = if av.contexts.is_empty() { "no context is available here".to_string() } else { format!("available contexts are {}", quote_list(av.contexts)) };
+                let allowed = if av.contexts.is_empty() {
+                    "no context is available here".to_string()
+                } else {
+                    format!("available contexts are {}", quote_list(av.contexts))
+                };
                 self.report(offset, format!("context \"{}\" is not allowed here. {allowed}. see https://docs.github.com/en/actions/learn-github-actions/contexts#context-availability for more details", name.to_ascii_lowercase()));
                 return Ty::Any;
             }
@@ -179,19 +195,31 @@ impl Checker<'_> {
                         .map(|s| format!("; did you mean \"{s}\"?"))
                         .unwrap_or_default();
                     // Large types (such as `github`) are named by their size, not printed whole.
-                    let ty = if o.props.len() > 12 { format!("{{{} properties}}", o.props.len()) } else { Ty::Object(o).to_string() };
-                    self.report(offset, format!("property \"{}\" is not defined in object type {ty}{hint}", name.to_ascii_lowercase()));
+                    let ty = if o.props.len() > 12 {
+                        format!("{{{} properties}}", o.props.len())
+                    } else {
+                        Ty::Object(o).to_string()
+                    };
+                    self.report(
+                        offset,
+                        format!("property \"{}\" is not defined in object type {ty}{hint}", name.to_ascii_lowercase()),
+                    );
                     Ty::Any
                 }
             },
             // `array.*.name` and `array.name` after a filter read the property of each element.
-            Ty::Array(elem) if matches!(object.kind, ExprKind::Wildcard { .. }) => match self.property(*elem, name, offset, object) {
-                Ty::Any => Ty::array(Ty::Any),
-                t => Ty::array(t),
-            },
+            Ty::Array(elem) if matches!(object.kind, ExprKind::Wildcard { .. }) => {
+                match self.property(*elem, name, offset, object) {
+                    Ty::Any => Ty::array(Ty::Any),
+                    t => Ty::array(t),
+                }
+            }
             Ty::Array(_) => Ty::Any,
             other => {
-                self.report(offset, format!("receiver of object dereference \"{name}\" must be type of object but got \"{other}\""));
+                self.report(
+                    offset,
+                    format!("receiver of object dereference \"{name}\" must be type of object but got \"{other}\""),
+                );
                 Ty::Any
             }
         }
@@ -244,6 +272,9 @@ fn comparable(l: &Ty, r: &Ty, op: CompareOp) -> bool {
         CompareOp::Eq | CompareOp::Ne => {
             matches!(l, Ty::Null) || matches!(r, Ty::Null) || !(composite(l) || composite(r)) || l == r
         }
-        _ => matches!((l, r), (Ty::Number, Ty::Number) | (Ty::String, Ty::String) | (Ty::Number, Ty::String) | (Ty::String, Ty::Number)),
+        _ => matches!(
+            (l, r),
+            (Ty::Number, Ty::Number) | (Ty::String, Ty::String) | (Ty::Number, Ty::String) | (Ty::String, Ty::Number)
+        ),
     }
 }

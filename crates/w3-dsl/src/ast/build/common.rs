@@ -47,7 +47,14 @@ pub(super) fn env(cx: &mut Cx, node: &Node, what: &str) -> Option<Env> {
                 }
                 vars.push(EnvVar { name, value: v });
             }
-            _ => cx.err(value.pos(), format!("value of environment variable \"{}\" must be a string, number or boolean, but found {} node", name.value, node_kind(value))),
+            _ => cx.err(
+                value.pos(),
+                format!(
+                    "value of environment variable \"{}\" must be a string, number or boolean, but found {} node",
+                    name.value,
+                    node_kind(value)
+                ),
+            ),
         }
     }
     Some(Env::Vars { pos: node.pos(), vars })
@@ -115,8 +122,10 @@ pub(super) fn container(cx: &mut Cx, key: Pos, node: &Node, what: &str, service:
     }
     c.credentials = f.entry("credentials").and_then(|e| credentials(cx, e.key.pos(), &e.value));
     c.env = f.get("env").and_then(|n| env(cx, n, "env"));
-    c.ports = f.entry("ports").and_then(|e| cx.sequence(&e.key, &e.value, "ports")).map(|s| s.items).unwrap_or_default();
-    c.volumes = f.entry("volumes").and_then(|e| cx.sequence(&e.key, &e.value, "volumes")).map(|s| s.items).unwrap_or_default();
+    c.ports =
+        f.entry("ports").and_then(|e| cx.sequence(&e.key, &e.value, "ports")).map(|s| s.items).unwrap_or_default();
+    c.volumes =
+        f.entry("volumes").and_then(|e| cx.sequence(&e.key, &e.value, "volumes")).map(|s| s.items).unwrap_or_default();
     c.options = f.get("options").and_then(|n| cx.string(n, "options"));
     c.entrypoint = f.get("entrypoint").and_then(|n| cx.string(n, "entrypoint"));
     c.command = f.get("command").and_then(|n| cx.string(n, "command"));

@@ -2,12 +2,24 @@
 
 use super::scalar;
 use crate::ast::fields::{node_kind, unique_ids, Cx, Fields};
-use crate::ast::{CallOutput, CallSecret, Cron, Event, Filter, Input, Schedule, Str, Webhook, WorkflowCall, WorkflowDispatch};
+use crate::ast::{
+    CallOutput, CallSecret, Cron, Event, Filter, Input, Schedule, Str, Webhook, WorkflowCall, WorkflowDispatch,
+};
 use crate::diag::{Diagnostic, Severity};
 use crate::yaml::{Node, NodeKind};
 
-const WEBHOOK_KEYS: &[&str] =
-    &["types", "branches", "branches-ignore", "tags", "tags-ignore", "paths", "paths-ignore", "workflows", "names", "versions"];
+const WEBHOOK_KEYS: &[&str] = &[
+    "types",
+    "branches",
+    "branches-ignore",
+    "tags",
+    "tags-ignore",
+    "paths",
+    "paths-ignore",
+    "workflows",
+    "names",
+    "versions",
+];
 const DISPATCH_INPUT_KEYS: &[&str] = &["description", "required", "default", "type", "options"];
 const CALL_INPUT_KEYS: &[&str] = &["description", "required", "default", "type"];
 
@@ -39,7 +51,10 @@ pub(super) fn events(cx: &mut Cx, node: &Node) -> Vec<Event> {
             out
         }
         NodeKind::RecursiveAlias { .. } => {
-            cx.err(node.pos(), format!("\"on\" section is {} node but a string, sequence or mapping is expected", node_kind(node)));
+            cx.err(
+                node.pos(),
+                format!("\"on\" section is {} node but a string, sequence or mapping is expected", node_kind(node)),
+            );
             Vec::new()
         }
     }
@@ -180,7 +195,10 @@ fn workflow_call(cx: &mut Cx, name: Str, value: &Node) -> WorkflowCall {
         call.inputs = inputs(cx, n, CALL_INPUT_KEYS, "inputs at workflow_call event");
         for input in &call.inputs {
             if input.ty.is_none() {
-                cx.err(input.id.pos, format!("\"type\" is missing at \"{}\" input of workflow_call event", input.id.value));
+                cx.err(
+                    input.id.pos,
+                    format!("\"type\" is missing at \"{}\" input of workflow_call event", input.id.value),
+                );
             }
         }
     }
@@ -192,7 +210,10 @@ fn workflow_call(cx: &mut Cx, name: Str, value: &Node) -> WorkflowCall {
                 out.description = f.get("description").and_then(|n| cx.string(n, "description"));
                 out.value = f.get("value").and_then(|n| cx.string(n, "value"));
                 if out.value.is_none() && !f.has("value") {
-                    cx.err(out.id.pos, format!("\"value\" is missing at \"{}\" output of workflow_call event", out.id.value));
+                    cx.err(
+                        out.id.pos,
+                        format!("\"value\" is missing at \"{}\" output of workflow_call event", out.id.value),
+                    );
                 }
             }
             call.outputs.push(out);

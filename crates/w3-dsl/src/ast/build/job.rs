@@ -3,8 +3,7 @@
 use super::{common, scalar, step};
 use crate::ast::fields::{unique_ids, Cx, Fields};
 use crate::ast::{
-    Combination, Combinations, Environment, ExprOr, Job, JobSecrets, Matrix, MatrixRow, RunsOn, Snapshot, Str,
-    Strategy,
+    Combination, Combinations, Environment, ExprOr, Job, JobSecrets, Matrix, MatrixRow, RunsOn, Snapshot, Str, Strategy,
 };
 use crate::yaml::{Entry, Node, NodeKind};
 
@@ -55,7 +54,11 @@ fn job(cx: &mut Cx, id: Str, node: &Node) -> Option<Job> {
     let mut job = Job {
         id,
         name: f.get("name").and_then(|n| cx.string(n, "name")),
-        needs: f.entry("needs").and_then(|e| cx.strings(&e.key, &e.value, "needs", false)).map(|s| s.items).unwrap_or_default(),
+        needs: f
+            .entry("needs")
+            .and_then(|e| cx.strings(&e.key, &e.value, "needs", false))
+            .map(|s| s.items)
+            .unwrap_or_default(),
         if_cond: f.get("if").and_then(|n| cx.string(n, "if")),
         runs_on: f.entry("runs-on").and_then(|e| runs_on(cx, e)),
         environment: f.entry("environment").and_then(|e| environment(cx, e.key.pos(), &e.value)),
@@ -64,11 +67,17 @@ fn job(cx: &mut Cx, id: Str, node: &Node) -> Option<Job> {
         defaults: f.get("defaults").and_then(|n| common::defaults(cx, n)),
         strategy: f.get("strategy").and_then(|n| strategy(cx, n)),
         timeout_minutes: f.get("timeout-minutes").and_then(|n| common::positive(cx, n, "timeout-minutes")),
-        cancel_timeout_minutes: f.get("cancel-timeout-minutes").and_then(|n| common::positive(cx, n, "cancel-timeout-minutes")),
+        cancel_timeout_minutes: f
+            .get("cancel-timeout-minutes")
+            .and_then(|n| common::positive(cx, n, "cancel-timeout-minutes")),
         continue_on_error: f.get("continue-on-error").and_then(|n| cx.bool_or_expr(n, "continue-on-error")),
         container: f.entry("container").and_then(|e| common::container(cx, e.key.pos(), &e.value, "container", false)),
         services_expr: f.get("services").and_then(scalar).filter(Str::is_single_expr),
-        services: f.get("services").filter(|n| !scalar(n).is_some_and(|s| s.is_single_expr())).map(|n| services(cx, n)).unwrap_or_default(),
+        services: f
+            .get("services")
+            .filter(|n| !scalar(n).is_some_and(|s| s.is_single_expr()))
+            .map(|n| services(cx, n))
+            .unwrap_or_default(),
         steps_pos: f.entry("steps").map(|e| e.key.pos()),
         steps: f.get("steps").filter(|n| !n.is_null()).map(|n| step::steps(cx, n)).unwrap_or_default(),
         uses: f.get("uses").and_then(|n| cx.nonempty_string(n, "uses")),
@@ -136,7 +145,13 @@ fn snapshot(cx: &mut Cx, entry: &Entry) -> Option<Snapshot> {
             })
         }
         _ => {
-            cx.err(node.pos(), format!("\"snapshot\" section value must be a string or a mapping, but found {} node", node.kind_name()));
+            cx.err(
+                node.pos(),
+                format!(
+                    "\"snapshot\" section value must be a string or a mapping, but found {} node",
+                    node.kind_name()
+                ),
+            );
             None
         }
     }
@@ -148,8 +163,11 @@ fn runs_on(cx: &mut Cx, entry: &Entry) -> Option<RunsOn> {
         NodeKind::Map(entries) => {
             let f = Fields::new(cx, entries, "\"runs-on\" section", &["group", "labels"]);
             let group = f.get("group").and_then(|n| cx.nonempty_string(n, "group"));
-            let labels =
-                f.entry("labels").and_then(|e| cx.strings(&e.key, &e.value, "labels", false)).map(|s| s.items).unwrap_or_default();
+            let labels = f
+                .entry("labels")
+                .and_then(|e| cx.strings(&e.key, &e.value, "labels", false))
+                .map(|s| s.items)
+                .unwrap_or_default();
             Some(RunsOn::Group { pos: node.pos(), group, labels })
         }
         _ => {
@@ -221,7 +239,10 @@ fn row_values(cx: &mut Cx, node: &Node) -> Option<ExprOr<Vec<Node>>> {
             }
         },
         _ => {
-            cx.err(node.pos(), "a matrix row must be a sequence of values or a single ${{ }} expression, but found a mapping");
+            cx.err(
+                node.pos(),
+                "a matrix row must be a sequence of values or a single ${{ }} expression, but found a mapping",
+            );
             None
         }
     }
@@ -254,9 +275,15 @@ fn combination(cx: &mut Cx, node: &Node, what: &str) -> Option<Combination> {
     }
     let entries = cx.map(node, what)?;
     if entries.is_empty() {
-        cx.err(node.pos(), format!("element of \"{what}\" section should not be empty. please remove this section if it's unnecessary"));
+        cx.err(
+            node.pos(),
+            format!(
+                "element of \"{what}\" section should not be empty. please remove this section if it's unnecessary"
+            ),
+        );
     }
-    let pairs = unique_ids(cx, entries, &format!("\"{what}\" section")).into_iter().map(|(k, v)| (k, v.clone())).collect();
+    let pairs =
+        unique_ids(cx, entries, &format!("\"{what}\" section")).into_iter().map(|(k, v)| (k, v.clone())).collect();
     Some(Combination::Assign { pos: node.pos(), pairs })
 }
 
@@ -290,7 +317,10 @@ fn secrets(cx: &mut Cx, node: &Node) -> Option<JobSecrets> {
         if s.value == "inherit" {
             return Some(JobSecrets::Inherit(s));
         }
-        cx.err(node.pos(), format!("expected mapping node for secrets or \"inherit\" string node but found \"{}\"", s.value));
+        cx.err(
+            node.pos(),
+            format!("expected mapping node for secrets or \"inherit\" string node but found \"{}\"", s.value),
+        );
         return None;
     }
     let secrets = common::string_map(cx, node, "secrets");

@@ -22,8 +22,20 @@ pub struct Parsed {
 /// The largest file accepted, in bytes; larger files get one diagnostic.
 pub const MAX_FILE_BYTES: usize = 32 << 20;
 
-const WORKFLOW_KEYS: &[&str] =
-    &["name", "description", "run-name", "on", "permissions", "env", "defaults", "concurrency", "cache-mode", "jobs", "verification", "w3"];
+const WORKFLOW_KEYS: &[&str] = &[
+    "name",
+    "description",
+    "run-name",
+    "on",
+    "permissions",
+    "env",
+    "defaults",
+    "concurrency",
+    "cache-mode",
+    "jobs",
+    "verification",
+    "w3",
+];
 
 /// Parses a workflow file's bytes. Invalid UTF-8 is reported at its line and column.
 pub fn parse_bytes(bytes: &[u8]) -> Parsed {

@@ -21,7 +21,8 @@ const RUN_KEYS: &[&str] = &[
 const USES_KEYS: &[&str] =
     &["id", "name", "if", "uses", "with", "env", "continue-on-error", "timeout-minutes", "verification", "background"];
 /// Keys of the control steps of background execution (`wait`, `wait-all`, `cancel`, `parallel`).
-const CONTROL_KEYS: &[&str] = &["id", "name", "if", "wait", "wait-all", "cancel", "parallel", "continue-on-error", "timeout-minutes"];
+const CONTROL_KEYS: &[&str] =
+    &["id", "name", "if", "wait", "wait-all", "cancel", "parallel", "continue-on-error", "timeout-minutes"];
 
 /// Reads the `steps:` sequence.
 pub(super) fn steps(cx: &mut Cx, node: &Node) -> Vec<Step> {
@@ -29,7 +30,13 @@ pub(super) fn steps(cx: &mut Cx, node: &Node) -> Vec<Step> {
         if node.is_null() {
             cx.err(node.pos(), "\"steps\" section should not be empty");
         } else {
-            cx.err(node.pos(), format!("\"steps\" section must be a sequence of steps, but found {} node", super::super::fields::node_kind(node)));
+            cx.err(
+                node.pos(),
+                format!(
+                    "\"steps\" section must be a sequence of steps, but found {} node",
+                    super::super::fields::node_kind(node)
+                ),
+            );
         }
         return Vec::new();
     };
@@ -41,7 +48,13 @@ pub(super) fn steps(cx: &mut Cx, node: &Node) -> Vec<Step> {
 
 fn step(cx: &mut Cx, node: &Node) -> Option<Step> {
     let Some(entries) = node.as_map() else {
-        cx.err(node.pos(), format!("element of \"steps\" section is {} node but mapping node is expected", super::super::fields::node_kind(node)));
+        cx.err(
+            node.pos(),
+            format!(
+                "element of \"steps\" section is {} node but mapping node is expected",
+                super::super::fields::node_kind(node)
+            ),
+        );
         return None;
     };
     let has = |k: &str| entries.iter().any(|e| e.key.as_scalar() == Some(k));
