@@ -17,6 +17,7 @@
 
 #![warn(missing_docs)]
 
+pub mod bench;
 mod config;
 mod error;
 mod fiber;

@@ -23,6 +23,13 @@ pub enum What {
         #[arg(long, default_value_t = 3)]
         rounds: u32,
     },
+    /// Measure the VM: nanoseconds per instruction by class, per gas unit, and the cost of
+    /// metering (the same programs with metering on and off).
+    Vm {
+        /// Runs of each program per measurement; the fastest is reported.
+        #[arg(long, default_value_t = 30)]
+        rounds: u32,
+    },
     /// Compile the given workflows (files or directories) and report the time per workflow.
     Compile {
         /// Workflow files or directories (searched recursively).
@@ -38,6 +45,7 @@ pub fn run(args: Args) -> ExitCode {
     match args.what {
         What::Check { paths, rounds } => bench_check(&paths, rounds.max(1)),
         What::Compile { paths, rounds } => bench_compile(&paths, rounds.max(1)),
+        What::Vm { rounds } => bench_vm(rounds.max(1)),
     }
 }
 
@@ -117,6 +125,59 @@ fn bench_compile(paths: &[PathBuf], rounds: u32) -> ExitCode {
         "threads": 1,
         "seconds": best,
         "ms_per_workflow": best * 1e3 / sources.len().max(1) as f64,
+    });
+    println!("{out}");
+    ExitCode::SUCCESS
+}
+
+/// Returns the fastest of `rounds` runs of `vm` (cloned each time), in seconds.
+fn fastest(vm: &w3_vm::Vm, rounds: u32) -> f64 {
+    let mut best = f64::INFINITY;
+    for _ in 0..rounds {
+        let mut run = vm.clone();
+        let start = Instant::now();
+        let done = run.run();
+        best = best.min(start.elapsed().as_secs_f64());
+        debug_assert!(done.is_ok());
+    }
+    best
+}
+
+fn bench_vm(rounds: u32) -> ExitCode {
+    let mut classes = serde_json::Map::new();
+    let (mut metered_total, mut unmetered_total, mut gas_total) = (0.0, 0.0, 0u64);
+    for (name, module) in w3_vm::bench::classes() {
+        let ops = if name == "expression" { w3_vm::bench::N / 8 * 8 } else { w3_vm::bench::N } as f64;
+        let metered = w3_vm::bench::start(&module, true);
+        let gas = match metered.clone().run() {
+            Ok(w3_vm::RunState::Finished(outcome)) => outcome.gas_used,
+            other => {
+                eprintln!("w3 bench: the {name} program did not finish: {other:?}");
+                return ExitCode::from(3);
+            }
+        };
+        let on = fastest(&metered, rounds);
+        let off = fastest(&w3_vm::bench::start(&module, false), rounds);
+        metered_total += on;
+        unmetered_total += off;
+        gas_total += gas;
+        classes.insert(
+            name.to_string(),
+            serde_json::json!({
+                "ns_per_op": on * 1e9 / ops,
+                "ns_per_op_unmetered": off * 1e9 / ops,
+                "gas_per_op": gas as f64 / ops,
+                "ns_per_gas": on * 1e9 / gas.max(1) as f64,
+            }),
+        );
+    }
+    let out = serde_json::json!({
+        "bench": "vm",
+        "rounds": rounds,
+        "ops_per_program": w3_vm::bench::N,
+        "classes": classes,
+        "ns_per_gas": metered_total * 1e9 / gas_total.max(1) as f64,
+        "metering_overhead_percent": (metered_total - unmetered_total) * 100.0 / unmetered_total,
     });
     println!("{out}");
     ExitCode::SUCCESS
