@@ -68,3 +68,40 @@ fn example_workflow_runs_its_steps_as_host_calls() {
     let job = outcome.result.as_object().and_then(|o| o.get("monitor")).cloned().unwrap_or(Value::Null);
     assert_eq!(job.as_object().and_then(|o| o.get("result")), Some(&Value::from("success")), "{:?}", outcome.result);
 }
+
+#[test]
+fn matrix_from_outputs_expands_at_run_time() {
+    let src = r#"
+on: push
+jobs:
+  setup:
+    runs-on: ubuntu-latest
+    outputs:
+      m: '{"os": ["linux", "mac", "windows"], "exclude": [{"os": "mac"}], "include": [{"os": "bsd"}]}'
+    steps:
+      - run: echo planning
+  build:
+    needs: setup
+    runs-on: ubuntu-latest
+    strategy:
+      matrix: ${{ fromJSON(needs.setup.outputs.m) }}
+    steps:
+      - run: echo ${{ matrix.os }} ${{ strategy.job-index }}/${{ strategy.job-total }}
+"#;
+    let compiled = compile_workflow(src, "dynamic.yml").unwrap();
+    let verified = w3_isa::verify(&compiled.module).unwrap();
+    let mut vm = Vm::new(verified, contexts(), Config::default()).unwrap();
+    let mut host = ScriptedHost::new();
+    let outcome = host.drive(&mut vm).unwrap();
+    assert_eq!(outcome.status, w3_vm::Status::Success, "{outcome:?}");
+    let cmds: Vec<String> = host
+        .calls
+        .iter()
+        .filter_map(|c| match c {
+            w3_host_api::HostCall::ShellCommand { cmd, .. } => Some(cmd.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(cmds, ["echo planning", "echo linux 0/3", "echo windows 1/3", "echo bsd 2/3"]);
+    assert!(compiled.manifest.vm_gas_bound().unwrap() >= outcome.gas_used - outcome.host_gas);
+}

@@ -6,7 +6,7 @@ use crate::error::CompileError;
 use crate::expr::StatusMode;
 use crate::matrix::{self, MatrixError};
 use crate::values::{constant, node_text};
-use w3_dsl::ast::{Job, Step, StepKind, Str, Workflow};
+use w3_dsl::ast::{Combination, ExprOr, Job, Matrix, Step, StepKind, Str, Workflow};
 use w3_isa::{FuncId, FunctionBuilder, HostKind, Imm16, Op, Reg};
 use w3_value::{Object, Value};
 
@@ -98,15 +98,13 @@ impl Gen<'_> {
     fn start_legs(&mut self, f: &mut FunctionBuilder, job: &Job, leg: FuncId, dst: Reg) -> Result<(), CompileError> {
         let combos = match job.strategy.as_ref().and_then(|s| s.matrix.as_ref()) {
             None => vec![Value::from(Object::new())],
-            Some(m) => matrix::expand(m).map_err(|e| match e {
-                MatrixError::Dynamic => CompileError::at(
-                    job.id.pos,
-                    "matrices computed by expressions (fromJSON of outputs) are not supported yet; list the values",
-                ),
-                MatrixError::Invalid(why) => {
-                    CompileError::at(job.id.pos, format!("the matrix cannot be expanded: {why}"))
+            Some(m) => match matrix::expand(m) {
+                Ok(c) => c,
+                Err(MatrixError::Dynamic) => return self.dynamic_legs(f, job, m, leg, dst),
+                Err(MatrixError::Invalid(why)) => {
+                    return Err(CompileError::at(job.id.pos, format!("the matrix cannot be expanded: {why}")))
                 }
-            })?,
+            },
         };
         let n = count(combos.len(), "the matrix")?;
         let handles = f.regs(n.max(1));
@@ -125,6 +123,170 @@ impl Gen<'_> {
         self.join_legs(f, job, handles, n, dst)
     }
 
+    /// Starts the legs of a matrix known only at run time (`${{ fromJSON(...) }}`, or rows and
+    /// entries computed by expressions): the matrix object is built and expanded by the VM's
+    /// `matrixExpand`, then code unrolled for GitHub's limit of 256 combinations counts the
+    /// combinations, starts one leg per combination and joins them. The ISA has no loops, so
+    /// unrolling is how "expanded by VM code" stays loop-free and statically bounded.
+    fn dynamic_legs(
+        &mut self,
+        f: &mut FunctionBuilder,
+        job: &Job,
+        m: &Matrix,
+        leg: FuncId,
+        dst: Reg,
+    ) -> Result<(), CompileError> {
+        let limit = matrix::MAX_COMBINATIONS as u16;
+        let (combos, t, k, total) = (f.reg(), f.reg(), f.reg(), f.reg());
+        self.matrix_value(f, m, combos)?;
+        f.emit(Op::CallBuiltin {
+            dst: combos,
+            builtin: w3_isa::Builtin::MatrixExpand.id(),
+            first: combos,
+            argc: w3_isa::Imm8(1),
+        });
+        // Count: `total` = the index of the first missing combination.
+        let counted = f.label();
+        let null_kind = self.m.number(0.0);
+        for i in 0..=limit {
+            let found = f.label();
+            let ki = self.m.number(f64::from(i));
+            if i < limit {
+                f.emit(Op::LoadConst { dst: k, k: ki });
+                f.emit(Op::Index { dst: t, obj: combos, key: k });
+                f.emit(Op::TypeOf { dst: t, a: t });
+                f.emit(Op::LoadConst { dst: k, k: null_kind });
+                f.emit(Op::Eq { dst: t, a: t, b: k });
+                f.jump_if_false(t, found);
+            }
+            f.emit(Op::LoadConst { dst: total, k: ki });
+            f.jump(counted);
+            f.bind(found);
+        }
+        f.bind(counted);
+        // Start one leg per combination; handles of legs not started stay null.
+        let handles = f.regs(limit);
+        let arg = f.reg();
+        let started = f.label();
+        for i in 0..limit {
+            let h = Reg(handles.0 + i);
+            f.emit(Op::LoadNull { dst: h });
+        }
+        for i in 0..limit {
+            let ki = self.m.number(f64::from(i));
+            f.emit(Op::LoadConst { dst: k, k: ki });
+            f.emit(Op::Ge { dst: t, a: k, b: total });
+            f.jump_if_true(t, started);
+            let mut obj = ObjectBuilder::new(f, 2);
+            let mreg = obj.key(self, f, "matrix");
+            f.emit(Op::Index { dst: mreg, obj: combos, key: k });
+            let sreg = obj.key(self, f, "strategy");
+            self.dynamic_strategy(f, job, ki, total, sreg);
+            obj.finish(f, arg);
+            f.emit(Op::Spawn { dst: Reg(handles.0 + i), func: leg, arg });
+        }
+        f.bind(started);
+        self.join_legs(f, job, handles, limit, dst)
+    }
+
+    /// Builds the `strategy` context of leg `index` of `total` legs into `dst`.
+    fn dynamic_strategy(&mut self, f: &mut FunctionBuilder, job: &Job, index: w3_isa::ConstId, total: Reg, dst: Reg) {
+        let fixed = strategy(job, 0, 0);
+        let mut obj = ObjectBuilder::new(f, 4);
+        for key in ["fail-fast", "job-index", "job-total", "max-parallel"] {
+            let r = obj.key(self, f, key);
+            match key {
+                "job-index" => {
+                    f.emit(Op::LoadConst { dst: r, k: index });
+                }
+                "job-total" => {
+                    f.emit(Op::Move { dst: r, src: total });
+                }
+                "max-parallel" if job.strategy.as_ref().and_then(|s| s.max_parallel.as_ref()).is_none() => {
+                    f.emit(Op::Move { dst: r, src: total });
+                }
+                _ => {
+                    let v = fixed.as_object().and_then(|o| o.get(key)).cloned().unwrap_or(Value::Null);
+                    let k = constant(&mut self.m, &v);
+                    f.emit(Op::LoadConst { dst: r, k });
+                }
+            }
+        }
+        obj.finish(f, dst);
+    }
+
+    /// Builds the matrix object into `dst`: literal parts as constants, `${{ }}` parts evaluated.
+    fn matrix_value(&mut self, f: &mut FunctionBuilder, m: &Matrix, dst: Reg) -> Result<(), CompileError> {
+        let Matrix::Rows { rows, include, exclude, .. } = m else {
+            let Matrix::Expr(e) = m else { unreachable!() };
+            return self.template(f, e, dst);
+        };
+        let lists = [("include", include), ("exclude", exclude)];
+        let n = rows.len() + lists.iter().filter(|(_, c)| c.is_some()).count();
+        let mut obj = ObjectBuilder::new(f, count(n, "the matrix")?);
+        for row in rows {
+            let r = obj.key(self, f, &row.key.value);
+            match &row.values {
+                ExprOr::Expr(e) => self.template(f, e, r)?,
+                ExprOr::Lit { value, .. } => self.literal_list(f, value, r)?,
+            }
+        }
+        for (key, list) in lists {
+            let Some(list) = list else { continue };
+            let r = obj.key(self, f, key);
+            match &list.value {
+                ExprOr::Expr(e) => self.template(f, e, r)?,
+                ExprOr::Lit { value, .. } => {
+                    let items = f.regs(count(value.len(), "include")?.max(1));
+                    for (i, combo) in value.iter().enumerate() {
+                        let slot = Reg(items.0 + i as u16);
+                        match combo {
+                            Combination::Expr(e) => self.template(f, e, slot)?,
+                            Combination::Assign { pairs, .. } => {
+                                let mut o = ObjectBuilder::new(f, count(pairs.len(), "include")?);
+                                for (k, v) in pairs {
+                                    let vr = o.key(self, f, &k.value);
+                                    self.node_into(f, v, vr)?;
+                                }
+                                o.finish(f, slot);
+                            }
+                        }
+                    }
+                    f.emit(Op::MakeArray { dst: r, first: items, count: Imm16(count(value.len(), "include")?) });
+                }
+            }
+        }
+        obj.finish(f, dst);
+        Ok(())
+    }
+
+    fn literal_list(
+        &mut self,
+        f: &mut FunctionBuilder,
+        values: &[w3_dsl::yaml::Node],
+        dst: Reg,
+    ) -> Result<(), CompileError> {
+        let n = count(values.len(), "a matrix row")?;
+        let first = f.regs(n.max(1));
+        for (i, v) in values.iter().enumerate() {
+            self.node_into(f, v, Reg(first.0 + i as u16))?;
+        }
+        f.emit(Op::MakeArray { dst, first, count: Imm16(n) });
+        Ok(())
+    }
+
+    /// Loads a YAML value: a constant, or its `${{ }}` evaluated when it is a string holding one.
+    fn node_into(&mut self, f: &mut FunctionBuilder, n: &w3_dsl::yaml::Node, dst: Reg) -> Result<(), CompileError> {
+        match Str::from_node(n).filter(Str::has_expr) {
+            Some(s) => self.template(f, &s, dst),
+            None => {
+                let k = constant(&mut self.m, &crate::values::node_value(n));
+                f.emit(Op::LoadConst { dst, k });
+                Ok(())
+            }
+        }
+    }
+
     fn join_legs(
         &mut self,
         f: &mut FunctionBuilder,
@@ -141,6 +303,9 @@ impl Gen<'_> {
         let (kf, kc) = (self.m.string_constant("failure"), self.m.string_constant("cancelled"));
         for i in 0..n {
             let joined = Reg(handles.0 + i);
+            // A leg a dynamic matrix did not start has no handle.
+            let skip = f.label();
+            f.jump_if_false(joined, skip);
             f.emit(Op::Join { dst: joined, fiber: joined });
             f.emit(Op::GetProp { dst: t, obj: joined, name: status });
             let (not_failed, not_cancelled) = (f.label(), f.label());
@@ -156,6 +321,7 @@ impl Gen<'_> {
             f.bind(not_cancelled);
             f.emit(Op::GetProp { dst: t, obj: joined, name: result });
             f.emit(Op::GetProp { dst: outputs, obj: t, name: outs });
+            f.bind(skip);
         }
         // A job that continues on error succeeds whatever its legs did.
         if let Some(c) = &job.continue_on_error {

@@ -95,6 +95,7 @@ fn jobs(wf: &Workflow, legs: &[usize]) -> Json {
                 "needs": job.needs.iter().map(|n| &n.value).collect::<Vec<_>>(),
                 "runsOn": job.runs_on.as_ref().map(|r| r.labels().iter().map(|l| &l.value).collect::<Vec<_>>()),
                 "legs": n,
+                "dynamicMatrix": job.strategy.as_ref().and_then(|s| s.matrix.as_ref()).is_some_and(|m| crate::matrix::expand(m).is_err()),
                 "steps": steps,
             })
         })

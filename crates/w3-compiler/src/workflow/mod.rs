@@ -145,13 +145,13 @@ pub fn compile_workflow(source: &str, file: &str) -> Result<Compiled, CompileErr
     Ok(Compiled { module, manifest })
 }
 
-/// Returns how many legs `job` starts (its matrix combinations, or one).
+/// Returns how many legs `job` starts at most: its matrix combinations, one without a matrix,
+/// and GitHub's limit for a matrix computed at run time.
 fn legs(job: &Job) -> usize {
-    job.strategy
-        .as_ref()
-        .and_then(|s| s.matrix.as_ref())
-        .and_then(|m| crate::matrix::expand(m).ok())
-        .map_or(1, |c| c.len())
+    match job.strategy.as_ref().and_then(|s| s.matrix.as_ref()) {
+        None => 1,
+        Some(m) => crate::matrix::expand(m).map_or(crate::matrix::MAX_COMBINATIONS, |c| c.len()),
+    }
 }
 
 impl Gen<'_> {
