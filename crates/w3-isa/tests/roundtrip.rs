@@ -29,7 +29,7 @@ proptest! {
         let verified = verify(&module);
         prop_assert!(verified.is_ok(), "{:?}", verified.err());
         let verified = verified.unwrap();
-        let schedule = GasSchedule::v1();
+        let schedule = GasSchedule::for_version(module.header.gas_version).unwrap();
         let f = &verified.functions()[0];
         let instrs = f.instructions();
         // Blocks tile the instructions in order, starting at offset 0.

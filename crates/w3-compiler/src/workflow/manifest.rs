@@ -7,7 +7,7 @@
 use super::policy_of;
 use serde_json::{json, Map, Value as Json};
 use w3_dsl::ast::{Event, ExprOr, StepKind, Workflow};
-use w3_isa::{GasSchedule, Module, VerifiedModule};
+use w3_isa::{Module, VerifiedModule};
 
 /// The manifest of a compiled workflow.
 #[derive(Clone, Debug, PartialEq)]
@@ -188,7 +188,7 @@ impl Manifest {
 /// once, each job function once, and each leg and step function once per leg. Per-byte charges are bounded by the value-size limit per per-byte
 /// instruction.
 pub fn static_gas_bound(verified: &VerifiedModule, job_ids: &[&str], legs: &[usize]) -> u64 {
-    let schedule = GasSchedule::v1();
+    let schedule = verified.gas_schedule().clone();
     let job_ids: std::collections::HashMap<&str, usize> = job_ids.iter().enumerate().map(|(i, id)| (*id, i)).collect();
     let module = verified.module();
     let mut total: u64 = 0;
