@@ -333,12 +333,12 @@ impl Object {
 
     /// Returns the value of `key`, ignoring case.
     pub fn get(&self, key: &str) -> Option<&Value> {
-        self.entries.get(&fold(key)).map(|(_, v)| v)
+        with_folded(key, |k| self.entries.get(k)).map(|(_, v)| v)
     }
 
     /// Returns whether the object has `key`, ignoring case.
     pub fn contains_key(&self, key: &str) -> bool {
-        self.entries.contains_key(&fold(key))
+        with_folded(key, |k| self.entries.contains_key(k))
     }
 
     /// Returns the number of entries.
@@ -365,6 +365,23 @@ impl Object {
     pub fn values(&self) -> impl Iterator<Item = &Value> + '_ {
         self.entries.values().map(|(_, v)| v)
     }
+}
+
+/// Calls `f` with the folded form of `key`. Short ASCII keys (almost every property name) are
+/// folded into a stack buffer, so a lookup does not allocate.
+fn with_folded<R>(key: &str, f: impl FnOnce(&str) -> R) -> R {
+    const SHORT: usize = 64;
+    if key.is_ascii() && key.len() <= SHORT {
+        let mut buf = [0u8; SHORT];
+        for (b, c) in buf.iter_mut().zip(key.bytes()) {
+            *b = c.to_ascii_uppercase();
+        }
+        // ASCII stays ASCII, so the buffer is valid UTF-8.
+        if let Ok(folded) = std::str::from_utf8(&buf[..key.len()]) {
+            return f(folded);
+        }
+    }
+    f(&fold(key))
 }
 
 impl<K: Into<String>> FromIterator<(K, Value)> for Object {
