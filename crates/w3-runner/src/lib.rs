@@ -5,3 +5,4 @@
 //! and executed by the VM — which is what `w3 expr` does.
 
 pub mod expr;
+pub mod run;

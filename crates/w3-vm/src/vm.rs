@@ -261,6 +261,14 @@ impl Vm {
             .collect()
     }
 
+    /// Returns the name of the function fiber `fiber` runs (for a job leg, `job X leg`), so a
+    /// host can say which job a call comes from.
+    pub fn fiber_function(&self, fiber: u32) -> Option<&str> {
+        let entry = self.st.fibers.get(fiber as usize)?.entry;
+        let module = self.p.module.module();
+        module.string(module.functions.get(entry as usize)?.name)
+    }
+
     /// Returns the gas used so far, VM and host calls together.
     pub fn gas_used(&self) -> u64 {
         self.st.gas_used

@@ -1,0 +1,187 @@
+//! Runs a compiled workflow locally: builds the run's contexts, drives the VM, has an
+//! [`Executor`] perform each host call, records every answer in a journal (so the run can be
+//! replayed without running anything), and reports how each job ended.
+
+use std::collections::BTreeSet;
+use w3_host_api::{Answer, HostCall, HostError, HostResult};
+use w3_isa::VerifiedModule;
+use w3_value::{Object, Value};
+use w3_vm::{Config, Outcome, RunState, Vm, VmError};
+
+/// Performs host calls for a run (the sandboxed shell, HTTP, Smart Actions...).
+pub trait Executor {
+    /// Performs `call`, made by `job`, within `gas_limit`; returns the result and the gas used.
+    fn execute(&mut self, job: &str, call: &HostCall, gas_limit: u64) -> (Result<HostResult, HostError>, u64);
+}
+
+/// What the run starts from: the event and the values the command line gives.
+#[derive(Clone, Debug)]
+pub struct RunInputs {
+    /// The event name (`push`, `workflow_dispatch`, ...).
+    pub event: String,
+    /// The event payload (`github.event`).
+    pub payload: Value,
+    pub inputs: Vec<(String, String)>,
+    pub secrets: Vec<(String, String)>,
+    pub vars: Vec<(String, String)>,
+    pub env: Vec<(String, String)>,
+    /// The workspace directory (`github.workspace`).
+    pub workspace: String,
+    /// The repository as `owner/name`.
+    pub repository: String,
+}
+
+impl Default for RunInputs {
+    fn default() -> Self {
+        Self {
+            event: "push".into(),
+            payload: Value::from(Object::new()),
+            inputs: Vec::new(),
+            secrets: Vec::new(),
+            vars: Vec::new(),
+            env: Vec::new(),
+            workspace: String::new(),
+            repository: String::new(),
+        }
+    }
+}
+
+/// How a run ended.
+#[derive(Debug)]
+pub struct Report {
+    pub outcome: Outcome,
+    /// Each job's id and result (`success`, `failure`, `cancelled`, `skipped`), in the
+    /// workflow's order.
+    pub jobs: Vec<(String, String)>,
+    /// Every answer, in the order it was recorded.
+    pub journal: Vec<Answer>,
+}
+
+fn object(pairs: &[(String, String)]) -> Value {
+    let mut o = Object::new();
+    for (k, v) in pairs {
+        o.insert(k.clone(), Value::from(v.as_str()));
+    }
+    Value::from(o)
+}
+
+/// Returns the run's initial contexts.
+pub fn contexts(run: &RunInputs) -> Object {
+    let github: Object = [
+        ("event_name", Value::from(run.event.as_str())),
+        ("event", run.payload.clone()),
+        ("workspace", Value::from(run.workspace.as_str())),
+        ("repository", Value::from(run.repository.as_str())),
+        ("repository_owner", Value::from(run.repository.split('/').next().unwrap_or_default())),
+        ("ref", Value::from("refs/heads/main")),
+        ("ref_name", Value::from("main")),
+        ("ref_type", Value::from("branch")),
+        ("run_id", Value::from("1")),
+        ("run_number", Value::from("1")),
+        ("run_attempt", Value::from("1")),
+        ("actor", Value::from("w3")),
+        ("server_url", Value::from("https://github.com")),
+    ]
+    .into_iter()
+    .collect();
+    let mut secrets = Object::new();
+    secrets.insert("GITHUB_TOKEN", Value::from(""));
+    for (k, v) in &run.secrets {
+        secrets.insert(k.clone(), Value::from(v.as_str()));
+    }
+    let runner: Object =
+        [("os", "Linux"), ("arch", "X64"), ("name", "w3"), ("temp", "/tmp"), ("environment", "self-hosted")]
+            .into_iter()
+            .map(|(k, v)| (k, Value::from(v)))
+            .collect();
+    [
+        ("github", Value::from(github)),
+        ("inputs", object(&run.inputs)),
+        ("vars", object(&run.vars)),
+        ("secrets", Value::from(secrets)),
+        ("env", object(&run.env)),
+        ("runner", Value::from(runner)),
+    ]
+    .into_iter()
+    .collect()
+}
+
+/// Returns the job a fiber's function belongs to: `job X leg` and `job X step N` are job `X`.
+fn job_of(function: &str) -> &str {
+    let rest = function.strip_prefix("job ").unwrap_or(function);
+    rest.split(' ').next().unwrap_or(rest)
+}
+
+/// Runs `module` with `run`'s contexts, performing host calls with `executor` one at a time in
+/// the order they were made.
+pub fn run_module(module: VerifiedModule, run: &RunInputs, executor: &mut dyn Executor) -> Result<Report, VmError> {
+    let mut vm = Vm::new(module, contexts(run), Config::default())
+        .map_err(|e| VmError { fault: w3_vm::Fault::Internal(e.to_string()), at: None })?;
+    let mut journal = Vec::new();
+    let mut seen = BTreeSet::new();
+    let outcome = loop {
+        match vm.run()? {
+            RunState::Finished(outcome) => break outcome,
+            RunState::Pending(calls) => {
+                for call in calls.into_iter().filter(|c| seen.insert(c.call_index)) {
+                    let job = job_of(vm.fiber_function(call.fiber).unwrap_or("workflow")).to_string();
+                    let (result, gas_used) = executor.execute(&job, &call.call, call.gas_limit);
+                    let answer = Answer { call_index: call.call_index, result, gas_used };
+                    if vm.answer(answer.clone()).is_ok() {
+                        journal.push(answer);
+                    }
+                }
+            }
+        }
+    };
+    let jobs = match &outcome.result {
+        Value::Object(o) => o
+            .iter()
+            .map(|(id, r)| {
+                let result = match r {
+                    Value::Object(r) => r.get("result").map(|v| v.to_str().into_owned()).unwrap_or_default(),
+                    _ => String::new(),
+                };
+                (id.to_string(), result)
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
+    Ok(Report { outcome, jobs, journal })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Answers shell calls by exit code: scripts containing `false` fail.
+    struct ExitCodes(Vec<(String, String)>);
+
+    impl Executor for ExitCodes {
+        fn execute(&mut self, job: &str, call: &HostCall, _gas: u64) -> (Result<HostResult, HostError>, u64) {
+            let HostCall::ShellCommand { cmd, .. } = call else {
+                return (Err(HostError::Unsupported("test".into())), 0);
+            };
+            self.0.push((job.to_string(), cmd.clone()));
+            let exit_code = i32::from(cmd.contains("false"));
+            (Ok(HostResult::Shell { exit_code, stdout: vec![], stderr: vec![], timed_out: false }), 10)
+        }
+    }
+
+    #[test]
+    fn jobs_run_in_needs_order_and_failures_skip_dependents() {
+        let src = "on: push\njobs:\n  a:\n    runs-on: x\n    steps:\n      - run: echo ${{ github.event_name }}\n  b:\n    needs: a\n    runs-on: x\n    steps:\n      - run: 'false'\n      - run: echo after\n      - run: echo always\n        if: always()\n  c:\n    needs: b\n    runs-on: x\n    steps: [{run: echo c}]\n";
+        let compiled = w3_compiler::compile_workflow(src, "w.yml").unwrap();
+        let module = w3_isa::verify(&compiled.module).unwrap();
+        let mut exec = ExitCodes(Vec::new());
+        let run = RunInputs { event: "push".into(), ..RunInputs::default() };
+        let report = run_module(module, &run, &mut exec).unwrap();
+        assert_eq!(
+            exec.0,
+            [("a".into(), "echo push".into()), ("b".into(), "false".into()), ("b".into(), "echo always".into())]
+        );
+        let jobs: Vec<(&str, &str)> = report.jobs.iter().map(|(j, r)| (j.as_str(), r.as_str())).collect();
+        assert_eq!(jobs, [("a", "success"), ("b", "failure"), ("c", "skipped")]);
+        assert_eq!(report.journal.len(), 3);
+    }
+}
