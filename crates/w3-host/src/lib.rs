@@ -1,0 +1,16 @@
+//! The hosts of w3: code that performs [`w3_host_api::HostCall`]s against the real world.
+//!
+//! So far this crate holds the sandboxed shell ([`shell`]): one `run:` script per call, inside
+//! bubblewrap (`bwrap`) with the host's system directories read-only, a writable workspace and
+//! temp directory, no network unless asked for, an unprivileged uid, its own pid namespace,
+//! rlimits, output caps and a wall-clock timeout that kills the whole process tree.
+//! [`Sandbox::None`] runs scripts directly, for trusted local runs (`--sandbox none`).
+
+pub mod error;
+mod process;
+pub mod sandbox;
+pub mod shell;
+
+pub use error::SandboxError;
+pub use sandbox::{Identity, Limits, Sandbox, SandboxOptions};
+pub use shell::{run, run_call, ShellRequest};

@@ -1,0 +1,364 @@
+//! Runs one `run:` script, sandboxed or not.
+//!
+//! [`run`] writes the script to a file in the step's temp directory (mounted as `/tmp` inside
+//! the sandbox), builds the shell's command line as GitHub does (`bash --noprofile --norc -eo
+//! pipefail {0}`, `sh -e {0}`, `python {0}`, `pwsh -command ". '{0}'"`, or a custom template
+//! with `{0}`), and runs it with exactly the given environment in the given working directory,
+//! which must lie inside the workspace. A non-zero exit is a result; only a step that could not
+//! be started at all is an error.
+
+use std::ffi::OsString;
+use std::os::fd::{AsRawFd, OwnedFd};
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Component, Path, PathBuf};
+use std::process::Command;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use w3_host_api::{HostCall, HostError, HostResult, Shell};
+
+use crate::error::SandboxError;
+use crate::process::{self, ChildSetup, STATUS_FD};
+use crate::sandbox::{self, BwrapPlan, Sandbox, SandboxOptions};
+
+/// One shell step: the fields of [`HostCall::ShellCommand`], borrowed.
+#[derive(Clone, Copy, Debug)]
+pub struct ShellRequest<'a> {
+    /// The script.
+    pub cmd: &'a str,
+    pub shell: &'a Shell,
+    /// The step's whole environment: nothing else is passed, nothing is added.
+    pub env: &'a [(String, String)],
+    /// Relative to the workspace, or absolute inside it; empty means the workspace.
+    pub workdir: &'a str,
+    /// The step's own timeout in milliseconds; 0 means only the sandbox's.
+    pub timeout_ms: u64,
+}
+
+/// Performs a [`HostCall::ShellCommand`]; any other call is [`HostError::Unsupported`].
+pub fn run_call(call: &HostCall, opts: &SandboxOptions) -> Result<HostResult, HostError> {
+    match call {
+        HostCall::ShellCommand { cmd, shell, env, workdir, timeout_ms } => {
+            let req = ShellRequest { cmd, shell, env, workdir, timeout_ms: *timeout_ms };
+            run(&req, opts).map_err(HostError::from)
+        }
+        other => Err(HostError::Unsupported(format!("the shell host cannot perform `{}` calls", other.kind().name()))),
+    }
+}
+
+/// Runs `req` as `opts` says and returns [`HostResult::Shell`] with the exit code (128 + the
+/// signal when killed), the captured output (capped) and whether the timeout killed it.
+pub fn run(req: &ShellRequest<'_>, opts: &SandboxOptions) -> Result<HostResult, SandboxError> {
+    if !opts.workspace.is_absolute() {
+        return Err(SandboxError::WorkspaceNotAbsolute(opts.workspace.clone()));
+    }
+    let workdir = resolve_workdir(&opts.workspace, req.workdir)?;
+    if !workdir.is_dir() {
+        return Err(SandboxError::WorkdirMissing(workdir));
+    }
+    let bwrap = match opts.sandbox {
+        Sandbox::Bwrap => Some(sandbox::find_bwrap(opts)?),
+        Sandbox::None => None,
+    };
+    let temp = StepTemp::new(opts)?;
+    let script = temp.write_script(req)?;
+    let result = match &bwrap {
+        Some(bwrap) => run_sandboxed(req, opts, bwrap, &temp, &script, &workdir),
+        None => run_direct(req, opts, &temp.host_path(&script), &workdir),
+    };
+    temp.clean_up(&script);
+    result
+}
+
+/// Runs the script inside bubblewrap.
+fn run_sandboxed(
+    req: &ShellRequest<'_>,
+    opts: &SandboxOptions,
+    bwrap: &Path,
+    temp: &StepTemp,
+    script: &str,
+    workdir: &Path,
+) -> Result<HostResult, SandboxError> {
+    let inside = format!("/tmp/{script}");
+    let (program, args) = command_line(req.shell, &inside, req.env, Some(opts))?;
+    let (status_read, status_write) = process::pipe()?;
+    let plan = BwrapPlan { opts, temp: &temp.dir, workdir, status_fd: STATUS_FD };
+    let mut cmd = Command::new(bwrap);
+    cmd.args(sandbox::bwrap_args(&plan)).arg(program).args(args);
+    cmd.env_clear().envs(req.env.iter().map(|(k, v)| (k, v))).current_dir("/");
+    let setup =
+        ChildSetup { limits: opts.limits, identity: opts.step_identity(), status_fd: Some(status_write.as_raw_fd()) };
+    let finished = process::run(cmd, &setup, timeout(req, opts), opts.output_limit);
+    drop(status_write);
+    let finished = finished?;
+    let status = read_status(&status_read);
+    if let Some(pid) = json_number(&status, "child-pid") {
+        // The sandbox's pid 1 outlives a killed bwrap for a moment; when it is gone, so is
+        // every process of the step.
+        process::wait_gone(pid as u32, Duration::from_secs(2));
+    }
+    let started = json_number(&status, "exit-code").is_some();
+    if !started && !finished.timed_out {
+        let message = String::from_utf8_lossy(&finished.stderr).trim().to_string();
+        return Err(SandboxError::Setup(setup_hint(message, opts)));
+    }
+    Ok(HostResult::Shell {
+        exit_code: process::exit_code(finished.status),
+        stdout: finished.stdout,
+        stderr: finished.stderr,
+        timed_out: finished.timed_out,
+    })
+}
+
+/// Runs the script directly, as the current user.
+fn run_direct(
+    req: &ShellRequest<'_>,
+    opts: &SandboxOptions,
+    script: &Path,
+    workdir: &Path,
+) -> Result<HostResult, SandboxError> {
+    let (program, args) = command_line(req.shell, &script.to_string_lossy(), req.env, None)?;
+    let mut cmd = Command::new(program);
+    cmd.args(args).env_clear().envs(req.env.iter().map(|(k, v)| (k, v))).current_dir(workdir);
+    let setup = ChildSetup { limits: opts.limits, identity: None, status_fd: None };
+    let finished = process::run(cmd, &setup, timeout(req, opts), opts.output_limit)?;
+    Ok(HostResult::Shell {
+        exit_code: process::exit_code(finished.status),
+        stdout: finished.stdout,
+        stderr: finished.stderr,
+        timed_out: finished.timed_out,
+    })
+}
+
+/// Returns the step's timeout: its own when shorter than the sandbox's.
+fn timeout(req: &ShellRequest<'_>, opts: &SandboxOptions) -> Duration {
+    match req.timeout_ms {
+        0 => opts.timeout,
+        ms => Duration::from_millis(ms).min(opts.timeout),
+    }
+}
+
+/// Adds what usually causes a bubblewrap set-up failure to its message.
+fn setup_hint(message: String, opts: &SandboxOptions) -> String {
+    let mut out = if message.is_empty() { "bwrap exited before starting the step".to_string() } else { message };
+    if out.contains("Permission denied") || out.contains("Operation not permitted") {
+        out.push_str(&format!(
+            " (the step runs as {}; the workspace {} and its parent directories must be reachable by it, \
+             and unprivileged user namespaces must be enabled)",
+            opts.step_identity().map_or("the current user".to_string(), |id| format!("uid {}", id.uid)),
+            opts.workspace.display()
+        ));
+    }
+    out
+}
+
+/// Reads whatever bwrap wrote on its status descriptor.
+fn read_status(fd: &OwnedFd) -> String {
+    let raw = fd.as_raw_fd();
+    let mut out = Vec::new();
+    let mut chunk = [0u8; 4096];
+    // SAFETY: fcntl and read on a descriptor we own into a buffer of the given length.
+    unsafe {
+        let flags = libc::fcntl(raw, libc::F_GETFL);
+        libc::fcntl(raw, libc::F_SETFL, flags | libc::O_NONBLOCK);
+        loop {
+            let n = libc::read(raw, chunk.as_mut_ptr().cast(), chunk.len());
+            if n <= 0 || out.len() > 1 << 20 {
+                break;
+            }
+            out.extend_from_slice(&chunk[..n as usize]);
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Finds `"key": <number>` in bwrap's JSON status lines.
+fn json_number(status: &str, key: &str) -> Option<u64> {
+    let quoted = format!("\"{key}\"");
+    let rest = &status[status.find(&quoted)? + quoted.len()..];
+    let rest = rest.trim_start().strip_prefix(':')?.trim_start();
+    let end = rest.find(|c: char| !c.is_ascii_digit()).unwrap_or(rest.len());
+    rest[..end].parse().ok()
+}
+
+/// Resolves the step's working directory against the workspace, refusing any that leaves it.
+pub(crate) fn resolve_workdir(workspace: &Path, workdir: &str) -> Result<PathBuf, SandboxError> {
+    let joined = workspace.join(workdir);
+    let mut out = PathBuf::new();
+    for part in joined.components() {
+        match part {
+            Component::ParentDir => {
+                out.pop();
+            }
+            Component::CurDir => {}
+            other => out.push(other.as_os_str()),
+        }
+    }
+    let ws = normalize(workspace);
+    if out.starts_with(&ws) {
+        Ok(out)
+    } else {
+        Err(SandboxError::WorkdirOutsideWorkspace(workdir.to_string()))
+    }
+}
+
+/// Removes `.` components and trailing slashes from an absolute path.
+fn normalize(path: &Path) -> PathBuf {
+    path.components().filter(|c| !matches!(c, Component::CurDir)).collect()
+}
+
+/// Returns the program and arguments that run `script` with `shell`, as GitHub builds them.
+pub(crate) fn command_line(
+    shell: &Shell,
+    script: &str,
+    env: &[(String, String)],
+    visible: Option<&SandboxOptions>,
+) -> Result<(String, Vec<String>), SandboxError> {
+    let find = |names: &[&str]| find_program(names, env, visible);
+    let s = script.to_string();
+    Ok(match shell {
+        Shell::Bash => {
+            let mut args: Vec<String> = ["--noprofile", "--norc", "-eo", "pipefail"].map(String::from).to_vec();
+            args.push(s);
+            (find(&["bash"]), args)
+        }
+        Shell::Sh => (find(&["sh"]), vec!["-e".to_string(), s]),
+        Shell::Python => (find(&["python", "python3"]), vec![s]),
+        Shell::Pwsh => (find(&["pwsh"]), vec!["-command".to_string(), format!(". '{s}'")]),
+        Shell::Custom(template) => {
+            let mut words = template.split_whitespace();
+            let first = words.next().ok_or_else(|| SandboxError::EmptyShell(template.clone()))?;
+            let mut args: Vec<String> = words.map(|w| w.replace("{0}", script)).collect();
+            if !template.contains("{0}") {
+                args.push(s);
+            }
+            (find_program(&[&first.replace("{0}", script)], env, visible), args)
+        }
+    })
+}
+
+/// The `PATH` used when the step's environment has none.
+const DEFAULT_PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+/// Finds the first of `names` on the step's `PATH` that the step can see, as an absolute
+/// path; the first name unchanged when none is found (the step then fails as a shell would).
+fn find_program(names: &[&str], env: &[(String, String)], visible: Option<&SandboxOptions>) -> String {
+    let first = names.first().copied().unwrap_or_default();
+    if first.contains('/') {
+        return first.to_string();
+    }
+    let path = env.iter().rev().find(|(k, _)| k == "PATH").map_or(DEFAULT_PATH, |(_, v)| v.as_str());
+    let seen = |p: &Path| match visible {
+        None => true,
+        Some(o) => o.read_only.iter().any(|r| p.starts_with(r)) || p.starts_with(&o.workspace),
+    };
+    for name in names {
+        for dir in std::env::split_paths(&OsString::from(path)) {
+            let candidate = dir.join(name);
+            let executable =
+                std::fs::metadata(&candidate).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0);
+            if dir.is_absolute() && executable && seen(&candidate) {
+                return candidate.to_string_lossy().into_owned();
+            }
+        }
+    }
+    first.to_string()
+}
+
+/// Numbers the script files of this process.
+static NEXT_STEP: AtomicU64 = AtomicU64::new(0);
+
+/// The host directory a step sees as `/tmp`: the job's, or a fresh one removed afterwards.
+struct StepTemp {
+    dir: PathBuf,
+    owned: bool,
+}
+
+impl StepTemp {
+    /// Picks the job's temp directory or creates a fresh one the step's identity owns.
+    fn new(opts: &SandboxOptions) -> Result<Self, SandboxError> {
+        if let Some(dir) = &opts.temp {
+            return Ok(StepTemp { dir: dir.clone(), owned: false });
+        }
+        let n = NEXT_STEP.fetch_add(1, Ordering::Relaxed);
+        let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.subsec_nanos());
+        let dir = std::env::temp_dir().join(format!("w3-step-{}-{n}-{nanos:x}", std::process::id()));
+        std::fs::create_dir(&dir).map_err(|e| SandboxError::io(format!("creating {}", dir.display()), e))?;
+        let temp = StepTemp { dir, owned: true };
+        std::fs::set_permissions(&temp.dir, std::fs::Permissions::from_mode(0o700))
+            .map_err(|e| SandboxError::io(format!("protecting {}", temp.dir.display()), e))?;
+        if let Some(id) = opts.step_identity() {
+            std::os::unix::fs::lchown(&temp.dir, Some(id.uid), Some(id.gid))
+                .map_err(|e| SandboxError::io(format!("handing {} to uid {}", temp.dir.display(), id.uid), e))?;
+        }
+        Ok(temp)
+    }
+
+    /// Writes the script and returns its file name.
+    fn write_script(&self, req: &ShellRequest<'_>) -> Result<String, SandboxError> {
+        let ext = match req.shell {
+            Shell::Bash | Shell::Sh => ".sh",
+            Shell::Python => ".py",
+            Shell::Pwsh => ".ps1",
+            Shell::Custom(_) => "",
+        };
+        let name = format!("w3-script-{}{ext}", NEXT_STEP.fetch_add(1, Ordering::Relaxed));
+        let path = self.dir.join(&name);
+        std::fs::write(&path, req.cmd).map_err(|e| SandboxError::io(format!("writing {}", path.display()), e))?;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644))
+            .map_err(|e| SandboxError::io(format!("writing {}", path.display()), e))?;
+        Ok(name)
+    }
+
+    /// Returns the host path of a file in the directory.
+    fn host_path(&self, name: &str) -> PathBuf {
+        self.dir.join(name)
+    }
+
+    /// Removes the script, and the whole directory when it was made for this step.
+    fn clean_up(&self, script: &str) {
+        if self.owned {
+            let _ = std::fs::remove_dir_all(&self.dir);
+        } else {
+            let _ = std::fs::remove_file(self.dir.join(script));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn workdirs_stay_inside_the_workspace() {
+        let ws = Path::new("/w/ws");
+        assert_eq!(resolve_workdir(ws, "").unwrap(), PathBuf::from("/w/ws"));
+        assert_eq!(resolve_workdir(ws, "a/./b/../c").unwrap(), PathBuf::from("/w/ws/a/c"));
+        assert_eq!(resolve_workdir(ws, "/w/ws/x").unwrap(), PathBuf::from("/w/ws/x"));
+        assert!(resolve_workdir(ws, "..").is_err());
+        assert!(resolve_workdir(ws, "a/../../ws2").is_err());
+        assert!(resolve_workdir(ws, "/etc").is_err());
+        assert!(resolve_workdir(Path::new("/w/ws/"), "../ws").is_ok());
+    }
+
+    #[test]
+    fn command_lines_follow_github() {
+        let env = [("PATH".to_string(), "/usr/bin:/bin".to_string())];
+        let (p, a) = command_line(&Shell::Bash, "/tmp/s.sh", &env, None).unwrap();
+        assert!(p.ends_with("/bash"), "{p}");
+        assert_eq!(a, ["--noprofile", "--norc", "-eo", "pipefail", "/tmp/s.sh"]);
+        let (_, a) = command_line(&Shell::Sh, "/tmp/s.sh", &env, None).unwrap();
+        assert_eq!(a, ["-e", "/tmp/s.sh"]);
+        let (p, a) = command_line(&Shell::Custom("perl -w {0} x".into()), "/tmp/s", &env, None).unwrap();
+        assert!(p.ends_with("perl"), "{p}");
+        assert_eq!(a, ["-w", "/tmp/s", "x"]);
+        let (_, a) = command_line(&Shell::Custom("cat".into()), "/tmp/s", &env, None).unwrap();
+        assert_eq!(a, ["/tmp/s"]);
+        let (_, a) = command_line(&Shell::Pwsh, "/tmp/s.ps1", &env, None).unwrap();
+        assert_eq!(a, ["-command", ". '/tmp/s.ps1'"]);
+        assert!(matches!(
+            command_line(&Shell::Custom("  ".into()), "/tmp/s", &env, None),
+            Err(SandboxError::EmptyShell(_))
+        ));
+    }
+}

@@ -1,0 +1,322 @@
+//! The sandbox's promises, checked against real bubblewrap. Nothing is skipped: without `bwrap`
+//! these tests fail and say how to install it (CI installs it through `.ci/run`).
+
+use std::io::ErrorKind;
+use std::net::TcpListener;
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use w3_host::sandbox::running_as_root;
+use w3_host::{Identity, Sandbox, SandboxError, SandboxOptions, ShellRequest};
+use w3_host_api::{HostCall, HostError, HostResult, Shell};
+
+/// A workspace under the system temp directory, removed on drop.
+struct Fixture {
+    root: PathBuf,
+    opts: SandboxOptions,
+    env: Vec<(String, String)>,
+}
+
+impl Fixture {
+    /// Creates a workspace whose steps run as `uid` when the tests run as root, so that each
+    /// test's processes can be told apart from every other's.
+    fn new(name: &str, uid: u32) -> Fixture {
+        require_bwrap();
+        let root = std::env::temp_dir().join(format!("w3-host-test-{}-{name}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&root);
+        std::fs::create_dir_all(&root).unwrap();
+        std::fs::set_permissions(&root, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let mut opts = SandboxOptions::new(root.join("ws"));
+        if running_as_root() {
+            opts.identity = Some(Identity { uid, gid: uid });
+        }
+        opts.timeout = Duration::from_secs(20);
+        opts.prepare_workspace().unwrap();
+        let env = [("PATH", "/usr/local/bin:/usr/bin:/bin"), ("HOME", "/tmp"), ("LC_ALL", "C")]
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .to_vec();
+        Fixture { root, opts, env }
+    }
+
+    fn ws(&self) -> &Path {
+        &self.opts.workspace
+    }
+
+    /// Runs a bash script in the workspace.
+    fn bash(&self, script: &str) -> Out {
+        self.run(&Shell::Bash, script, "", 0).unwrap()
+    }
+
+    fn run(&self, shell: &Shell, script: &str, workdir: &str, timeout_ms: u64) -> Result<Out, SandboxError> {
+        let req = ShellRequest { cmd: script, shell, env: &self.env, workdir, timeout_ms };
+        let start = Instant::now();
+        match w3_host::run(&req, &self.opts)? {
+            HostResult::Shell { exit_code, stdout, stderr, timed_out } => Ok(Out {
+                code: exit_code,
+                stdout: String::from_utf8_lossy(&stdout).into_owned(),
+                stderr: String::from_utf8_lossy(&stderr).into_owned(),
+                timed_out,
+                elapsed: start.elapsed(),
+            }),
+            other => panic!("not a shell result: {other:?}"),
+        }
+    }
+
+    /// Returns the host pids still running as this fixture's uid, zombies aside (empty unless
+    /// running as root).
+    fn leftover_pids(&self) -> Vec<u32> {
+        let Some(id) = self.opts.identity else { return Vec::new() };
+        let mut pids = Vec::new();
+        for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+            let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else { continue };
+            if std::fs::metadata(entry.path()).is_ok_and(|m| m.uid() == id.uid) {
+                // A zombie has exited: it runs nothing and holds nothing but its pid until the
+                // host's init reaps it.
+                let status = std::fs::read_to_string(entry.path().join("status")).unwrap_or_default();
+                if !status.lines().any(|l| l.starts_with("State:") && l.contains("Z (zombie)")) {
+                    eprintln!("leftover {pid}: {}", status.lines().take(8).collect::<Vec<_>>().join(" | "));
+                    pids.push(pid);
+                }
+            }
+        }
+        pids
+    }
+}
+
+impl Drop for Fixture {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.root);
+    }
+}
+
+#[derive(Debug)]
+struct Out {
+    code: i32,
+    stdout: String,
+    stderr: String,
+    timed_out: bool,
+    elapsed: Duration,
+}
+
+fn require_bwrap() {
+    let found = std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default()).any(|d| d.join("bwrap").is_file());
+    assert!(
+        found,
+        "bubblewrap (`bwrap`) is required for the sandbox tests: `apt-get install bubblewrap` \
+         (.ci/run installs it on a fresh machine)"
+    );
+}
+
+#[test]
+fn exit_codes_and_output_come_back() {
+    let f = Fixture::new("exit", 61001);
+    let out = f.bash("echo out; echo err >&2; exit 7");
+    assert_eq!((out.code, out.stdout.as_str(), out.stderr.as_str(), out.timed_out), (7, "out\n", "err\n", false));
+    // bash runs with -e and pipefail, as on GitHub.
+    let out = f.bash("false | true\necho not reached");
+    assert_eq!((out.code, out.stdout.as_str()), (1, ""));
+    let out = f.bash("kill -9 $$");
+    assert_eq!(out.code, 137, "{out:?}");
+}
+
+#[test]
+fn env_is_exactly_as_given() {
+    let mut f = Fixture::new("env", 61002);
+    f.env.push(("W3_ODD".into(), "a b=c\tä".into()));
+    let out = f.bash("tr '\\0' '\\n' < /proc/$$/environ");
+    let mut got: Vec<&str> = out.stdout.lines().collect();
+    // bwrap adds PWD, the working directory, as every shell exports it anyway.
+    let mut want: Vec<String> = f.env.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    want.push(format!("PWD={}", f.ws().display()));
+    let mut want: Vec<&str> = want.iter().map(String::as_str).collect();
+    got.sort();
+    want.sort();
+    assert_eq!(got, want, "{out:?}");
+}
+
+#[test]
+fn workdir_is_honored_and_stays_in_the_workspace() {
+    let f = Fixture::new("workdir", 61003);
+    std::fs::create_dir_all(f.ws().join("sub/dir")).unwrap();
+    let out = f.run(&Shell::Bash, "pwd", "sub/dir", 0).unwrap();
+    assert_eq!(out.stdout.trim_end(), f.ws().join("sub/dir").to_str().unwrap());
+    let err = f.run(&Shell::Bash, "pwd", "../..", 0).unwrap_err();
+    assert!(matches!(err, SandboxError::WorkdirOutsideWorkspace(_)), "{err}");
+    let err = f.run(&Shell::Bash, "pwd", "missing", 0).unwrap_err();
+    assert!(matches!(err, SandboxError::WorkdirMissing(_)), "{err}");
+}
+
+#[test]
+fn network_is_off_unless_asked_for() {
+    let mut f = Fixture::new("net", 61004);
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let script = format!("exec 3<>/dev/tcp/127.0.0.1/{port} && echo connected");
+    let out = f.bash(&script);
+    assert_ne!(out.code, 0, "{out:?}");
+    assert!(!out.stdout.contains("connected"), "{out:?}");
+    assert_eq!(listener.accept().unwrap_err().kind(), ErrorKind::WouldBlock);
+    // The same script reaches the listener when the step declares network access.
+    f.opts.network = true;
+    let out = f.bash(&script);
+    assert_eq!((out.code, out.stdout.as_str()), (0, "connected\n"), "{out:?}");
+}
+
+#[test]
+fn writes_outside_workspace_and_temp_fail() {
+    let f = Fixture::new("writes", 61005);
+    let host_marker = std::env::temp_dir().join(format!("w3-host-escape-{}", std::process::id()));
+    let script = format!(
+        "for p in /usr/w3x /etc/w3x /w3x /bin/w3x /opt/w3x /dev/w3x /proc/w3x /sys/w3x /root/w3x; do\n\
+           if (echo x > $p) 2>/dev/null; then echo WROTE $p; fi\n\
+         done\n\
+         echo ok > ws-file && echo ok > /tmp/tmp-file && echo ok > {}\n\
+         echo done",
+        host_marker.display()
+    );
+    let out = f.bash(&script);
+    assert_eq!((out.code, out.stdout.as_str()), (0, "done\n"), "{out:?}");
+    // The sandbox's /tmp is private: the file it wrote under the host's temp path is not there.
+    assert!(!host_marker.exists());
+    let meta = std::fs::metadata(f.ws().join("ws-file")).unwrap();
+    if let Some(id) = f.opts.identity {
+        assert_eq!(meta.uid(), id.uid, "files are written as the step's uid, not root");
+    }
+}
+
+#[test]
+fn host_processes_are_invisible() {
+    let f = Fixture::new("procs", 61006);
+    let mut host = std::process::Command::new("sleep").arg("30").spawn().unwrap();
+    let script = format!(
+        "ls /proc | grep -E '^[0-9]+$' | tr '\\n' ' '; echo\n\
+         if [ -e /proc/{} ]; then echo HOST-VISIBLE; fi\n\
+         tr '\\0' ' ' < /proc/1/cmdline",
+        host.id()
+    );
+    let out = f.bash(&script);
+    let _ = host.kill();
+    let _ = host.wait();
+    let pids: Vec<u32> =
+        out.stdout.lines().next().unwrap_or("").split_whitespace().map(|p| p.parse().unwrap()).collect();
+    assert!(!pids.is_empty() && pids.iter().all(|&p| p < 16), "pids start afresh: {out:?}");
+    assert!(!out.stdout.contains("HOST-VISIBLE"), "{out:?}");
+    assert!(out.stdout.lines().nth(1).is_some_and(|l| l.contains("bwrap")), "pid 1 is the sandbox's: {out:?}");
+}
+
+#[test]
+fn root_only_files_are_unreadable() {
+    let f = Fixture::new("shadow", 61007);
+    assert!(Path::new("/etc/shadow").exists(), "this test needs /etc/shadow");
+    let out = f.bash("if cat /etc/shadow; then echo READ; fi; id -u");
+    assert!(!out.stdout.contains("READ"), "{out:?}");
+    assert!(out.stderr.contains("Permission denied"), "{out:?}");
+    assert_ne!(out.stdout.trim(), "0", "steps never run as root: {out:?}");
+}
+
+#[test]
+fn a_fork_bomb_is_contained() {
+    let mut f = Fixture::new("forkbomb", 61008);
+    f.opts.limits.processes = Some(64);
+    let out = f.run(&Shell::Bash, "bomb() { bomb | bomb & }; bomb; sleep 30", "", 4000).unwrap();
+    assert!(out.elapsed < Duration::from_secs(10), "{out:?}");
+    assert!(out.stderr.contains("Resource temporarily unavailable"), "the process limit bit: {out:?}");
+    assert_eq!(f.leftover_pids(), Vec::<u32>::new(), "nothing of the bomb survives");
+    assert!(std::process::Command::new("true").status().unwrap().success(), "the host can still fork");
+}
+
+#[test]
+fn a_memory_hog_is_contained() {
+    let mut f = Fixture::new("memhog", 61009);
+    f.opts.limits.address_space = Some(512 << 20);
+    let out = f.run(&Shell::Python, "b = bytearray(1 << 30)\nprint('allocated', len(b))", "", 20_000).unwrap();
+    assert_ne!(out.code, 0, "{out:?}");
+    assert!(!out.stdout.contains("allocated"), "{out:?}");
+    assert!(out.stderr.contains("MemoryError"), "{out:?}");
+}
+
+#[test]
+fn a_timeout_kills_every_descendant() {
+    let f = Fixture::new("timeout", 61010);
+    let script = "setsid sh -c 'sleep 1.5; echo late > escaped' &\n\
+                  (trap '' HUP TERM; sleep 1.5; echo late > child) &\n\
+                  nohup sh -c 'sleep 1.5; echo late > nohup' >/dev/null 2>&1 &\n\
+                  echo started; sleep 30";
+    let out = f.run(&Shell::Bash, script, "", 700).unwrap();
+    assert!(out.timed_out, "{out:?}");
+    assert_eq!(out.stdout, "started\n");
+    assert!(out.elapsed < Duration::from_secs(3), "{out:?}");
+    assert_eq!(f.leftover_pids(), Vec::<u32>::new(), "no descendant survives");
+    std::thread::sleep(Duration::from_millis(1500));
+    for marker in ["escaped", "child", "nohup"] {
+        assert!(!f.ws().join(marker).exists(), "a descendant wrote {marker} after the timeout");
+    }
+}
+
+#[test]
+fn output_is_capped() {
+    let mut f = Fixture::new("flood", 61011);
+    f.opts.output_limit = 1000;
+    let out = f.bash("head -c 100000 /dev/zero | tr '\\0' x; echo err >&2");
+    assert_eq!(out.code, 0);
+    assert!(out.stdout.starts_with(&"x".repeat(1000)), "{}", &out.stdout[..20]);
+    assert!(out.stdout.len() < 1100 && out.stdout.contains("99000 more bytes dropped"), "{}", &out.stdout[1000..]);
+    assert_eq!(out.stderr, "err\n");
+    // An endless flood still ends at the timeout.
+    let out = f.run(&Shell::Bash, "yes", "", 500).unwrap();
+    assert!(out.timed_out && out.stdout.len() < 1100, "{}", out.stdout.len());
+}
+
+#[test]
+fn shells_follow_github() {
+    let f = Fixture::new("shells", 61012);
+    let out = f.run(&Shell::Sh, "echo \"$0\"; false; echo not reached", "", 0).unwrap();
+    assert_eq!(out.code, 1, "{out:?}");
+    assert!(out.stdout.starts_with("/tmp/") && out.stdout.trim_end().ends_with(".sh"), "{out:?}");
+    let out = f.run(&Shell::Python, "import os, sys\nprint(os.getcwd())\nsys.exit(3)", "", 0).unwrap();
+    assert_eq!((out.code, out.stdout.trim_end()), (3, f.ws().to_str().unwrap()), "{out:?}");
+    let out = f.run(&Shell::Custom("cat {0}".into()), "plain text\n", "", 0).unwrap();
+    assert_eq!((out.code, out.stdout.as_str()), (0, "plain text\n"), "{out:?}");
+    let out = f.run(&Shell::Custom("bash -x {0}".into()), "true", "", 0).unwrap();
+    assert_eq!(out.stderr, "+ true\n", "{out:?}");
+}
+
+#[test]
+fn missing_bwrap_is_a_clear_error() {
+    let mut f = Fixture::new("nobwrap", 61013);
+    f.opts.bwrap = Some(PathBuf::from("/nonexistent/bwrap"));
+    let msg = f.run(&Shell::Bash, "true", "", 0).unwrap_err().to_string();
+    assert!(msg.contains("apt-get install bubblewrap") && msg.contains("--sandbox none"), "{msg}");
+}
+
+#[test]
+fn sandbox_none_runs_directly() {
+    let mut f = Fixture::new("none", 61014);
+    f.opts.sandbox = Sandbox::None;
+    std::fs::create_dir_all(f.ws().join("d")).unwrap();
+    let out = f.run(&Shell::Bash, "pwd; tr '\\0' '\\n' < /proc/$$/environ | sort; exit 4", "d", 0).unwrap();
+    let mut want: Vec<String> = f.env.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    want.sort();
+    assert_eq!(out.code, 4);
+    assert_eq!(out.stdout, format!("{}\n{}\n", f.ws().join("d").display(), want.join("\n")));
+    let out = f.run(&Shell::Bash, "sleep 30", "", 300).unwrap();
+    assert!(out.timed_out && out.elapsed < Duration::from_secs(3), "{out:?}");
+}
+
+#[test]
+fn only_shell_calls_are_performed() {
+    let f = Fixture::new("calls", 61015);
+    let call = HostCall::ShellCommand {
+        cmd: "echo hi".into(),
+        shell: Shell::Bash,
+        env: f.env.clone(),
+        workdir: String::new(),
+        timeout_ms: 5000,
+    };
+    let result = w3_host::run_call(&call, &f.opts).unwrap();
+    assert!(matches!(result, HostResult::Shell { exit_code: 0, ref stdout, .. } if stdout == b"hi\n"), "{result:?}");
+    let err = w3_host::run_call(&HostCall::Now, &f.opts).unwrap_err();
+    assert!(matches!(err, HostError::Unsupported(_)), "{err}");
+}
