@@ -6,6 +6,7 @@
 //! rlimits, output caps and a wall-clock timeout that kills the whole process tree.
 //! [`Sandbox::None`] runs scripts directly, for trusted local runs (`--sandbox none`).
 
+pub mod bench;
 pub mod error;
 mod process;
 pub mod sandbox;

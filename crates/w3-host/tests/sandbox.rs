@@ -320,3 +320,11 @@ fn only_shell_calls_are_performed() {
     let err = w3_host::run_call(&HostCall::Now, &f.opts).unwrap_err();
     assert!(matches!(err, HostError::Unsupported(_)), "{err}");
 }
+
+#[test]
+fn step_overhead_is_measured() {
+    let f = Fixture::new("bench", 61016);
+    let o = w3_host::bench::step_overhead(&f.opts, 3).unwrap();
+    assert_eq!(o.samples, 3);
+    assert!(o.bare > Duration::ZERO && o.sandboxed > Duration::ZERO && o.unsandboxed > Duration::ZERO, "{o:?}");
+}

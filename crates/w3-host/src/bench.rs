@@ -1,0 +1,65 @@
+//! Measures what a sandboxed step costs over starting a bare shell (for `w3 bench sandbox`).
+
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use w3_host_api::Shell;
+
+use crate::error::SandboxError;
+use crate::sandbox::{Sandbox, SandboxOptions};
+use crate::shell::{run, ShellRequest};
+
+/// Median wall times of one step running `true`, measured in the same run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct StepOverhead {
+    pub samples: usize,
+    /// `bash -c true`, spawned and waited for.
+    pub bare: Duration,
+    /// A `run: true` step with [`Sandbox::None`].
+    pub unsandboxed: Duration,
+    /// A `run: true` step in bubblewrap.
+    pub sandboxed: Duration,
+}
+
+impl StepOverhead {
+    /// Returns the sandboxed step's time above the bare shell's.
+    pub fn per_step(&self) -> Duration {
+        self.sandboxed.saturating_sub(self.bare)
+    }
+}
+
+/// Measures `samples` runs of each kind, interleaved, with `opts` (its workspace must exist).
+pub fn step_overhead(opts: &SandboxOptions, samples: usize) -> Result<StepOverhead, SandboxError> {
+    let env = vec![("PATH".to_string(), "/usr/local/bin:/usr/bin:/bin".to_string())];
+    let req = ShellRequest { cmd: "true", shell: &Shell::Bash, env: &env, workdir: "", timeout_ms: 10_000 };
+    let direct = SandboxOptions { sandbox: Sandbox::None, ..opts.clone() };
+    let boxed = SandboxOptions { sandbox: Sandbox::Bwrap, ..opts.clone() };
+    let (mut bare, mut unsandboxed, mut sandboxed) = (Vec::new(), Vec::new(), Vec::new());
+    for _ in 0..samples.max(1) {
+        let start = Instant::now();
+        Command::new("bash")
+            .args(["-c", "true"])
+            .stdout(Stdio::null())
+            .status()
+            .map_err(|e| SandboxError::io("running bash -c true", e))?;
+        bare.push(start.elapsed());
+        let start = Instant::now();
+        run(&req, &direct)?;
+        unsandboxed.push(start.elapsed());
+        let start = Instant::now();
+        run(&req, &boxed)?;
+        sandboxed.push(start.elapsed());
+    }
+    Ok(StepOverhead {
+        samples: bare.len(),
+        bare: median(bare),
+        unsandboxed: median(unsandboxed),
+        sandboxed: median(sandboxed),
+    })
+}
+
+/// Returns the median of non-empty `v`.
+fn median(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    v.get(v.len() / 2).copied().unwrap_or_default()
+}
