@@ -29,6 +29,8 @@ enum Command {
     Disasm(cmd::compile::DisasmArgs),
     /// Measure performance and print one JSON object of figures.
     Bench(cmd::bench::Args),
+    /// Run workflows locally, like act: compiled, executed in the VM, steps in a sandbox.
+    Run(cmd::run::Args),
     /// Evaluate a GitHub-Actions expression and print its value as JSON.
     Expr(cmd::expr::Args),
 }
@@ -49,5 +51,6 @@ fn main() -> ExitCode {
         Command::Compile(args) => cmd::compile::compile(args),
         Command::Disasm(args) => cmd::compile::disasm(args),
         Command::Expr(args) => cmd::expr::run(args),
+        Command::Run(args) => cmd::run::run(args),
     }
 }

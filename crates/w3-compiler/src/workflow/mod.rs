@@ -102,12 +102,50 @@ fn check_policies(wf: &Workflow) -> Result<(), CompileError> {
 
 /// Compiles the workflow in `source` (named `file` in positions and the debug map).
 pub fn compile_workflow(source: &str, file: &str) -> Result<Compiled, CompileError> {
+    compile_selected(source, file, None)
+}
+
+/// Compiles the workflow in `source` with only job `job` and the jobs it needs, directly or
+/// through others (what `w3 run -j` runs).
+pub fn compile_job(source: &str, file: &str, job: &str) -> Result<Compiled, CompileError> {
+    compile_selected(source, file, Some(job))
+}
+
+/// Keeps `job` and the jobs it needs, transitively.
+fn select(wf: &mut Workflow, job: &str) -> Result<(), CompileError> {
+    let index = wf.job_index();
+    let Some(start) = index.get(job) else {
+        let known: Vec<&str> = wf.jobs.iter().map(|j| j.id.value.as_str()).collect();
+        return Err(CompileError::at(
+            wf.jobs_pos.unwrap_or_default(),
+            format!("there is no job \"{job}\"; the jobs are {}", known.join(", ")),
+        ));
+    };
+    let mut keep = vec![false; wf.jobs.len()];
+    let mut todo = vec![start];
+    while let Some(i) = todo.pop() {
+        if !std::mem::replace(&mut keep[i], true) {
+            todo.extend(wf.jobs[i].needs.iter().filter_map(|n| index.get(&n.value)));
+        }
+    }
+    let mut i = 0;
+    wf.jobs.retain(|_| {
+        i += 1;
+        keep[i - 1]
+    });
+    Ok(())
+}
+
+fn compile_selected(source: &str, file: &str, job: Option<&str>) -> Result<Compiled, CompileError> {
     let parsed = ast::parse(source);
     let errors: Vec<_> = parsed.diagnostics.into_iter().filter(|d| d.severity == Severity::Error).collect();
-    let wf = match parsed.workflow {
+    let mut wf = match parsed.workflow {
         Some(wf) if errors.is_empty() => wf,
         _ => return Err(CompileError::Invalid(errors)),
     };
+    if let Some(job) = job {
+        select(&mut wf, job)?;
+    }
     if wf.jobs.is_empty() {
         return Err(CompileError::at(wf.jobs_pos.unwrap_or_default(), "the workflow has no jobs"));
     }

@@ -1,0 +1,260 @@
+//! `w3 run`: runs workflows locally, like act, through the same compiler and VM as the chain:
+//! each `run:` step is a host call the sandboxed shell performs. Exit codes: 0 when every job
+//! succeeded (or was skipped), 1 when one failed, 2 on an invalid workflow or invocation.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+use w3_host::sandbox::{Sandbox, SandboxOptions};
+use w3_host_api::{HostCall, HostError, HostGasSchedule, HostResult};
+use w3_runner::run::{run_module, Executor, RunInputs};
+use w3_value::Value;
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum SandboxKind {
+    /// bubblewrap (`apt-get install bubblewrap`): no network, read-only host, own pid space.
+    Bwrap,
+    /// No sandbox: steps run directly on this machine, as you. For trusted workflows only.
+    None,
+}
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// The event that triggers the run.
+    #[arg(default_value = "push")]
+    pub event: String,
+    /// A workflow file, or a directory whose `*.yml`/`*.yaml` files (not recursive) are run.
+    #[arg(short = 'W', long = "workflows", default_value = ".github/workflows")]
+    pub workflows: PathBuf,
+    /// Run only this job and the jobs it needs.
+    #[arg(short = 'j', long = "job", value_name = "JOB")]
+    pub job: Option<String>,
+    /// A secret, `NAME=VALUE` (repeatable); its value is masked in all output.
+    #[arg(long = "secret", value_name = "NAME=VALUE")]
+    pub secrets: Vec<String>,
+    /// An environment variable for every step, `NAME=VALUE` (repeatable).
+    #[arg(long = "env", value_name = "NAME=VALUE")]
+    pub env: Vec<String>,
+    /// A `workflow_dispatch` input, `NAME=VALUE` (repeatable).
+    #[arg(long = "input", value_name = "NAME=VALUE")]
+    pub inputs: Vec<String>,
+    /// A configuration variable (`vars.NAME`), `NAME=VALUE` (repeatable).
+    #[arg(long = "var", value_name = "NAME=VALUE")]
+    pub vars: Vec<String>,
+    /// A JSON file with the event payload (`github.event`).
+    #[arg(long = "eventpath", value_name = "FILE")]
+    pub eventpath: Option<PathBuf>,
+    /// How `run:` steps are isolated.
+    #[arg(long, value_enum, default_value = "bwrap")]
+    pub sandbox: SandboxKind,
+    /// Let `run:` steps use the network.
+    #[arg(long)]
+    pub allow_net: bool,
+}
+
+/// Splits `NAME=VALUE` arguments.
+fn pairs(args: &[String], what: &str) -> Result<Vec<(String, String)>, String> {
+    args.iter()
+        .map(|a| {
+            a.split_once('=')
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .ok_or(format!("{what} `{a}` is not NAME=VALUE"))
+        })
+        .collect()
+}
+
+/// Performs a run's host calls on this machine: shell steps in the sandbox, log lines printed.
+struct LocalExecutor {
+    opts: SandboxOptions,
+    workflow: String,
+    base_env: Vec<(String, String)>,
+    secrets: Vec<String>,
+}
+
+impl LocalExecutor {
+    /// Prints `text` line by line as `[workflow/job] line`, with secret values masked.
+    fn print(&self, job: &str, text: &[u8]) {
+        let mut out = std::io::stdout().lock();
+        for line in String::from_utf8_lossy(text).lines() {
+            let masked = self
+                .secrets
+                .iter()
+                .filter(|s| !s.is_empty())
+                .fold(line.to_string(), |l, s| l.replace(s.as_str(), "***"));
+            let _ = writeln!(out, "[{}/{job}] {masked}", self.workflow);
+        }
+    }
+}
+
+impl Executor for LocalExecutor {
+    fn execute(&mut self, job: &str, call: &HostCall, gas_limit: u64) -> (Result<HostResult, HostError>, u64) {
+        let schedule = HostGasSchedule::v1();
+        if schedule.upfront(call) > gas_limit {
+            return (Err(HostError::OutOfGas { needed: schedule.upfront(call), left: gas_limit }), gas_limit);
+        }
+        let start = Instant::now();
+        let result = match call {
+            HostCall::ShellCommand { cmd, shell, env, workdir, timeout_ms } => {
+                // The step's env on top of the runner's: PATH, HOME, CI and the GITHUB_* names.
+                let mut all = self.base_env.clone();
+                for (k, v) in env {
+                    all.retain(|(b, _)| b != k);
+                    all.push((k.clone(), v.clone()));
+                }
+                let call = HostCall::ShellCommand {
+                    cmd: cmd.clone(),
+                    shell: shell.clone(),
+                    env: all,
+                    workdir: workdir.clone(),
+                    timeout_ms: *timeout_ms,
+                };
+                let result = w3_host::shell::run_call(&call, &self.opts);
+                if let Ok(HostResult::Shell { stdout, stderr, exit_code, .. }) = &result {
+                    self.print(job, stdout);
+                    self.print(job, stderr);
+                    if *exit_code != 0 {
+                        self.print(job, format!("Error: the step's script exited with code {exit_code}").as_bytes());
+                    }
+                }
+                result
+            }
+            HostCall::Log { message, .. } => {
+                self.print(job, message.as_bytes());
+                Ok(HostResult::Done)
+            }
+            other => Err(HostError::Unsupported(format!(
+                "`{}` calls are not supported by `w3 run` yet",
+                other.kind().name()
+            ))),
+        };
+        if let Err(e) = &result {
+            self.print(job, format!("Error: {e}").as_bytes());
+        }
+        let elapsed = start.elapsed().as_millis() as u64;
+        let gas = match &result {
+            Ok(r) => schedule.total(call, r, elapsed),
+            Err(_) => schedule.upfront(call),
+        };
+        (result, gas)
+    }
+}
+
+/// Returns the workflow files `path` names: the file, or the YAML files directly in the directory.
+fn workflow_files(path: &Path) -> Result<Vec<PathBuf>, String> {
+    if path.is_file() {
+        return Ok(vec![path.to_path_buf()]);
+    }
+    let entries = std::fs::read_dir(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let mut files: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_file() && p.extension().is_some_and(|x| x == "yml" || x == "yaml"))
+        .collect();
+    files.sort();
+    Ok(files)
+}
+
+fn inputs(args: &Args) -> Result<RunInputs, String> {
+    let workspace = std::env::current_dir().map_err(|e| e.to_string())?;
+    let payload = match &args.eventpath {
+        Some(p) => {
+            let text = std::fs::read_to_string(p).map_err(|e| format!("{}: {e}", p.display()))?;
+            let json: serde_json::Value = serde_json::from_str(&text).map_err(|e| format!("{}: {e}", p.display()))?;
+            Value::from(json)
+        }
+        None => Value::from(w3_value::Object::new()),
+    };
+    Ok(RunInputs {
+        event: args.event.clone(),
+        payload,
+        inputs: pairs(&args.inputs, "input")?,
+        secrets: pairs(&args.secrets, "secret")?,
+        vars: pairs(&args.vars, "variable")?,
+        env: pairs(&args.env, "env")?,
+        workspace: workspace.display().to_string(),
+        repository: format!("local/{}", workspace.file_name().map(|n| n.to_string_lossy()).unwrap_or_default()),
+    })
+}
+
+fn base_env(run: &RunInputs) -> Vec<(String, String)> {
+    let path = std::env::var("PATH").unwrap_or_else(|_| "/usr/local/bin:/usr/bin:/bin".into());
+    vec![
+        ("PATH".into(), path),
+        ("HOME".into(), run.workspace.clone()),
+        ("CI".into(), "true".into()),
+        ("GITHUB_ACTIONS".into(), "true".into()),
+        ("GITHUB_WORKSPACE".into(), run.workspace.clone()),
+        ("GITHUB_EVENT_NAME".into(), run.event.clone()),
+        ("GITHUB_REPOSITORY".into(), run.repository.clone()),
+        ("RUNNER_OS".into(), "Linux".into()),
+    ]
+}
+
+pub fn run(args: Args) -> ExitCode {
+    let (files, run) = match workflow_files(&args.workflows).and_then(|f| inputs(&args).map(|r| (f, r))) {
+        Ok(x) => x,
+        Err(e) => {
+            eprintln!("w3 run: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let mut failed = false;
+    let mut summary = Vec::new();
+    for file in &files {
+        let name = file.file_name().map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+        let source = std::fs::read_to_string(file).unwrap_or_default();
+        let compiled = match &args.job {
+            Some(job) => w3_compiler::compile_job(&source, &name, job),
+            None => w3_compiler::compile_workflow(&source, &name),
+        };
+        let compiled = match compiled {
+            Ok(c) => c,
+            Err(e) => {
+                eprintln!("{}: {e}", file.display());
+                return ExitCode::from(2);
+            }
+        };
+        let triggered =
+            w3_dsl::ast::parse(&source).workflow.is_some_and(|wf| wf.on.iter().any(|e| e.name().value == run.event));
+        if !triggered {
+            continue;
+        }
+        let module = match w3_isa::verify(&compiled.module) {
+            Ok(m) => m,
+            Err(e) => {
+                eprintln!("{}: internal error: {e}", file.display());
+                return ExitCode::from(3);
+            }
+        };
+        let mut opts = SandboxOptions::new(PathBuf::from(&run.workspace));
+        opts.sandbox = if args.sandbox == SandboxKind::None { Sandbox::None } else { Sandbox::Bwrap };
+        opts.network = args.allow_net;
+        let mut exec = LocalExecutor {
+            opts,
+            workflow: name.trim_end_matches(".yml").trim_end_matches(".yaml").to_string(),
+            base_env: base_env(&run),
+            secrets: run.secrets.iter().map(|(_, v)| v.clone()).collect(),
+        };
+        match run_module(module, &run, &mut exec) {
+            Ok(report) => {
+                for (job, result) in report.jobs {
+                    failed |= result == "failure" || result == "cancelled";
+                    summary.push((exec.workflow.clone(), job, result));
+                }
+            }
+            Err(e) => {
+                eprintln!("{}: the run stopped: {e}", file.display());
+                failed = true;
+            }
+        }
+    }
+    if summary.is_empty() {
+        eprintln!("w3 run: no workflow in {} is triggered by `{}`", args.workflows.display(), run.event);
+    } else {
+        println!("\n{:<24} {:<24} result", "workflow", "job");
+        for (wf, job, result) in &summary {
+            println!("{wf:<24} {job:<24} {result}");
+        }
+    }
+    ExitCode::from(u8::from(failed))
+}

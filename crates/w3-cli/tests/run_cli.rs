@@ -1,0 +1,101 @@
+//! `w3 run` as a user runs it: jobs in `needs` order, matrix legs, `if: always()`, secrets
+//! masked, the summary table and the exit code.
+
+use std::process::Command;
+
+const WORKFLOW: &str = r#"name: ci
+on: [push, workflow_dispatch]
+env:
+  GREETING: hello
+jobs:
+  build:
+    runs-on: ubuntu-latest
+    strategy:
+      matrix:
+        n: [1, 2]
+    steps:
+      - run: echo "$GREETING from leg ${{ matrix.n }} of ${{ github.event_name }}"
+      - run: echo "secret is ${{ secrets.TOKEN }}"
+  test:
+    needs: build
+    runs-on: ubuntu-latest
+    steps:
+      - run: |
+          echo in test
+          exit 3
+      - run: echo cleanup
+        if: always()
+  never:
+    needs: test
+    runs-on: ubuntu-latest
+    steps:
+      - run: echo should not run
+"#;
+
+fn run(dir: &std::path::Path, args: &[&str]) -> (Option<i32>, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_w3")).arg("run").args(args).current_dir(dir).output().unwrap();
+    (out.status.code(), String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr))
+}
+
+#[test]
+fn runs_jobs_steps_and_reports() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join(".github/workflows")).unwrap();
+    std::fs::write(dir.path().join(".github/workflows/ci.yml"), WORKFLOW).unwrap();
+    let (code, out) = run(dir.path(), &["--sandbox", "none", "--secret", "TOKEN=s3cr3t"]);
+    assert_eq!(code, Some(1), "{out}");
+    for line in [
+        "[ci/build] hello from leg 1 of push",
+        "[ci/build] hello from leg 2 of push",
+        "[ci/build] secret is ***",
+        "[ci/test] in test",
+        "[ci/test] cleanup",
+    ] {
+        assert!(out.contains(line), "missing {line:?} in:\n{out}");
+    }
+    assert!(!out.contains("s3cr3t"), "{out}");
+    assert!(!out.contains("should not run"), "{out}");
+    let summary: Vec<&str> = out.lines().skip_while(|l| !l.starts_with("workflow")).collect();
+    assert_eq!(summary.len(), 4, "{out}");
+    assert!(summary[1].contains("build") && summary[1].ends_with("success"));
+    assert!(summary[2].contains("test") && summary[2].ends_with("failure"));
+    assert!(summary[3].contains("never") && summary[3].ends_with("skipped"));
+}
+
+#[test]
+fn a_job_runs_with_the_jobs_it_needs() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("ci.yml"), WORKFLOW).unwrap();
+    let (code, out) = run(dir.path(), &["-W", "ci.yml", "-j", "test", "--sandbox", "none"]);
+    assert_eq!(code, Some(1), "{out}");
+    assert!(out.contains("[ci/build] hello from leg 1") && out.contains("[ci/test] in test"), "{out}");
+    assert!(!out.lines().any(|l| l.starts_with("ci ") && l.contains("never")), "{out}");
+    let (code, out) = run(dir.path(), &["-W", "ci.yml", "-j", "nope", "--sandbox", "none"]);
+    assert_eq!(code, Some(2), "{out}");
+    assert!(out.contains("there is no job \"nope\""), "{out}");
+}
+
+#[test]
+fn events_select_workflows_and_bad_input_is_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("ok.yml"),
+        "on: workflow_dispatch\njobs:\n  a:\n    runs-on: x\n    steps:\n      - run: echo input ${{ inputs.who }}\n",
+    )
+    .unwrap();
+    let (code, out) = run(dir.path(), &["-W", "ok.yml", "--sandbox", "none"]);
+    assert_eq!(code, Some(0), "{out}");
+    assert!(out.contains("no workflow"), "{out}");
+    let (code, out) = run(dir.path(), &["workflow_dispatch", "-W", "ok.yml", "--sandbox", "none", "--input", "who=me"]);
+    assert_eq!(code, Some(0), "{out}");
+    assert!(out.contains("[ok/a] input me"), "{out}");
+    std::fs::write(
+        dir.path().join("bad.yml"),
+        "on: push\njobs:\n  a:\n    runs-on: x\n    steps:\n      - run: echo ${{ 1 + }}\n",
+    )
+    .unwrap();
+    let (code, out) = run(dir.path(), &["-W", "bad.yml", "--sandbox", "none"]);
+    assert_eq!(code, Some(2), "{out}");
+    let (code, _) = run(dir.path(), &["--input", "novalue", "-W", "ok.yml"]);
+    assert_eq!(code, Some(2));
+}
