@@ -13,6 +13,11 @@ pub enum SandboxError {
         .0.as_ref().map(|p| format!(" at {}", p.display())).unwrap_or_default()
     )]
     BwrapMissing(Option<PathBuf>),
+    #[error(
+        "refusing to run a sandboxed step as root: set an unprivileged identity (the default when \
+         w3 runs as root is nobody)"
+    )]
+    RootStep,
     #[error("working directory `{0}` is outside the workspace")]
     WorkdirOutsideWorkspace(String),
     #[error("working directory {0} does not exist")]

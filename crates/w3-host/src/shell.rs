@@ -27,7 +27,8 @@ pub struct ShellRequest<'a> {
     /// The script.
     pub cmd: &'a str,
     pub shell: &'a Shell,
-    /// The step's whole environment: nothing else is passed, nothing is added.
+    /// The step's whole environment: nothing else is passed, and nothing is added but `PWD`
+    /// (the working directory), which bubblewrap sets as every shell does.
     pub env: &'a [(String, String)],
     /// Relative to the workspace, or absolute inside it; empty means the workspace.
     pub workdir: &'a str,
@@ -57,6 +58,9 @@ pub fn run(req: &ShellRequest<'_>, opts: &SandboxOptions) -> Result<HostResult, 
         return Err(SandboxError::WorkdirMissing(workdir));
     }
     let bwrap = match opts.sandbox {
+        Sandbox::Bwrap if sandbox::running_as_root() && opts.step_identity().is_none() => {
+            return Err(SandboxError::RootStep);
+        }
         Sandbox::Bwrap => Some(sandbox::find_bwrap(opts)?),
         Sandbox::None => None,
     };

@@ -29,6 +29,8 @@ impl Fixture {
         std::fs::set_permissions(&root, std::fs::Permissions::from_mode(0o755)).unwrap();
         let mut opts = SandboxOptions::new(root.join("ws"));
         if running_as_root() {
+            // Spread by process too, so concurrent test runs never share a uid's process count.
+            let uid = 200_000 + (std::process::id() % 100_000) * 32 + (uid - 61_000);
             opts.identity = Some(Identity { uid, gid: uid });
         }
         opts.timeout = Duration::from_secs(20);
@@ -327,4 +329,14 @@ fn step_overhead_is_measured() {
     let o = w3_host::bench::step_overhead(&f.opts, 3).unwrap();
     assert_eq!(o.samples, 3);
     assert!(o.bare > Duration::ZERO && o.sandboxed > Duration::ZERO && o.unsandboxed > Duration::ZERO, "{o:?}");
+}
+
+#[test]
+fn steps_never_run_as_root() {
+    let mut f = Fixture::new("root", 61017);
+    f.opts.identity = None;
+    match f.run(&Shell::Bash, "id -u", "", 0) {
+        Err(e) => assert!(running_as_root() && matches!(e, SandboxError::RootStep), "{e}"),
+        Ok(out) => assert!(!running_as_root() && out.stdout.trim() != "0", "{out:?}"),
+    }
 }
