@@ -13,7 +13,7 @@ use crate::shell::{run, ShellRequest};
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct StepOverhead {
     pub samples: usize,
-    /// `bash -c true`, spawned and waited for.
+    /// `bash -c true` with the steps' environment, spawned and waited for.
     pub bare: Duration,
     /// A `run: true` step with [`Sandbox::None`].
     pub unsandboxed: Duration,
@@ -30,7 +30,9 @@ impl StepOverhead {
 
 /// Measures `samples` runs of each kind, interleaved, with `opts` (its workspace must exist).
 pub fn step_overhead(opts: &SandboxOptions, samples: usize) -> Result<StepOverhead, SandboxError> {
-    let env = vec![("PATH".to_string(), "/usr/local/bin:/usr/bin:/bin".to_string())];
+    let env: Vec<(String, String)> = [("PATH", "/usr/local/bin:/usr/bin:/bin"), ("HOME", "/tmp")]
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .to_vec();
     let req = ShellRequest { cmd: "true", shell: &Shell::Bash, env: &env, workdir: "", timeout_ms: 10_000 };
     let direct = SandboxOptions { sandbox: Sandbox::None, ..opts.clone() };
     let boxed = SandboxOptions { sandbox: Sandbox::Bwrap, ..opts.clone() };
@@ -39,6 +41,8 @@ pub fn step_overhead(opts: &SandboxOptions, samples: usize) -> Result<StepOverhe
         let start = Instant::now();
         Command::new("bash")
             .args(["-c", "true"])
+            .env_clear()
+            .envs(env.iter().map(|(k, v)| (k, v)))
             .stdout(Stdio::null())
             .status()
             .map_err(|e| SandboxError::io("running bash -c true", e))?;
