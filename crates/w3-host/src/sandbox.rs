@@ -55,7 +55,8 @@ pub struct SandboxOptions {
     /// The job's workspace: absolute, writable inside the sandbox at the same path.
     pub workspace: PathBuf,
     /// A directory mounted as `/tmp` inside the sandbox and kept across the steps of a job.
-    /// `None` gives each step a fresh one, removed afterwards.
+    /// `None` gives each step a fresh one, removed afterwards. A workspace under `/tmp` is
+    /// mounted on top of it, so bubblewrap leaves empty mount-point directories in it.
     pub temp: Option<PathBuf>,
     /// Lets the step use the host's network.
     pub network: bool,
@@ -97,18 +98,20 @@ impl SandboxOptions {
         }
     }
 
-    /// Creates the workspace if needed and, when steps run as another identity, hands it and
-    /// everything in it to that identity so steps can write there.
+    /// Creates the workspace (and the job's temp directory, if set) when needed and, when
+    /// steps run as another identity, hands them and everything in them to that identity so
+    /// steps can write there.
     pub fn prepare_workspace(&self) -> Result<(), SandboxError> {
         if !self.workspace.is_absolute() {
             return Err(SandboxError::WorkspaceNotAbsolute(self.workspace.clone()));
         }
-        std::fs::create_dir_all(&self.workspace)
-            .map_err(|e| SandboxError::io(format!("creating {}", self.workspace.display()), e))?;
-        match self.step_identity() {
-            Some(id) => chown_tree(&self.workspace, id),
-            None => Ok(()),
+        for dir in std::iter::once(&self.workspace).chain(self.temp.as_ref()) {
+            std::fs::create_dir_all(dir).map_err(|e| SandboxError::io(format!("creating {}", dir.display()), e))?;
+            if let Some(id) = self.step_identity() {
+                chown_tree(dir, id)?;
+            }
         }
+        Ok(())
     }
 
     /// Returns the identity steps switch to, if it differs from the current one.

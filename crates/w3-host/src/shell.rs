@@ -346,6 +346,15 @@ mod tests {
     }
 
     #[test]
+    fn bwrap_status_numbers_are_found() {
+        let status = "{ \"child-pid\": 9031, \"pid-namespace\": 4 }\n{ \"exit-code\": 137 }\n";
+        assert_eq!(json_number(status, "child-pid"), Some(9031));
+        assert_eq!(json_number(status, "exit-code"), Some(137));
+        assert_eq!(json_number("{ \"child-pid\": 12 }", "exit-code"), None);
+        assert_eq!(json_number("{ \"exit-code\": x }", "exit-code"), None);
+    }
+
+    #[test]
     fn command_lines_follow_github() {
         let env = [("PATH".to_string(), "/usr/bin:/bin".to_string())];
         let (p, a) = command_line(&Shell::Bash, "/tmp/s.sh", &env, None).unwrap();

@@ -340,3 +340,21 @@ fn steps_never_run_as_root() {
         Ok(out) => assert!(!running_as_root() && out.stdout.trim() != "0", "{out:?}"),
     }
 }
+
+#[test]
+fn a_job_temp_directory_is_shared_by_its_steps() {
+    let mut f = Fixture::new("jobtemp", 61018);
+    f.opts.temp = Some(f.root.join("job-tmp"));
+    f.opts.prepare_workspace().unwrap();
+    let out = f.bash("echo kept > /tmp/state");
+    assert_eq!(out.code, 0, "{out:?}");
+    let out = f.bash("cat /tmp/state");
+    assert_eq!(out.stdout, "kept\n", "{out:?}");
+    assert!(f.root.join("job-tmp/state").is_file());
+    let scripts = std::fs::read_dir(f.root.join("job-tmp"))
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().starts_with("w3-script-"))
+        .count();
+    assert_eq!(scripts, 0, "each step's script is removed afterwards");
+}
