@@ -34,7 +34,9 @@ impl Identity {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Limits {
     /// `RLIMIT_NPROC`: processes of the step's uid (counted by the kernel per real uid, so
-    /// concurrent steps running as the same uid share it). Not enforced for root.
+    /// concurrent steps running as the same uid share it, and a sandbox running as the
+    /// invoking user counts that user's other processes too). Not enforced for root, not
+    /// applied with [`Sandbox::None`].
     pub processes: Option<u64>,
     /// `RLIMIT_AS`: bytes of address space per process.
     pub address_space: Option<u64>,

@@ -19,7 +19,7 @@ use w3_host_api::{HostCall, HostError, HostResult, Shell};
 
 use crate::error::SandboxError;
 use crate::process::{self, ChildSetup, STATUS_FD};
-use crate::sandbox::{self, BwrapPlan, Sandbox, SandboxOptions};
+use crate::sandbox::{self, BwrapPlan, Limits, Sandbox, SandboxOptions};
 
 /// One shell step: the fields of [`HostCall::ShellCommand`], borrowed.
 #[derive(Clone, Copy, Debug)]
@@ -124,7 +124,9 @@ fn run_direct(
     let (program, args) = command_line(req.shell, &script.to_string_lossy(), req.env, None)?;
     let mut cmd = Command::new(program);
     cmd.args(args).env_clear().envs(req.env.iter().map(|(k, v)| (k, v))).current_dir(workdir);
-    let setup = ChildSetup { limits: opts.limits, identity: None, status_fd: None };
+    // The process limit counts every process of the user, most of them not the step's.
+    let limits = Limits { processes: None, ..opts.limits };
+    let setup = ChildSetup { limits, identity: None, status_fd: None };
     let finished = process::run(cmd, &setup, timeout(req, opts), opts.output_limit)?;
     Ok(HostResult::Shell {
         exit_code: process::exit_code(finished.status),
