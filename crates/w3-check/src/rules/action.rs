@@ -113,7 +113,12 @@ fn check_inputs(meta: &Metadata, rel: &str, uses: &Str, with: &[(Str, Node)], ou
         }
     }
     let required: Vec<&str> = meta.inputs.iter().filter(|(_, r)| *r).map(|(i, _)| i.as_str()).collect();
-    for r in &required {
+    check_required(&required, uses, &at, with, out);
+}
+
+/// Reports each required input that `with:` leaves out, at the `uses:` value.
+fn check_required(required: &[&str], uses: &Str, at: &str, with: &[(Str, Node)], out: &mut Vec<Diagnostic>) {
+    for r in required {
         if !with.iter().any(|(k, _)| k.value.eq_ignore_ascii_case(r)) {
             let all: Vec<String> = required.iter().map(|i| format!("\"{i}\"")).collect();
             out.push(Diagnostic::at(
@@ -151,16 +156,7 @@ fn check_known(spec: &ActionSpec, uses: &Str, with: &[(Str, Node)], out: &mut Ve
         }
     }
     let required: Vec<&str> = spec.required_inputs().map(|i| i.name).collect();
-    for r in &required {
-        if !with.iter().any(|(k, _)| k.value.eq_ignore_ascii_case(r)) {
-            let all: Vec<String> = required.iter().map(|i| format!("\"{i}\"")).collect();
-            out.push(Diagnostic::at(
-                NAME,
-                uses.pos,
-                format!("missing input \"{r}\" which is required by {at}. all required inputs are {}", all.join(", ")),
-            ));
-        }
-    }
+    check_required(&required, uses, &at, with, out);
 }
 
 impl Rule for Action {
