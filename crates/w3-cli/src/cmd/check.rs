@@ -62,8 +62,11 @@ pub fn run(args: Args) -> ExitCode {
 /// The project root and configuration of each directory holding files to check, looked up
 /// once per directory rather than once per file.
 struct Projects {
-    dirs: std::collections::HashMap<PathBuf, Result<(Option<PathBuf>, std::sync::Arc<Config>), String>>,
+    dirs: std::collections::HashMap<PathBuf, Result<Project, String>>,
 }
+
+/// A directory's project root (if any) and the configuration that applies there.
+type Project = (Option<PathBuf>, std::sync::Arc<Config>);
 
 impl Projects {
     fn resolve(files: &[PathBuf], explicit: Option<Config>) -> Self {
@@ -85,7 +88,7 @@ impl Projects {
         Self { dirs }
     }
 
-    fn get(&self, file: &Path) -> &Result<(Option<PathBuf>, std::sync::Arc<Config>), String> {
+    fn get(&self, file: &Path) -> &Result<Project, String> {
         &self.dirs[file.parent().unwrap_or(Path::new(""))]
     }
 }

@@ -174,7 +174,7 @@ fn compile_selected(source: &str, file: &str, job: Option<&str>) -> Result<Compi
     }
     let body = g.workflow_function(&order, &ids)?;
     g.m.define(main, body)?;
-    let counts: Vec<usize> = wf.jobs.iter().map(|j| legs(j)).collect();
+    let counts: Vec<usize> = wf.jobs.iter().map(legs).collect();
     let manifest = Manifest::new(&wf, &counts);
     g.m.set_manifest(manifest.to_json().into_bytes());
     let module = g.m.finish()?;

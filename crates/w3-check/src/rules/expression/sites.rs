@@ -230,12 +230,15 @@ impl<'a> Walk<'a> {
     }
 }
 
+/// A free-form YAML value read as a template: the value, its key path, its job and its step.
+pub type DataValue<'a> = (&'a Node, &'static str, Option<usize>, Option<usize>);
+
 /// Returns every expression site of `wf`, plus the YAML values (with their keys, jobs and steps)
 /// of free-form data such as `with:` and matrix rows, whose scalars the caller reads as
 /// templates (see [`scalars`]).
-pub fn collect(wf: &Workflow) -> (Vec<Site<'_>>, Vec<(&Node, &'static str, Option<usize>, Option<usize>)>) {
+pub fn collect(wf: &Workflow) -> (Vec<Site<'_>>, Vec<DataValue<'_>>) {
     let mut w = Walk { out: Vec::new(), job: None, step: None };
-    let mut scalars: Vec<(&Node, &'static str, Option<usize>, Option<usize>)> = Vec::new();
+    let mut scalars: Vec<DataValue<'_>> = Vec::new();
     w.opt(wf.run_name.as_ref(), "run-name");
     w.env(wf.env.as_ref(), "env");
     w.concurrency(wf.concurrency.as_ref(), "concurrency");

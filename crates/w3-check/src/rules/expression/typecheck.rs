@@ -76,7 +76,7 @@ impl Checker<'_> {
                 match call.function {
                     Function::Builtin(Builtin::Format) => self.format_args(&call.args),
                     Function::Builtin(Builtin::FromJson) => {
-                        if let Some(t) = self.from_json_literal(&call.args) {
+                        if let Some(t) = self.json_literal_type(&call.args) {
                             return t;
                         }
                     }
@@ -132,7 +132,7 @@ impl Checker<'_> {
     }
 
     /// Parses `fromJSON('literal')` at lint time: reports broken JSON and returns the type.
-    fn from_json_literal(&mut self, args: &[Expr]) -> Option<Ty> {
+    fn json_literal_type(&mut self, args: &[Expr]) -> Option<Ty> {
         let Some(Expr { kind: ExprKind::Literal(Literal::String(text)), span }) = args.first() else { return None };
         match serde_json::from_str::<serde_json::Value>(text) {
             Ok(v) => Some(json_type(&v)),
