@@ -39,6 +39,13 @@ pub enum What {
         #[arg(long, default_value_t = 5)]
         rounds: u32,
     },
+    /// Measure what a sandboxed `run:` step costs: the median wall time of a `true` step in
+    /// bubblewrap, without a sandbox, and of a bare `bash -c true`, interleaved in one run.
+    Sandbox {
+        /// Runs of each kind; the medians are reported.
+        #[arg(long, default_value_t = 20)]
+        samples: usize,
+    },
 }
 
 pub fn run(args: Args) -> ExitCode {
@@ -46,7 +53,37 @@ pub fn run(args: Args) -> ExitCode {
         What::Check { paths, rounds } => bench_check(&paths, rounds.max(1)),
         What::Compile { paths, rounds } => bench_compile(&paths, rounds.max(1)),
         What::Vm { rounds } => bench_vm(rounds.max(1)),
+        What::Sandbox { samples } => bench_sandbox(samples.max(1)),
     }
+}
+
+fn bench_sandbox(samples: usize) -> ExitCode {
+    let ws = std::env::temp_dir().join(format!("w3-bench-sandbox-{}", std::process::id()));
+    let measured = (|| -> Result<w3_host::bench::StepOverhead, String> {
+        std::fs::create_dir_all(&ws).map_err(|e| format!("creating {}: {e}", ws.display()))?;
+        let opts = w3_host::SandboxOptions::new(&ws);
+        opts.prepare_workspace().map_err(|e| e.to_string())?;
+        w3_host::bench::step_overhead(&opts, samples).map_err(|e| e.to_string())
+    })();
+    let _ = std::fs::remove_dir_all(&ws);
+    let o = match measured {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("w3 bench: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let ms = |d: std::time::Duration| d.as_secs_f64() * 1e3;
+    let out = serde_json::json!({
+        "bench": "sandbox",
+        "samples": o.samples,
+        "bare_bash_ms": ms(o.bare),
+        "unsandboxed_step_ms": ms(o.unsandboxed),
+        "sandboxed_step_ms": ms(o.sandboxed),
+        "per_step_overhead_ms": ms(o.per_step()),
+    });
+    println!("{out}");
+    ExitCode::SUCCESS
 }
 
 fn bench_check(paths: &[PathBuf], rounds: u32) -> ExitCode {

@@ -1,0 +1,40 @@
+//! `w3 bench` prints one JSON object of figures that hold together (the figures themselves are
+//! measured, never asserted against a time).
+
+use std::process::Command;
+
+fn bench(args: &[&str]) -> serde_json::Value {
+    let out = Command::new(env!("CARGO_BIN_EXE_w3")).arg("bench").args(args).output().expect("run w3");
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).expect("one JSON object")
+}
+
+fn ms(v: &serde_json::Value, key: &str) -> f64 {
+    v[key].as_f64().unwrap_or_else(|| panic!("{key} missing in {v}"))
+}
+
+#[test]
+fn sandbox_reports_medians_of_each_kind() {
+    let v = bench(&["sandbox", "--samples", "3"]);
+    assert_eq!(v["bench"], "sandbox");
+    assert_eq!(v["samples"], 3);
+    let (bare, boxed) = (ms(&v, "bare_bash_ms"), ms(&v, "sandboxed_step_ms"));
+    assert!(bare > 0.0 && ms(&v, "unsandboxed_step_ms") > 0.0 && boxed > 0.0, "{v}");
+    let overhead = ms(&v, "per_step_overhead_ms");
+    assert!((overhead - (boxed - bare).max(0.0)).abs() < 1e-6, "{v}");
+}
+
+#[test]
+fn check_counts_the_files_it_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let wf = "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo hi\n";
+    for name in ["a.yml", "b.yaml"] {
+        std::fs::write(dir.path().join(name), wf).unwrap();
+    }
+    let v = bench(&["check", "--rounds", "1", dir.path().to_str().unwrap()]);
+    assert_eq!(v["bench"], "check");
+    assert_eq!(v["files"], 2);
+    assert_eq!(v["bytes"], 2 * wf.len());
+    assert_eq!(v["diagnostics"], 0);
+    assert!(ms(&v, "files_per_second") > 0.0, "{v}");
+}
