@@ -44,42 +44,37 @@ fn check_local(root: &Path, job: &Job, uses: &ast::Str, out: &mut Vec<Diagnostic
         ));
         return;
     };
-    for (k, _) in &job.with {
-        if !call.inputs.iter().any(|i| i.id.value.eq_ignore_ascii_case(&k.value)) {
-            out.push(Diagnostic::at(
-                NAME,
-                k.pos,
-                format!("input \"{}\" is not defined in \"{}\" reusable workflow", k.value, uses.value),
-            ));
-        }
-    }
-    for i in &call.inputs {
-        let required = i.required.as_ref().and_then(|r| r.literal()).copied() == Some(true);
-        if required && i.default.is_none() && !job.with.iter().any(|(k, _)| k.value.eq_ignore_ascii_case(&i.id.value)) {
-            out.push(Diagnostic::at(
-                NAME,
-                uses.pos,
-                format!("input \"{}\" is required by \"{}\" reusable workflow", i.id.value, uses.value),
-            ));
-        }
-    }
+    let required = |r: &Option<ast::ExprOr<bool>>| r.as_ref().and_then(|r| r.literal()).copied() == Some(true);
+    let declared = call.inputs.iter().map(|i| (&i.id, required(&i.required) && i.default.is_none()));
+    check_passed("input", &job.with, declared, uses, out);
     let Some(JobSecrets::Map { secrets, .. }) = &job.secrets else { return };
-    for (k, _) in secrets {
-        if !call.secrets.iter().any(|s| s.id.value.eq_ignore_ascii_case(&k.value)) {
+    check_passed("secret", secrets, call.secrets.iter().map(|s| (&s.id, required(&s.required))), uses, out);
+}
+
+/// Reports the inputs or secrets (`what`) passed that the callee does not declare, and the
+/// required ones (`declared` gives each name and whether it must be passed) left out.
+fn check_passed<'d, V>(
+    what: &str,
+    passed: &[(ast::Str, V)],
+    declared: impl Iterator<Item = (&'d ast::Str, bool)> + Clone,
+    uses: &ast::Str,
+    out: &mut Vec<Diagnostic>,
+) {
+    for (k, _) in passed {
+        if !declared.clone().any(|(id, _)| id.value.eq_ignore_ascii_case(&k.value)) {
             out.push(Diagnostic::at(
                 NAME,
                 k.pos,
-                format!("secret \"{}\" is not defined in \"{}\" reusable workflow", k.value, uses.value),
+                format!("{what} \"{}\" is not defined in \"{}\" reusable workflow", k.value, uses.value),
             ));
         }
     }
-    for s in &call.secrets {
-        let required = s.required.as_ref().and_then(|r| r.literal()).copied() == Some(true);
-        if required && !secrets.iter().any(|(k, _)| k.value.eq_ignore_ascii_case(&s.id.value)) {
+    for (id, required) in declared {
+        if required && !passed.iter().any(|(k, _)| k.value.eq_ignore_ascii_case(&id.value)) {
             out.push(Diagnostic::at(
                 NAME,
                 uses.pos,
-                format!("secret \"{}\" is required by \"{}\" reusable workflow", s.id.value, uses.value),
+                format!("{what} \"{}\" is required by \"{}\" reusable workflow", id.value, uses.value),
             ));
         }
     }
