@@ -5,9 +5,11 @@
 //! temp directory, no network unless asked for, an unprivileged uid, its own pid namespace,
 //! rlimits, output caps and a wall-clock timeout that kills the whole process tree.
 //! [`Sandbox::None`] runs scripts directly, for trusted local runs (`--sandbox none`).
+//! [`file_commands`] reads what a step writes to `$GITHUB_OUTPUT`, `$GITHUB_ENV` and `$GITHUB_PATH`.
 
 pub mod bench;
 pub mod error;
+pub mod file_commands;
 mod process;
 pub mod sandbox;
 pub mod shell;
