@@ -1,4 +1,10 @@
 //! Measures what a sandboxed step costs over starting a bare shell (for `w3 bench sandbox`).
+//!
+//! Where the time goes (2-core x86-64, as root, 50 runs of `bwrap ... /bin/true` each): a bare
+//! `true` 0.7 ms; bwrap with only the read-only `/usr` and its symlinks 2.0 ms; adding `/proc`
+//! 0.1 ms, `/dev` 0.4 ms, a network namespace 0.5–0.7 ms; the full set w3 uses 3.4 ms. One bwrap
+//! per step therefore cannot stay under 2 ms of overhead; one sandbox per job, with each step
+//! started inside it, can.
 
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
