@@ -99,3 +99,17 @@ fn events_select_workflows_and_bad_input_is_reported() {
     let (code, _) = run(dir.path(), &["--input", "novalue", "-W", "ok.yml"]);
     assert_eq!(code, Some(2));
 }
+
+#[test]
+fn steps_can_write_their_file_commands() {
+    let dir = tempfile::tempdir().unwrap();
+    let wf = "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - id: s\n        run: |\n          echo \"v=1\" >> \"$GITHUB_OUTPUT\"\n          echo \"$HOME\" >> \"$GITHUB_PATH\"\n      - run: echo next\n";
+    std::fs::write(dir.path().join("wf.yml"), wf).unwrap();
+    let (code, out) = run(dir.path(), &["--sandbox", "none", "-W", "wf.yml"]);
+    assert_eq!(code, Some(0), "{out}");
+    assert!(
+        out.contains("[wf/a] w3: what the step wrote to $GITHUB_OUTPUT (v) is not passed to later steps yet"),
+        "{out}"
+    );
+    assert!(out.contains("[wf/a] next"), "{out}");
+}

@@ -6,6 +6,11 @@
 //! with `{0}`), and runs it with exactly the given environment in the given working directory,
 //! which must lie inside the workspace. A non-zero exit is a result; only a step that could not
 //! be started at all is an error.
+//!
+//! Like GitHub's runner, it also gives the step empty file-command files in the same directory
+//! (`$GITHUB_OUTPUT`, `$GITHUB_ENV`, `$GITHUB_PATH`, `$GITHUB_STATE`, `$GITHUB_STEP_SUMMARY`)
+//! and reads them afterwards: a file that breaks the format fails the step. Their values are
+//! not handed to later steps yet; the step's stderr names what was written.
 
 use std::ffi::OsString;
 use std::os::fd::{AsRawFd, OwnedFd};
@@ -18,6 +23,7 @@ use std::time::Duration;
 use w3_host_api::{HostCall, HostError, HostResult, Shell};
 
 use crate::error::SandboxError;
+use crate::file_commands;
 use crate::process::{self, ChildSetup, STATUS_FD};
 use crate::sandbox::{self, BwrapPlan, Limits, Sandbox, SandboxOptions};
 
@@ -66,12 +72,84 @@ pub fn run(req: &ShellRequest<'_>, opts: &SandboxOptions) -> Result<HostResult, 
     };
     let temp = StepTemp::new(opts)?;
     let script = temp.write_script(req)?;
+    let files = match temp.create_file_commands(opts, bwrap.is_some()) {
+        Ok(files) => files,
+        Err(e) => {
+            temp.clean_up(&script, &[]);
+            return Err(e);
+        }
+    };
+    // GitHub's runner sets these for every step; the step's own values cannot replace them.
+    let mut env: Vec<(String, String)> =
+        req.env.iter().filter(|(k, _)| !files.iter().any(|f| f.var == k)).cloned().collect();
+    env.extend(files.iter().map(|f| (f.var.to_string(), f.inside.clone())));
+    let req = &ShellRequest { env: &env, ..*req };
     let result = match &bwrap {
         Some(bwrap) => run_sandboxed(req, opts, bwrap, &temp, &script, &workdir),
         None => run_direct(req, opts, &temp.host_path(&script), &workdir),
     };
-    temp.clean_up(&script);
+    let result = result.map(|r| read_file_commands(r, &files));
+    temp.clean_up(&script, &files);
     result
+}
+
+/// One file command of a step: the variable naming it and its path inside and outside.
+struct FileCommand {
+    var: &'static str,
+    inside: String,
+    host: PathBuf,
+}
+
+/// Appends `line` to `out` on a line of its own.
+fn append_line(out: &mut Vec<u8>, line: &str) {
+    if out.last().is_some_and(|&b| b != b'\n') {
+        out.push(b'\n');
+    }
+    out.extend_from_slice(line.as_bytes());
+    out.push(b'\n');
+}
+
+/// The file commands w3 provides, with what it does with each so far.
+const FILE_COMMANDS: [(&str, &str); 5] = [
+    ("GITHUB_OUTPUT", "output"),
+    ("GITHUB_ENV", "env"),
+    ("GITHUB_PATH", "path"),
+    ("GITHUB_STATE", "state"),
+    ("GITHUB_STEP_SUMMARY", "summary"),
+];
+
+/// Checks what the step wrote to its file commands. A file that breaks the format fails the
+/// step, as on GitHub, with the reason on stderr. Values are not yet handed to later steps: the
+/// step's stderr says which were dropped, so that nothing is lost silently.
+fn read_file_commands(result: HostResult, files: &[FileCommand]) -> HostResult {
+    let HostResult::Shell { mut exit_code, stdout, mut stderr, timed_out } = result else { return result };
+    for f in files {
+        let text = match std::fs::read(&f.host) {
+            Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
+            Err(_) => continue,
+        };
+        let names = match f.var {
+            "GITHUB_STEP_SUMMARY" => continue,
+            "GITHUB_PATH" => file_commands::parse_paths(&text),
+            _ => match file_commands::parse_pairs(&text) {
+                Ok(pairs) => pairs.into_iter().map(|(k, _)| k).collect(),
+                Err(e) => {
+                    append_line(&mut stderr, &format!("Error: ${} {e}", f.var));
+                    exit_code = if exit_code == 0 { 1 } else { exit_code };
+                    continue;
+                }
+            },
+        };
+        if !names.is_empty() {
+            let note = format!(
+                "w3: what the step wrote to ${} ({}) is not passed to later steps yet",
+                f.var,
+                names.join(", ")
+            );
+            append_line(&mut stderr, &note);
+        }
+    }
+    HostResult::Shell { exit_code, stdout, stderr, timed_out }
 }
 
 /// Runs the script inside bubblewrap.
@@ -316,17 +394,38 @@ impl StepTemp {
         Ok(name)
     }
 
+    /// Creates the step's empty file-command files, writable by the step.
+    fn create_file_commands(&self, opts: &SandboxOptions, sandboxed: bool) -> Result<Vec<FileCommand>, SandboxError> {
+        let n = NEXT_STEP.fetch_add(1, Ordering::Relaxed);
+        let mut files = Vec::new();
+        for (var, kind) in FILE_COMMANDS {
+            let name = format!("w3-{kind}-{n}");
+            let host = self.dir.join(&name);
+            std::fs::write(&host, b"").map_err(|e| SandboxError::io(format!("creating {}", host.display()), e))?;
+            let inside = if sandboxed { format!("/tmp/{name}") } else { host.to_string_lossy().into_owned() };
+            files.push(FileCommand { var, inside, host });
+            if let (true, Some(id)) = (sandboxed, opts.step_identity()) {
+                let host = &files[files.len() - 1].host;
+                std::os::unix::fs::lchown(host, Some(id.uid), Some(id.gid))
+                    .map_err(|e| SandboxError::io(format!("handing {} to uid {}", host.display(), id.uid), e))?;
+            }
+        }
+        Ok(files)
+    }
+
     /// Returns the host path of a file in the directory.
     fn host_path(&self, name: &str) -> PathBuf {
         self.dir.join(name)
     }
 
-    /// Removes the script, and the whole directory when it was made for this step.
-    fn clean_up(&self, script: &str) {
+    /// Removes the script and file commands, and the whole directory when it was made for
+    /// this step.
+    fn clean_up(&self, script: &str, files: &[FileCommand]) {
         if self.owned {
             let _ = std::fs::remove_dir_all(&self.dir);
         } else {
             let _ = std::fs::remove_file(self.dir.join(script));
+            files.iter().for_each(|f| drop(std::fs::remove_file(&f.host)));
         }
     }
 }

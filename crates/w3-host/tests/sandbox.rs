@@ -11,6 +11,10 @@ use w3_host::sandbox::running_as_root;
 use w3_host::{Identity, Sandbox, SandboxError, SandboxOptions, ShellRequest};
 use w3_host_api::{HostCall, HostError, HostResult, Shell};
 
+/// The variables naming a step's file commands.
+const FILE_COMMAND_VARS: [&str; 5] =
+    ["GITHUB_OUTPUT=", "GITHUB_ENV=", "GITHUB_PATH=", "GITHUB_STATE=", "GITHUB_STEP_SUMMARY="];
+
 /// A workspace under the system temp directory, removed on drop.
 struct Fixture {
     root: PathBuf,
@@ -127,7 +131,10 @@ fn env_is_exactly_as_given() {
     let mut f = Fixture::new("env", 61002);
     f.env.push(("W3_ODD".into(), "a b=c\tä".into()));
     let out = f.bash("tr '\\0' '\\n' < /proc/$$/environ");
-    let mut got: Vec<&str> = out.stdout.lines().collect();
+    // The file commands are w3's, as on GitHub; their paths are checked elsewhere.
+    let mut got: Vec<&str> =
+        out.stdout.lines().filter(|l| !FILE_COMMAND_VARS.iter().any(|v| l.starts_with(v))).collect();
+    assert_eq!(out.stdout.lines().count() - got.len(), FILE_COMMAND_VARS.len(), "{out:?}");
     // bwrap adds PWD, the working directory, as every shell exports it anyway.
     let mut want: Vec<String> = f.env.iter().map(|(k, v)| format!("{k}={v}")).collect();
     want.push(format!("PWD={}", f.ws().display()));
@@ -298,7 +305,9 @@ fn sandbox_none_runs_directly() {
     let mut f = Fixture::new("none", 61014);
     f.opts.sandbox = Sandbox::None;
     std::fs::create_dir_all(f.ws().join("d")).unwrap();
-    let out = f.run(&Shell::Bash, "pwd; tr '\\0' '\\n' < /proc/$$/environ | sort; exit 4", "d", 0).unwrap();
+    let out = f
+        .run(&Shell::Bash, "pwd; tr '\\0' '\\n' < /proc/$$/environ | grep -v '^GITHUB_' | sort; exit 4", "d", 0)
+        .unwrap();
     let mut want: Vec<String> = f.env.iter().map(|(k, v)| format!("{k}={v}")).collect();
     want.sort();
     assert_eq!(out.code, 4);
@@ -357,4 +366,33 @@ fn a_job_temp_directory_is_shared_by_its_steps() {
         .filter(|e| e.file_name().to_string_lossy().starts_with("w3-script-"))
         .count();
     assert_eq!(scripts, 0, "each step's script is removed afterwards");
+}
+
+#[test]
+fn file_commands_are_writable_and_checked() {
+    for sandbox in [Sandbox::Bwrap, Sandbox::None] {
+        let mut f = Fixture::new(&format!("files-{sandbox:?}"), 61020);
+        f.opts.sandbox = sandbox;
+        // Every file exists, is empty and is the step's to write; a step's own value is replaced.
+        f.env.push(("GITHUB_OUTPUT".into(), "/nowhere".into()));
+        let script = "for v in GITHUB_OUTPUT GITHUB_ENV GITHUB_PATH GITHUB_STATE GITHUB_STEP_SUMMARY; do\n\
+                        test -f \"${!v}\" && test ! -s \"${!v}\" && test -w \"${!v}\" || echo \"bad $v=${!v}\"\n\
+                      done\n\
+                      echo 'answer=42' >> \"$GITHUB_OUTPUT\"\n\
+                      printf 'multi<<EOF\\na\\nb\\nEOF\\n' >> \"$GITHUB_ENV\"\n\
+                      echo '# summary' >> \"$GITHUB_STEP_SUMMARY\"\n";
+        let out = f.bash(script);
+        assert_eq!((out.code, out.stdout.as_str()), (0, ""), "{sandbox:?}: {out:?}");
+        assert!(out.stderr.contains("$GITHUB_OUTPUT (answer) is not passed to later steps yet"), "{out:?}");
+        assert!(out.stderr.contains("$GITHUB_ENV (multi) is not passed"), "{out:?}");
+        assert!(!out.stderr.contains("SUMMARY"), "{out:?}");
+        // A file that breaks the format fails the step and says where; output is kept.
+        let out = f.bash("echo before; echo 'no equals sign' >> \"$GITHUB_OUTPUT\"");
+        assert_eq!((out.code, out.stdout.as_str()), (1, "before\n"), "{out:?}");
+        assert!(out.stderr.contains("Error: $GITHUB_OUTPUT line 1: `no equals sign` is neither"), "{out:?}");
+        // A failing step keeps its own exit code.
+        let out = f.bash("echo 'k<<EOF' >> \"$GITHUB_ENV\"; exit 3");
+        assert_eq!(out.code, 3, "{out:?}");
+        assert!(out.stderr.contains("no line `EOF` ending it"), "{out:?}");
+    }
 }
