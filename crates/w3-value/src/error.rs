@@ -5,8 +5,7 @@ use crate::value::ValueKind;
 /// Says why an operation on values failed. Each variant displays as GitHub's message, so an
 /// evaluator can add its own location suffix and match GitHub byte for byte.
 ///
-/// The enum is deliberately exhaustive: callers that map it into their own error type (as
-/// `w3-dsl`'s `Reason` does) are told by the compiler when a variant is added.
+/// `w3-dsl`'s `Reason::Value` carries it unchanged, so its messages are written only here.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum ValueError {
     /// A `format()` string with an unbalanced or malformed brace; holds the format string.

@@ -5,7 +5,7 @@
 
 use super::span::CharSpan;
 use std::fmt;
-use w3_value::{ValueError, ValueKind};
+use w3_value::ValueError;
 
 /// Names the phase in which an expression failed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -67,54 +67,19 @@ pub enum Reason {
     /// The source is longer than the limit (in characters).
     #[error("Exceeded max expression length {0}")]
     ExceededMaxLength(usize),
-    /// A `format()` string with an unbalanced or malformed brace; holds the format string.
-    #[error("The following format string is invalid: {0}")]
-    InvalidFormatString(String),
-    /// A `format()` string that references an argument that was not supplied.
-    #[error("The following format string references more arguments than were supplied: {0}")]
-    FormatArgumentOutOfRange(String),
-    /// A `format()` placeholder with specifiers (`{0:x}`), which no value kind supports.
-    #[error("The format specifiers '{specifiers}' are not valid for objects of type '{kind}'")]
-    InvalidFormatSpecifiers {
-        /// The text after `:` in the placeholder.
-        specifiers: String,
-        /// The kind of the referenced argument.
-        kind: ValueKind,
-    },
     /// A `case()` predicate that is not a boolean.
     #[error("case predicate must evaluate to a boolean value")]
     CasePredicateNotBoolean,
-    /// The values held during evaluation outgrew the memory limit.
-    #[error("The maximum allowed memory size was exceeded")]
-    MemoryExceeded,
-    /// `fromJSON()` was given text that is not JSON.
-    #[error("Error parsing JSON when evaluating fromJson: {0}")]
-    InvalidJson(String),
-    /// A value nested too deeply to be written as JSON.
-    #[error("The value is nested too deeply to convert to JSON")]
-    ValueTooDeep,
+    /// An operation on values failed (`format()`, `fromJSON()`, `toJSON()`, the memory limit),
+    /// with `w3-value`'s message, which is GitHub's.
+    #[error(transparent)]
+    Value(#[from] ValueError),
     /// An extension function was called but the evaluator has no implementation for it.
     #[error("The function '{0}' is not available in this evaluation")]
     FunctionUnavailable(String),
     /// An extension function reported a failure; holds the function name and its message.
     #[error("{1}")]
     FunctionFailed(String, String),
-}
-
-/// Converts a failure of an operation on values into the reason of the same name and message.
-impl From<ValueError> for Reason {
-    fn from(error: ValueError) -> Self {
-        match error {
-            ValueError::InvalidFormatString(format) => Reason::InvalidFormatString(format),
-            ValueError::FormatArgumentOutOfRange(format) => Reason::FormatArgumentOutOfRange(format),
-            ValueError::InvalidFormatSpecifiers { specifiers, kind } => {
-                Reason::InvalidFormatSpecifiers { specifiers, kind }
-            }
-            ValueError::MemoryExceeded => Reason::MemoryExceeded,
-            ValueError::InvalidJson(message) => Reason::InvalidJson(message),
-            ValueError::ValueTooDeep => Reason::ValueTooDeep,
-        }
-    }
 }
 
 /// Reports a failed expression: the phase, the reason, the position and the source text.
@@ -202,6 +167,7 @@ impl std::error::Error for Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use w3_value::ValueKind;
 
     #[test]
     fn value_errors_keep_their_messages() {

@@ -1,6 +1,7 @@
 //! Tests parsing and evaluation together.
 
 use super::*;
+use w3_value::ValueError;
 
 fn options() -> ParseOptions {
     ParseOptions::new()
@@ -169,12 +170,12 @@ fn memory_is_bounded() {
         "{0}".repeat(3000)
     );
     let error = eval_with(&blowup, &contexts).unwrap_err();
-    assert_eq!(error.reason(), &Reason::MemoryExceeded);
+    assert_eq!(error.reason(), &Reason::Value(ValueError::MemoryExceeded));
     let join_blowup = "join(fromJSON('[1,2,3,4,5,6,7,8,9,10]'), format('{0}{0}{0}{0}{0}{0}{0}{0}{0}{0}', format('{0}{0}{0}{0}{0}{0}{0}{0}{0}{0}', format('{0}{0}{0}{0}{0}{0}{0}{0}{0}{0}', format('{0}{0}{0}{0}{0}{0}{0}{0}{0}{0}', 'abcdefghijklmnopqrstuvwxyz')))))";
-    assert_eq!(eval_with(join_blowup, &contexts).unwrap_err().reason(), &Reason::MemoryExceeded);
+    assert_eq!(eval_with(join_blowup, &contexts).unwrap_err().reason(), &Reason::Value(ValueError::MemoryExceeded));
     let expression = Expression::parse("format('{0}{0}', 'abc')", &options()).unwrap();
     let small = Evaluator::new(&contexts).with_max_memory(60);
-    assert_eq!(small.evaluate(&expression).unwrap_err().reason(), &Reason::MemoryExceeded);
+    assert_eq!(small.evaluate(&expression).unwrap_err().reason(), &Reason::Value(ValueError::MemoryExceeded));
 }
 
 #[test]
