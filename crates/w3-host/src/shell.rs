@@ -72,13 +72,11 @@ pub fn run(req: &ShellRequest<'_>, opts: &SandboxOptions) -> Result<HostResult, 
     };
     let temp = StepTemp::new(opts)?;
     let script = temp.write_script(req)?;
-    let files = match temp.create_file_commands(opts, bwrap.is_some()) {
-        Ok(files) => files,
-        Err(e) => {
-            temp.clean_up(&script, &[]);
-            return Err(e);
-        }
-    };
+    let files = temp.file_commands(bwrap.is_some());
+    if let Err(e) = temp.create_file_commands(&files, opts, bwrap.is_some()) {
+        temp.clean_up(&script, &files);
+        return Err(e);
+    }
     // GitHub's runner sets these for every step; the step's own values cannot replace them.
     let mut env: Vec<(String, String)> =
         req.env.iter().filter(|(k, _)| !files.iter().any(|f| f.var == k)).cloned().collect();
@@ -86,18 +84,31 @@ pub fn run(req: &ShellRequest<'_>, opts: &SandboxOptions) -> Result<HostResult, 
     let req = &ShellRequest { env: &env, ..*req };
     let result = match &bwrap {
         Some(bwrap) => run_sandboxed(req, opts, bwrap, &temp, &script, &workdir),
-        None => run_direct(req, opts, &temp.host_path(&script), &workdir),
+        None => run_direct(req, opts, &temp.step_path(&script, false), &workdir),
     };
     let result = result.map(|r| read_file_commands(r, &files));
     temp.clean_up(&script, &files);
     result
 }
 
-/// One file command of a step: the variable naming it and its path inside and outside.
+/// One file command of a step: the variable naming it, how it is read, and its path inside and
+/// outside the sandbox.
 struct FileCommand {
     var: &'static str,
+    format: Format,
     inside: String,
     host: PathBuf,
+}
+
+/// How a file command's contents are read.
+#[derive(Clone, Copy)]
+enum Format {
+    /// `NAME=value` and heredoc pairs ([`file_commands::parse_pairs`]).
+    Pairs,
+    /// One directory per line ([`file_commands::parse_paths`]).
+    Paths,
+    /// Markdown for the run's summary, not read back.
+    Summary,
 }
 
 /// Appends `line` to `out` on a line of its own.
@@ -109,13 +120,13 @@ fn append_line(out: &mut Vec<u8>, line: &str) {
     out.push(b'\n');
 }
 
-/// The file commands w3 provides, with what it does with each so far.
-const FILE_COMMANDS: [(&str, &str); 5] = [
-    ("GITHUB_OUTPUT", "output"),
-    ("GITHUB_ENV", "env"),
-    ("GITHUB_PATH", "path"),
-    ("GITHUB_STATE", "state"),
-    ("GITHUB_STEP_SUMMARY", "summary"),
+/// The file commands w3 provides: variable, file name stem, format.
+const FILE_COMMANDS: [(&str, &str, Format); 5] = [
+    ("GITHUB_OUTPUT", "output", Format::Pairs),
+    ("GITHUB_ENV", "env", Format::Pairs),
+    ("GITHUB_PATH", "path", Format::Paths),
+    ("GITHUB_STATE", "state", Format::Pairs),
+    ("GITHUB_STEP_SUMMARY", "summary", Format::Summary),
 ];
 
 /// Checks what the step wrote to its file commands. A file that breaks the format fails the
@@ -128,10 +139,10 @@ fn read_file_commands(result: HostResult, files: &[FileCommand]) -> HostResult {
             Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
             Err(_) => continue,
         };
-        let names = match f.var {
-            "GITHUB_STEP_SUMMARY" => continue,
-            "GITHUB_PATH" => file_commands::parse_paths(&text),
-            _ => match file_commands::parse_pairs(&text) {
+        let names = match f.format {
+            Format::Summary => continue,
+            Format::Paths => file_commands::parse_paths(&text),
+            Format::Pairs => match file_commands::parse_pairs(&text) {
                 Ok(pairs) => pairs.into_iter().map(|(k, _)| k).collect(),
                 Err(e) => {
                     append_line(&mut stderr, &format!("Error: ${} {e}", f.var));
@@ -161,8 +172,7 @@ fn run_sandboxed(
     script: &str,
     workdir: &Path,
 ) -> Result<HostResult, SandboxError> {
-    let inside = format!("/tmp/{script}");
-    let (program, args) = command_line(req.shell, &inside, req.env, Some(opts))?;
+    let (program, args) = command_line(req.shell, &temp.step_path(script, true), req.env, Some(opts))?;
     let (status_read, status_write) = process::pipe()?;
     let plan = BwrapPlan { opts, temp: &temp.dir, workdir, status_fd: STATUS_FD };
     let mut cmd = Command::new(bwrap);
@@ -196,10 +206,10 @@ fn run_sandboxed(
 fn run_direct(
     req: &ShellRequest<'_>,
     opts: &SandboxOptions,
-    script: &Path,
+    script: &str,
     workdir: &Path,
 ) -> Result<HostResult, SandboxError> {
-    let (program, args) = command_line(req.shell, &script.to_string_lossy(), req.env, None)?;
+    let (program, args) = command_line(req.shell, script, req.env, None)?;
     let mut cmd = Command::new(program);
     cmd.args(args).env_clear().envs(req.env.iter().map(|(k, v)| (k, v))).current_dir(workdir);
     // The process limit counts every process of the user, most of them not the step's.
@@ -394,28 +404,42 @@ impl StepTemp {
         Ok(name)
     }
 
-    /// Creates the step's empty file-command files, writable by the step.
-    fn create_file_commands(&self, opts: &SandboxOptions, sandboxed: bool) -> Result<Vec<FileCommand>, SandboxError> {
+    /// Names this step's file-command files (not yet created).
+    fn file_commands(&self, sandboxed: bool) -> Vec<FileCommand> {
         let n = NEXT_STEP.fetch_add(1, Ordering::Relaxed);
-        let mut files = Vec::new();
-        for (var, kind) in FILE_COMMANDS {
-            let name = format!("w3-{kind}-{n}");
-            let host = self.dir.join(&name);
-            std::fs::write(&host, b"").map_err(|e| SandboxError::io(format!("creating {}", host.display()), e))?;
-            let inside = if sandboxed { format!("/tmp/{name}") } else { host.to_string_lossy().into_owned() };
-            files.push(FileCommand { var, inside, host });
-            if let (true, Some(id)) = (sandboxed, opts.step_identity()) {
-                let host = &files[files.len() - 1].host;
-                std::os::unix::fs::lchown(host, Some(id.uid), Some(id.gid))
-                    .map_err(|e| SandboxError::io(format!("handing {} to uid {}", host.display(), id.uid), e))?;
-            }
-        }
-        Ok(files)
+        FILE_COMMANDS
+            .map(|(var, stem, format)| {
+                let name = format!("w3-{stem}-{n}");
+                FileCommand { var, format, inside: self.step_path(&name, sandboxed), host: self.dir.join(name) }
+            })
+            .into()
     }
 
-    /// Returns the host path of a file in the directory.
-    fn host_path(&self, name: &str) -> PathBuf {
-        self.dir.join(name)
+    /// Creates `files` empty, writable by the step.
+    fn create_file_commands(
+        &self,
+        files: &[FileCommand],
+        opts: &SandboxOptions,
+        sandboxed: bool,
+    ) -> Result<(), SandboxError> {
+        for f in files {
+            std::fs::write(&f.host, b"").map_err(|e| SandboxError::io(format!("creating {}", f.host.display()), e))?;
+            if let (true, Some(id)) = (sandboxed, opts.step_identity()) {
+                std::os::unix::fs::lchown(&f.host, Some(id.uid), Some(id.gid))
+                    .map_err(|e| SandboxError::io(format!("handing {} to uid {}", f.host.display(), id.uid), e))?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Returns the path the step sees for a file in the directory: under `/tmp` in the
+    /// sandbox, the host path without one.
+    fn step_path(&self, name: &str, sandboxed: bool) -> String {
+        if sandboxed {
+            format!("/tmp/{name}")
+        } else {
+            self.dir.join(name).to_string_lossy().into_owned()
+        }
     }
 
     /// Removes the script and file commands, and the whole directory when it was made for
