@@ -100,16 +100,65 @@ fn events_select_workflows_and_bad_input_is_reported() {
     assert_eq!(code, Some(2));
 }
 
+const FILE_COMMANDS: &str = r#"on: push
+env:
+  LEVEL: workflow
+jobs:
+  a:
+    runs-on: ubuntu-latest
+    outputs:
+      answer: ${{ steps.s.outputs.v }}
+    steps:
+      - id: s
+        run: |
+          echo "v=1" >> "$GITHUB_OUTPUT"
+          echo "v=42" >> "$GITHUB_OUTPUT"
+          printf 'note<<END\nline one\nline two\nEND\n' >> "$GITHUB_OUTPUT"
+          echo "LEVEL=exported" >> "$GITHUB_ENV"
+          mkdir -p tools-a tools-b
+          printf '#!/bin/sh\necho tool a\n' > tools-a/tool; chmod +x tools-a/tool
+          printf '#!/bin/sh\necho tool b\n' > tools-b/tool; chmod +x tools-b/tool
+          echo "$PWD/tools-a" >> "$GITHUB_PATH"
+          echo "$PWD/tools-b" >> "$GITHUB_PATH"
+          echo "same step sees $LEVEL"
+      - run: |
+          echo "output ${{ steps.s.outputs.v }} / ${{ steps.s.outputs.note }}"
+          echo "env $LEVEL / ${{ env.LEVEL }}"
+          tool
+      - run: echo "step env wins $LEVEL"
+        env:
+          LEVEL: step
+      - id: failing
+        run: |
+          echo "late=yes" >> "$GITHUB_OUTPUT"
+          exit 1
+        continue-on-error: true
+      - run: echo "failed step's output ${{ steps.failing.outputs.late }}"
+  b:
+    needs: a
+    runs-on: ubuntu-latest
+    steps:
+      - run: echo "job output ${{ needs.a.outputs.answer }}, env $LEVEL"
+"#;
+
 #[test]
-fn steps_can_write_their_file_commands() {
+fn file_commands_reach_later_steps() {
     let dir = tempfile::tempdir().unwrap();
-    let wf = "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - id: s\n        run: |\n          echo \"v=1\" >> \"$GITHUB_OUTPUT\"\n          echo \"$HOME\" >> \"$GITHUB_PATH\"\n      - run: echo next\n";
-    std::fs::write(dir.path().join("wf.yml"), wf).unwrap();
+    std::fs::write(dir.path().join("wf.yml"), FILE_COMMANDS).unwrap();
     let (code, out) = run(dir.path(), &["--sandbox", "none", "-W", "wf.yml"]);
     assert_eq!(code, Some(0), "{out}");
-    assert!(
-        out.contains("[wf/a] w3: what the step wrote to $GITHUB_OUTPUT (v) is not passed to later steps yet"),
-        "{out}"
-    );
-    assert!(out.contains("[wf/a] next"), "{out}");
+    for line in [
+        "[wf/a] same step sees workflow",
+        "[wf/a] output 42 / line one",
+        "[wf/a] line two",
+        "[wf/a] env exported / exported",
+        // The directory written last comes first on PATH.
+        "[wf/a] tool b",
+        "[wf/a] step env wins step",
+        "[wf/a] failed step's output yes",
+        // GITHUB_ENV is the job's own: the next job starts from the workflow's env.
+        "[wf/b] job output 42, env workflow",
+    ] {
+        assert!(out.contains(line), "missing {line:?} in:\n{out}");
+    }
 }

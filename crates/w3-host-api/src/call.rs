@@ -47,8 +47,16 @@ pub struct ActionRef {
 /// One request from the VM to its host.
 #[derive(Clone, Debug, PartialEq)]
 pub enum HostCall {
-    /// Runs a script in the step's sandbox.
-    ShellCommand { cmd: String, shell: Shell, env: Vec<(String, String)>, workdir: String, timeout_ms: u64 },
+    /// Runs a script in the step's sandbox. `path` lists directories earlier steps added with
+    /// `$GITHUB_PATH`, newest first; they come before the `PATH` of `env` (or the host's).
+    ShellCommand {
+        cmd: String,
+        shell: Shell,
+        env: Vec<(String, String)>,
+        path: Vec<String>,
+        workdir: String,
+        timeout_ms: u64,
+    },
     /// Sends an HTTP request to an allowed host.
     HttpRequest { url: String, method: HttpMethod, headers: Vec<(String, String)>, body: Vec<u8> },
     /// Reads a key of the workflow's storage.

@@ -42,6 +42,10 @@ impl Writer {
     pub fn str(&mut self, s: &str) {
         self.bytes(s.as_bytes());
     }
+    pub fn strs(&mut self, items: &[String]) {
+        self.len(items.len());
+        items.iter().for_each(|s| self.str(s));
+    }
     pub fn pairs(&mut self, pairs: &[(String, String)]) {
         self.len(pairs.len());
         for (k, v) in pairs {
@@ -101,10 +105,11 @@ pub fn encode_call(call: &HostCall) -> Vec<u8> {
     let mut w = Writer::default();
     w.u8(call.kind() as u8);
     match call {
-        HostCall::ShellCommand { cmd, shell: s, env, workdir, timeout_ms } => {
+        HostCall::ShellCommand { cmd, shell: s, env, path, workdir, timeout_ms } => {
             w.str(cmd);
             shell(&mut w, s);
             w.pairs(env);
+            w.strs(path);
             w.str(workdir);
             w.u64(*timeout_ms);
         }
@@ -133,10 +138,7 @@ pub fn encode_call(call: &HostCall) -> Vec<u8> {
             w.pairs(with);
             w.pairs(env);
         }
-        HostCall::HashFiles { patterns } => {
-            w.len(patterns.len());
-            patterns.iter().for_each(|p| w.str(p));
-        }
+        HostCall::HashFiles { patterns } => w.strs(patterns),
         HostCall::Log { level, message } => {
             w.u8(*level as u8);
             w.str(message);
@@ -151,12 +153,17 @@ pub fn encode_call(call: &HostCall) -> Vec<u8> {
 pub fn encode_result(result: &HostResult) -> Vec<u8> {
     let mut w = Writer::default();
     match result {
-        HostResult::Shell { exit_code, stdout, stderr, timed_out } => {
+        HostResult::Shell { exit_code, stdout, stderr, timed_out, files } => {
             w.u8(0);
             w.i64(i64::from(*exit_code));
             w.bytes(stdout);
             w.bytes(stderr);
             w.u8(u8::from(*timed_out));
+            w.pairs(&files.outputs);
+            w.pairs(&files.env);
+            w.strs(&files.path);
+            w.pairs(&files.state);
+            w.str(&files.summary);
         }
         HostResult::Http { status, headers, body } => {
             w.u8(1);

@@ -70,10 +70,17 @@ mod tests {
             cmd: "true".into(),
             shell: crate::Shell::Bash,
             env: vec![],
+            path: vec![],
             workdir: ".".into(),
             timeout_ms: 1,
         };
-        let r = HostResult::Shell { exit_code: 0, stdout: vec![], stderr: vec![], timed_out: false };
+        let r = HostResult::Shell {
+            exit_code: 0,
+            stdout: vec![],
+            stderr: vec![],
+            timed_out: false,
+            files: Default::default(),
+        };
         assert_eq!(s.total(&shell, &r, 10) - s.total(&shell, &r, 0), 10_000);
         assert_eq!(s.total(&HostCall::Now, &HostResult::Done, 10), s.total(&HostCall::Now, &HostResult::Done, 0));
     }

@@ -21,4 +21,4 @@ pub use caps::{Capabilities, HostPattern, PermissionError};
 pub use env::{Answer, HostEnvironment, PendingCall};
 pub use gas::HostGasSchedule;
 pub use receipt::{Evidence, Policy, Receipt, ReceiptChainError};
-pub use result::{HostError, HostResult};
+pub use result::{HostError, HostResult, StepFiles};

@@ -39,7 +39,7 @@ pub fn step_overhead(opts: &SandboxOptions, samples: usize) -> Result<StepOverhe
     let env: Vec<(String, String)> = [("PATH", "/usr/local/bin:/usr/bin:/bin"), ("HOME", "/tmp")]
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .to_vec();
-    let req = ShellRequest { cmd: "true", shell: &Shell::Bash, env: &env, workdir: "", timeout_ms: 10_000 };
+    let req = ShellRequest { cmd: "true", shell: &Shell::Bash, env: &env, path: &[], workdir: "", timeout_ms: 10_000 };
     let direct = SandboxOptions { sandbox: Sandbox::None, ..opts.clone() };
     let boxed = SandboxOptions { sandbox: Sandbox::Bwrap, ..opts.clone() };
     let (mut bare, mut unsandboxed, mut sandboxed) = (Vec::new(), Vec::new(), Vec::new());

@@ -9,8 +9,9 @@
 //!
 //! Like GitHub's runner, it also gives the step empty file-command files in the same directory
 //! (`$GITHUB_OUTPUT`, `$GITHUB_ENV`, `$GITHUB_PATH`, `$GITHUB_STATE`, `$GITHUB_STEP_SUMMARY`)
-//! and reads them afterwards: a file that breaks the format fails the step. Their values are
-//! not handed to later steps yet; the step's stderr names what was written.
+//! and reads them afterwards into [`StepFiles`], which the VM hands on: outputs to
+//! `steps.<id>.outputs`, variables and directories to the job's later steps. A file that
+//! breaks the format fails the step, with the line on stderr.
 
 use std::ffi::OsString;
 use std::os::fd::{AsRawFd, OwnedFd};
@@ -20,7 +21,7 @@ use std::process::Command;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use w3_host_api::{HostCall, HostError, HostResult, Shell};
+use w3_host_api::{HostCall, HostError, HostResult, Shell, StepFiles};
 
 use crate::error::SandboxError;
 use crate::file_commands;
@@ -34,8 +35,11 @@ pub struct ShellRequest<'a> {
     pub cmd: &'a str,
     pub shell: &'a Shell,
     /// The step's whole environment: nothing else is passed, and nothing is added but `PWD`
-    /// (the working directory), which bubblewrap sets as every shell does.
+    /// (the working directory), which bubblewrap sets as every shell does, the file-command
+    /// variables, and `path` in front of `PATH`.
     pub env: &'a [(String, String)],
+    /// Directories earlier steps added with `$GITHUB_PATH`, newest first.
+    pub path: &'a [String],
     /// Relative to the workspace, or absolute inside it; empty means the workspace.
     pub workdir: &'a str,
     /// The step's own timeout in milliseconds; 0 means only the sandbox's.
@@ -45,8 +49,8 @@ pub struct ShellRequest<'a> {
 /// Performs a [`HostCall::ShellCommand`]; any other call is [`HostError::Unsupported`].
 pub fn run_call(call: &HostCall, opts: &SandboxOptions) -> Result<HostResult, HostError> {
     match call {
-        HostCall::ShellCommand { cmd, shell, env, workdir, timeout_ms } => {
-            let req = ShellRequest { cmd, shell, env, workdir, timeout_ms: *timeout_ms };
+        HostCall::ShellCommand { cmd, shell, env, path, workdir, timeout_ms } => {
+            let req = ShellRequest { cmd, shell, env, path, workdir, timeout_ms: *timeout_ms };
             run(&req, opts).map_err(HostError::from)
         }
         other => Err(HostError::Unsupported(format!("the shell host cannot perform `{}` calls", other.kind().name()))),
@@ -81,6 +85,12 @@ pub fn run(req: &ShellRequest<'_>, opts: &SandboxOptions) -> Result<HostResult, 
     let mut env: Vec<(String, String)> =
         req.env.iter().filter(|(k, _)| !files.iter().any(|f| f.var == k)).cloned().collect();
     env.extend(files.iter().map(|f| (f.var.to_string(), f.inside.clone())));
+    if !req.path.is_empty() {
+        let base = env.iter().rev().find(|(k, _)| k == "PATH").map_or(DEFAULT_PATH, |(_, v)| v.as_str());
+        let path = req.path.iter().map(String::as_str).chain([base]).collect::<Vec<_>>().join(":");
+        env.retain(|(k, _)| k != "PATH");
+        env.push(("PATH".to_string(), path));
+    }
     let req = &ShellRequest { env: &env, ..*req };
     let result = match &bwrap {
         Some(bwrap) => run_sandboxed(req, opts, bwrap, &temp, &script, &workdir),
@@ -103,8 +113,9 @@ struct FileCommand {
 /// How a file command's contents are read.
 #[derive(Clone, Copy)]
 enum Format {
-    /// `NAME=value` and heredoc pairs ([`file_commands::parse_pairs`]).
-    Pairs,
+    /// `NAME=value` and heredoc pairs ([`file_commands::parse_pairs`]), kept in the field
+    /// of [`StepFiles`] the function returns.
+    Pairs(fn(&mut StepFiles) -> &mut Vec<(String, String)>),
     /// One directory per line ([`file_commands::parse_paths`]).
     Paths,
     /// Markdown for the run's summary, not read back.
@@ -122,45 +133,43 @@ fn append_line(out: &mut Vec<u8>, line: &str) {
 
 /// The file commands w3 provides: variable, file name stem, format.
 const FILE_COMMANDS: [(&str, &str, Format); 5] = [
-    ("GITHUB_OUTPUT", "output", Format::Pairs),
-    ("GITHUB_ENV", "env", Format::Pairs),
+    ("GITHUB_OUTPUT", "output", Format::Pairs(|f| &mut f.outputs)),
+    ("GITHUB_ENV", "env", Format::Pairs(|f| &mut f.env)),
     ("GITHUB_PATH", "path", Format::Paths),
-    ("GITHUB_STATE", "state", Format::Pairs),
+    ("GITHUB_STATE", "state", Format::Pairs(|f| &mut f.state)),
     ("GITHUB_STEP_SUMMARY", "summary", Format::Summary),
 ];
 
-/// Checks what the step wrote to its file commands. A file that breaks the format fails the
-/// step, as on GitHub, with the reason on stderr. Values are not yet handed to later steps: the
-/// step's stderr says which were dropped, so that nothing is lost silently.
+/// Reads what the step wrote to its file commands into the result. A file that breaks the
+/// format fails the step, as on GitHub, with the reason on stderr; the other files still count.
 fn read_file_commands(result: HostResult, files: &[FileCommand]) -> HostResult {
-    let HostResult::Shell { mut exit_code, stdout, mut stderr, timed_out } = result else { return result };
+    let HostResult::Shell { mut exit_code, stdout, mut stderr, timed_out, files: _ } = result else { return result };
+    let mut out = StepFiles::default();
     for f in files {
         let text = match std::fs::read(&f.host) {
             Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
             Err(_) => continue,
         };
-        let names = match f.format {
-            Format::Summary => continue,
-            Format::Paths => file_commands::parse_paths(&text),
-            Format::Pairs => match file_commands::parse_pairs(&text) {
-                Ok(pairs) => pairs.into_iter().map(|(k, _)| k).collect(),
-                Err(e) => {
-                    append_line(&mut stderr, &format!("Error: ${} {e}", f.var));
-                    exit_code = if exit_code == 0 { 1 } else { exit_code };
-                    continue;
-                }
-            },
+        let pairs = match f.format {
+            Format::Summary => {
+                out.summary = text;
+                continue;
+            }
+            Format::Paths => {
+                out.path = file_commands::parse_paths(&text);
+                continue;
+            }
+            Format::Pairs(slot) => (slot, file_commands::parse_pairs(&text)),
         };
-        if !names.is_empty() {
-            let note = format!(
-                "w3: what the step wrote to ${} ({}) is not passed to later steps yet",
-                f.var,
-                names.join(", ")
-            );
-            append_line(&mut stderr, &note);
+        match pairs {
+            (slot, Ok(pairs)) => *slot(&mut out) = pairs,
+            (_, Err(e)) => {
+                append_line(&mut stderr, &format!("Error: ${} {e}", f.var));
+                exit_code = if exit_code == 0 { 1 } else { exit_code };
+            }
         }
     }
-    HostResult::Shell { exit_code, stdout, stderr, timed_out }
+    HostResult::Shell { exit_code, stdout, stderr, timed_out, files: out }
 }
 
 /// Runs the script inside bubblewrap.
@@ -199,6 +208,7 @@ fn run_sandboxed(
         stdout: finished.stdout,
         stderr: finished.stderr,
         timed_out: finished.timed_out,
+        files: StepFiles::default(),
     })
 }
 
@@ -221,6 +231,7 @@ fn run_direct(
         stdout: finished.stdout,
         stderr: finished.stderr,
         timed_out: finished.timed_out,
+        files: StepFiles::default(),
     })
 }
 

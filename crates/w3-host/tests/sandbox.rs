@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use w3_host::sandbox::running_as_root;
 use w3_host::{Identity, Sandbox, SandboxError, SandboxOptions, ShellRequest};
-use w3_host_api::{HostCall, HostError, HostResult, Shell};
+use w3_host_api::{HostCall, HostError, HostResult, Shell, StepFiles};
 
 /// The variables naming a step's file commands.
 const FILE_COMMAND_VARS: [&str; 5] =
@@ -20,6 +20,7 @@ struct Fixture {
     root: PathBuf,
     opts: SandboxOptions,
     env: Vec<(String, String)>,
+    path: Vec<String>,
 }
 
 impl Fixture {
@@ -42,7 +43,7 @@ impl Fixture {
         let env = [("PATH", "/usr/local/bin:/usr/bin:/bin"), ("HOME", "/tmp"), ("LC_ALL", "C")]
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .to_vec();
-        Fixture { root, opts, env }
+        Fixture { root, opts, env, path: Vec::new() }
     }
 
     fn ws(&self) -> &Path {
@@ -55,15 +56,16 @@ impl Fixture {
     }
 
     fn run(&self, shell: &Shell, script: &str, workdir: &str, timeout_ms: u64) -> Result<Out, SandboxError> {
-        let req = ShellRequest { cmd: script, shell, env: &self.env, workdir, timeout_ms };
+        let req = ShellRequest { cmd: script, shell, env: &self.env, path: &self.path, workdir, timeout_ms };
         let start = Instant::now();
         match w3_host::run(&req, &self.opts)? {
-            HostResult::Shell { exit_code, stdout, stderr, timed_out } => Ok(Out {
+            HostResult::Shell { exit_code, stdout, stderr, timed_out, files } => Ok(Out {
                 code: exit_code,
                 stdout: String::from_utf8_lossy(&stdout).into_owned(),
                 stderr: String::from_utf8_lossy(&stderr).into_owned(),
                 timed_out,
                 elapsed: start.elapsed(),
+                files,
             }),
             other => panic!("not a shell result: {other:?}"),
         }
@@ -103,6 +105,7 @@ struct Out {
     stderr: String,
     timed_out: bool,
     elapsed: Duration,
+    files: StepFiles,
 }
 
 fn require_bwrap() {
@@ -323,6 +326,7 @@ fn only_shell_calls_are_performed() {
         cmd: "echo hi".into(),
         shell: Shell::Bash,
         env: f.env.clone(),
+        path: vec![],
         workdir: String::new(),
         timeout_ms: 5000,
     };
@@ -383,9 +387,17 @@ fn file_commands_are_writable_and_checked() {
                       echo '# summary' >> \"$GITHUB_STEP_SUMMARY\"\n";
         let out = f.bash(script);
         assert_eq!((out.code, out.stdout.as_str()), (0, ""), "{sandbox:?}: {out:?}");
-        assert!(out.stderr.contains("$GITHUB_OUTPUT (answer) is not passed to later steps yet"), "{out:?}");
-        assert!(out.stderr.contains("$GITHUB_ENV (multi) is not passed"), "{out:?}");
-        assert!(!out.stderr.contains("SUMMARY"), "{out:?}");
+        assert_eq!(out.stderr, "", "{out:?}");
+        assert_eq!(out.files.outputs, [("answer".to_string(), "42".to_string())], "{out:?}");
+        assert_eq!(out.files.env, [("multi".to_string(), "a\nb".to_string())], "{out:?}");
+        assert_eq!(out.files.summary, "# summary\n", "{out:?}");
+        // Directories are read in the order written; the ones given come first on PATH.
+        let out = f.bash("echo /opt/a >> \"$GITHUB_PATH\"; echo /opt/b >> \"$GITHUB_PATH\"");
+        assert_eq!(out.files.path, ["/opt/a", "/opt/b"], "{out:?}");
+        f.path = vec!["/opt/b".into(), "/opt/a".into()];
+        let out = f.bash("echo \"$PATH\"");
+        assert_eq!(out.stdout, "/opt/b:/opt/a:/usr/local/bin:/usr/bin:/bin\n", "{out:?}");
+        f.path.clear();
         // A file that breaks the format fails the step and says where; output is kept.
         let out = f.bash("echo before; echo 'no equals sign' >> \"$GITHUB_OUTPUT\"");
         assert_eq!((out.code, out.stdout.as_str()), (1, "before\n"), "{out:?}");

@@ -90,6 +90,10 @@ macro_rules! for_each_op {
             SetEnv = 0x54 { name: StrId, value: Reg } gas 6, bytes true, block false, term false;
             /// Sets context `name` of the running fiber to `value` (e.g. `needs` once joined).
             SetContext = 0x55 { name: StrId, value: Reg } gas 6, bytes false, block false, term false;
+            /// Sets every entry of object `src` as an output of the open step (or of the job).
+            MergeOutputs = 0x56 { src: Reg } gas 6, bytes true, block false, term false;
+            /// Sets `env.<key>` for every entry of object `src`, as `SetEnv` does.
+            MergeEnv = 0x57 { src: Reg } gas 6, bytes true, block false, term false;
             /// Asks the host for `kind` with request `arg`, suspending the fiber; `dst` gets the answer.
             HostCall = 0x60 { dst: Reg, kind: HostId, arg: Reg } gas 50, bytes false, block true, term false;
             /// Starts a fiber running `func` with `arg`; sets `dst` to its handle.

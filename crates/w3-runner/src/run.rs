@@ -164,7 +164,16 @@ mod tests {
             };
             self.0.push((job.to_string(), cmd.clone()));
             let exit_code = i32::from(cmd.contains("false"));
-            (Ok(HostResult::Shell { exit_code, stdout: vec![], stderr: vec![], timed_out: false }), 10)
+            (
+                Ok(HostResult::Shell {
+                    exit_code,
+                    stdout: vec![],
+                    stderr: vec![],
+                    timed_out: false,
+                    files: Default::default(),
+                }),
+                10,
+            )
         }
     }
 

@@ -141,6 +141,7 @@ pub(crate) fn request(kind: HostCallKind, request: &Value) -> Result<HostCall, F
             cmd: r.required("cmd")?,
             shell: shell(&r.text("shell")?.unwrap_or_default()),
             env: r.pairs("env")?,
+            path: r.text("path")?.unwrap_or_default().split(':').filter(|d| !d.is_empty()).map(str::to_owned).collect(),
             workdir: r.text("workdir")?.unwrap_or_default(),
             timeout_ms: timeout_ms(&r)?,
         },
@@ -203,11 +204,16 @@ pub(crate) fn answer_value(kind: HostCallKind, result: &Result<HostResult, HostE
     };
     o.insert("ok", Value::Bool(true));
     match result {
-        HostResult::Shell { exit_code, stdout, stderr, timed_out } => {
+        HostResult::Shell { exit_code, stdout, stderr, timed_out, files } => {
             o.insert("exitCode", Value::Number(f64::from(*exit_code)));
             o.insert("stdout", text(stdout));
             o.insert("stderr", text(stderr));
             o.insert("timedOut", Value::Bool(*timed_out));
+            o.insert("outputs", pairs_object(&files.outputs));
+            o.insert("env", pairs_object(&files.env));
+            // Newest first, as `PATH` lists them: a later line of `$GITHUB_PATH` wins.
+            let path: Vec<&str> = files.path.iter().rev().map(String::as_str).collect();
+            o.insert("path", Value::from(path.join(":")));
         }
         HostResult::Http { status, headers, body } => {
             o.insert("status", Value::Number(f64::from(*status)));
@@ -249,6 +255,7 @@ mod tests {
                 cmd: "echo hi".into(),
                 shell: Shell::Bash,
                 env: vec![("A".into(), "1".into()), ("B".into(), "x".into())],
+                path: vec![],
                 workdir: String::new(),
                 timeout_ms: 90_000,
             })
@@ -262,12 +269,25 @@ mod tests {
 
     #[test]
     fn answers_become_objects() {
-        let shell =
-            Ok(HostResult::Shell { exit_code: 2, stdout: b"out".to_vec(), stderr: vec![0xff], timed_out: false });
+        let files = w3_host_api::StepFiles {
+            outputs: vec![("a".into(), "1".into()), ("a".into(), "2".into())],
+            path: vec!["/x".into(), "/y".into()],
+            ..Default::default()
+        };
+        let shell = Ok(HostResult::Shell {
+            exit_code: 2,
+            stdout: b"out".to_vec(),
+            stderr: vec![0xff],
+            timed_out: false,
+            files,
+        });
         let v = answer_value(HostCallKind::ShellCommand, &shell);
         let text =
             w3_value::to_json_text(&v, w3_value::JsonStyle { pretty: false, non_finite: w3_value::NonFinite::Null });
-        assert_eq!(text.unwrap(), r#"{"ok":true,"exitCode":2,"stdout":"out","stderr":"�","timedOut":false}"#);
+        assert_eq!(
+            text.unwrap(),
+            r#"{"ok":true,"exitCode":2,"stdout":"out","stderr":"�","timedOut":false,"outputs":{"a":"2"},"env":{},"path":"/y:/x"}"#
+        );
         let random = answer_value(HostCallKind::Random, &Ok(HostResult::Bytes(Some(vec![0, 171]))));
         assert_eq!(w3_value::property(&random, "value"), Value::from("00ab"));
         let failed = answer_value(HostCallKind::Now, &Err(HostError::Failed("boom".into())));

@@ -297,6 +297,16 @@ pub(crate) fn interpret(p: &Program, st: &mut State, fid: u32, fiber: &mut Fiber
                 let n = attempt!(steps::set_env(fiber, st, p.string(name), &v));
                 bytes!(n);
             }
+            Op::MergeOutputs { src } => {
+                let v = fiber.values[r!(src)].clone();
+                let n = attempt!(steps::merge_outputs(fiber, st, &v));
+                bytes!(n);
+            }
+            Op::MergeEnv { src } => {
+                let v = fiber.values[r!(src)].clone();
+                let n = attempt!(steps::merge_env(fiber, st, &v));
+                bytes!(n);
+            }
             Op::SetContext { name, value } => {
                 let i = r!(value);
                 let (v, m) = (fiber.values[i].clone(), fiber.metas[i]);

@@ -1,5 +1,5 @@
 //! Implements the instructions that keep a job's state: `StepBegin`, `StepEnd`, `SetOutput`,
-//! `SetEnv`, `SetContext` and `Status` (`docs/vm.md` §2).
+//! `SetEnv`, `MergeOutputs`, `MergeEnv`, `SetContext` and `Status` (`docs/vm.md` §2).
 //!
 //! Bytes written into contexts and outputs count towards the run's memory from when they are
 //! written until the fiber ends (a replaced context releases what it held).
@@ -125,6 +125,28 @@ pub(crate) fn set_env(fiber: &mut Fiber, st: &mut State, name: &Arc<str>, value:
     env.insert(name.to_string(), Value::from(text));
     let meta = Meta { bytes: clamp(u64::from(meta.bytes) + 16 + bytes), depth: 1 };
     set_context(fiber, st, "env", Value::Object(env), meta)?;
+    Ok(bytes)
+}
+
+/// Runs `MergeOutputs src`: `SetOutput` for every entry of `src`, when it is an object.
+/// Returns the bytes written, for per-byte gas.
+pub(crate) fn merge_outputs(fiber: &mut Fiber, st: &mut State, src: &Value) -> Result<u64, Fault> {
+    let Value::Object(o) = src else { return Ok(0) };
+    let mut bytes = 0u64;
+    for (k, v) in o.iter() {
+        bytes = bytes.saturating_add(set_output(fiber, st, &Arc::from(k), v)?);
+    }
+    Ok(bytes)
+}
+
+/// Runs `MergeEnv src`: `SetEnv` for every entry of `src`, when it is an object. Returns the
+/// bytes written, for per-byte gas.
+pub(crate) fn merge_env(fiber: &mut Fiber, st: &mut State, src: &Value) -> Result<u64, Fault> {
+    let Value::Object(o) = src else { return Ok(0) };
+    let mut bytes = 0u64;
+    for (k, v) in o.iter() {
+        bytes = bytes.saturating_add(set_env(fiber, st, &Arc::from(k), v)?);
+    }
     Ok(bytes)
 }
 

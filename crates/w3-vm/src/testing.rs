@@ -44,9 +44,13 @@ impl Default for ScriptedHost {
 /// Returns the reply a host gives when the script has none: success with empty output.
 pub fn default_reply(call: &HostCall) -> Result<HostResult, HostError> {
     Ok(match call {
-        HostCall::ShellCommand { .. } | HostCall::GithubAction { .. } => {
-            HostResult::Shell { exit_code: 0, stdout: Vec::new(), stderr: Vec::new(), timed_out: false }
-        }
+        HostCall::ShellCommand { .. } | HostCall::GithubAction { .. } => HostResult::Shell {
+            exit_code: 0,
+            stdout: Vec::new(),
+            stderr: Vec::new(),
+            timed_out: false,
+            files: Default::default(),
+        },
         HostCall::HttpRequest { .. } => HostResult::Http { status: 200, headers: Vec::new(), body: Vec::new() },
         HostCall::StorageRead { .. } => HostResult::Bytes(None),
         HostCall::Random { len } => HostResult::Bytes(Some(vec![0; *len as usize])),
@@ -83,7 +87,13 @@ impl ScriptedHost {
 
     /// Adds a reply for shell commands containing `needle`: this exit code and stdout.
     pub fn shell(self, needle: &str, exit_code: i32, stdout: &str) -> ScriptedHost {
-        let reply = HostResult::Shell { exit_code, stdout: stdout.into(), stderr: Vec::new(), timed_out: false };
+        let reply = HostResult::Shell {
+            exit_code,
+            stdout: stdout.into(),
+            stderr: Vec::new(),
+            timed_out: false,
+            files: Default::default(),
+        };
         self.on(HostCallKind::ShellCommand, Some(needle), Ok(reply))
     }
 

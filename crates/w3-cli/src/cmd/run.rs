@@ -95,7 +95,7 @@ impl Executor for LocalExecutor {
         }
         let start = Instant::now();
         let result = match call {
-            HostCall::ShellCommand { cmd, shell, env, workdir, timeout_ms } => {
+            HostCall::ShellCommand { cmd, shell, env, path, workdir, timeout_ms } => {
                 // The step's env on top of the runner's: PATH, HOME, CI and the GITHUB_* names.
                 let mut all = self.base_env.clone();
                 for (k, v) in env {
@@ -106,6 +106,7 @@ impl Executor for LocalExecutor {
                     cmd: cmd.clone(),
                     shell: shell.clone(),
                     env: all,
+                    path: path.clone(),
                     workdir: workdir.clone(),
                     timeout_ms: *timeout_ms,
                 };

@@ -35,6 +35,10 @@ impl ObjectBuilder {
     }
 }
 
+/// The hidden context holding the directories shell steps added with `$GITHUB_PATH`, newest
+/// first, `:`-separated. Expressions cannot name it (a context name has no dot).
+const PATH_CONTEXT: &str = "w3.path";
+
 fn count(n: usize, what: &'static str) -> Result<u16, CompileError> {
     u16::try_from(n).map_err(|_| CompileError::TooLarge(what))
 }
@@ -395,6 +399,10 @@ impl Gen<'_> {
         let (skipped, failed, decided, end) = (f.label(), f.label(), f.label(), f.label());
         self.span(f, step.pos);
         f.emit(Op::StepBegin { step: tag });
+        if kind == HostKind::Shell {
+            // What the step exports to the job: null unless its script ran.
+            f.emit(Op::LoadNull { dst: result });
+        }
         f.emit(Op::TryCall { dst: pair, func: prepare, first: pair, argc: w3_isa::Imm8(0) });
         f.jump_if_true(error, failed);
         let (skip, request) = (self.m.string("skip"), self.m.string("request"));
@@ -402,6 +410,17 @@ impl Gen<'_> {
         f.jump_if_true(t, skipped);
         f.emit(Op::GetProp { dst: t, obj: pair, name: request });
         f.emit(Op::HostCall { dst: result, kind: kind.id(), arg: t });
+        // `steps.<id>.outputs`: what a script wrote to `$GITHUB_OUTPUT`, what an action returned.
+        let outputs = match kind {
+            HostKind::Shell | HostKind::GithubAction => Some("outputs"),
+            HostKind::InvokeAction => Some("value"),
+            _ => None,
+        };
+        if let Some(field) = outputs {
+            let name = self.m.string(field);
+            f.emit(Op::GetProp { dst: t, obj: result, name });
+            f.emit(Op::MergeOutputs { src: t });
+        }
         self.outcome(f, result, outcome)?;
         f.jump(decided);
         f.bind(failed);
@@ -418,6 +437,9 @@ impl Gen<'_> {
             f.bind(keep);
         }
         f.emit(Op::StepEnd { step: tag, outcome, conclusion });
+        if kind == HostKind::Shell {
+            self.export(f, result);
+        }
         f.jump(end);
         f.bind(skipped);
         let k = self.m.string_constant("skipped");
@@ -426,6 +448,28 @@ impl Gen<'_> {
         f.bind(end);
         f.release(mark);
         Ok(())
+    }
+
+    /// Hands what a shell step wrote to `$GITHUB_ENV` and `$GITHUB_PATH` (in `result`, null
+    /// when the script did not run) to the job's later steps: the variables into `env`, the
+    /// directories in front of the hidden context `w3.path` that later shell requests carry.
+    fn export(&mut self, f: &mut FunctionBuilder, result: Reg) {
+        let (env, path, hidden) = (self.m.string("env"), self.m.string("path"), self.m.string(PATH_CONTEXT));
+        let parts = f.regs(3);
+        let (new, sep, old) = (parts, Reg(parts.0 + 1), Reg(parts.0 + 2));
+        f.emit(Op::GetProp { dst: new, obj: result, name: env });
+        f.emit(Op::MergeEnv { src: new });
+        let (first, done) = (f.label(), f.label());
+        f.emit(Op::GetProp { dst: new, obj: result, name: path });
+        f.jump_if_false(new, done);
+        f.emit(Op::LoadContext { dst: old, name: hidden });
+        f.jump_if_false(old, first);
+        let k = self.m.string_constant(":");
+        f.emit(Op::LoadConst { dst: sep, k });
+        f.emit(Op::Concat { dst: new, first: new, count: Imm16(3) });
+        f.bind(first);
+        f.emit(Op::SetContext { name: hidden, value: new });
+        f.bind(done);
     }
 
     /// Compiles the function that evaluates a step's expressions: it returns `{skip: true}`
@@ -514,13 +558,16 @@ impl Gen<'_> {
                     };
                     let shell = shell.as_ref().or_else(|| defaults(|r| r.shell.as_ref()));
                     let workdir = working_directory.as_ref().or_else(|| defaults(|r| r.working_directory.as_ref()));
-                    let mut obj = ObjectBuilder::new(f, 5);
+                    let mut obj = ObjectBuilder::new(f, 6);
                     let r = obj.key(self, f, "cmd");
                     self.template(f, run, r)?;
                     let r = obj.key(self, f, "shell");
                     self.optional(f, shell, "", r)?;
                     let r = obj.key(self, f, "env");
                     f.emit(Op::LoadContext { dst: r, name: env });
+                    let r = obj.key(self, f, "path");
+                    let hidden = self.m.string(PATH_CONTEXT);
+                    f.emit(Op::LoadContext { dst: r, name: hidden });
                     let r = obj.key(self, f, "workdir");
                     self.optional(f, workdir, "", r)?;
                     let r = obj.key(self, f, "timeoutMinutes");
@@ -558,7 +605,12 @@ impl Gen<'_> {
                                 f.emit(Op::LoadConst { dst: r, k });
                             }
                             let r = obj.key(self, f, "input");
-                            f.emit(Op::Move { dst: r, src: with_obj });
+                            let mut input = ObjectBuilder::new(f, 2);
+                            let w = input.key(self, f, "with");
+                            f.emit(Op::Move { dst: w, src: with_obj });
+                            let e = input.key(self, f, "env");
+                            f.emit(Op::LoadContext { dst: e, name: env });
+                            input.finish(f, r);
                             obj.finish(f, arg);
                             HostKind::InvokeAction
                         }
