@@ -162,3 +162,47 @@ fn file_commands_reach_later_steps() {
         assert!(out.contains(line), "missing {line:?} in:\n{out}");
     }
 }
+
+const COMMANDS: &str = r#"on: push
+jobs:
+  a:
+    runs-on: ubuntu-latest
+    steps:
+      - id: s
+        run: |
+          echo "::add-mask::hunter2"
+          echo "password is hunter2"
+          echo "::set-output name=legacy::from stdout"
+          echo "::error file=app.js,line=10,title=Bad::it broke"
+          echo "::group::Build"
+          echo "inside"
+          echo "::endgroup::"
+          echo "::debug::hidden unless debugging"
+          echo "::stop-commands::pause"
+          echo "::add-mask::not a command now"
+          echo "::pause::"
+          echo "hunter2 is still masked"
+      - run: echo "legacy output ${{ steps.s.outputs.legacy }}"
+      - run: echo "::set-env name=X::y"
+"#;
+
+#[test]
+fn workflow_commands_mask_annotate_and_set_outputs() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("wf.yml"), COMMANDS).unwrap();
+    let (code, out) = run(dir.path(), &["--sandbox", "none", "-W", "wf.yml"]);
+    assert_eq!(code, Some(1), "set-env is refused and fails its step:\n{out}");
+    for line in [
+        "[wf/a] password is ***",
+        "[wf/a] Error (app.js:10): Bad: it broke",
+        "[wf/a] ::group::Build",
+        "[wf/a] inside",
+        "[wf/a] ::add-mask::not a command now",
+        "[wf/a] *** is still masked",
+        "[wf/a] legacy output from stdout",
+        "[wf/a] Error: the `set-env` command is disabled: write to $GITHUB_ENV instead (`::set-env name=X::y`)",
+    ] {
+        assert!(out.contains(line), "missing {line:?} in:\n{out}");
+    }
+    assert!(!out.contains("hunter2") && !out.contains("hidden unless") && !out.contains("::pause::"), "{out}");
+}

@@ -5,7 +5,8 @@
 //! temp directory, no network unless asked for, an unprivileged uid, its own pid namespace,
 //! rlimits, output caps and a wall-clock timeout that kills the whole process tree.
 //! [`Sandbox::None`] runs scripts directly, for trusted local runs (`--sandbox none`).
-//! [`file_commands`] reads what a step writes to `$GITHUB_OUTPUT`, `$GITHUB_ENV` and `$GITHUB_PATH`.
+//! [`file_commands`] reads what a step writes to `$GITHUB_OUTPUT`, `$GITHUB_ENV` and `$GITHUB_PATH`;
+//! [`workflow_commands`] reads the `::command::` lines it prints.
 
 pub mod bench;
 pub mod error;
@@ -13,6 +14,7 @@ pub mod file_commands;
 mod process;
 pub mod sandbox;
 pub mod shell;
+pub mod workflow_commands;
 
 pub use error::SandboxError;
 pub use sandbox::{Identity, Limits, Sandbox, SandboxOptions};

@@ -24,9 +24,9 @@ use std::time::Duration;
 use w3_host_api::{HostCall, HostError, HostResult, Shell, StepFiles};
 
 use crate::error::SandboxError;
-use crate::file_commands;
 use crate::process::{self, ChildSetup, STATUS_FD};
 use crate::sandbox::{self, BwrapPlan, Limits, Sandbox, SandboxOptions};
+use crate::{file_commands, workflow_commands};
 
 /// One shell step: the fields of [`HostCall::ShellCommand`], borrowed.
 #[derive(Clone, Copy, Debug)]
@@ -145,6 +145,18 @@ const FILE_COMMANDS: [(&str, &str, Format); 5] = [
 fn read_file_commands(result: HostResult, files: &[FileCommand]) -> HostResult {
     let HostResult::Shell { mut exit_code, stdout, mut stderr, timed_out, files: _ } = result else { return result };
     let mut out = StepFiles::default();
+    // Workflow commands come first: the files are read after the step, so they win.
+    let mut fx = workflow_commands::effects(&String::from_utf8_lossy(&stdout));
+    let more = workflow_commands::effects(&String::from_utf8_lossy(&stderr));
+    fx.outputs.extend(more.outputs);
+    fx.state.extend(more.state);
+    fx.errors.extend(more.errors);
+    for e in &fx.errors {
+        append_line(&mut stderr, e);
+    }
+    if !fx.errors.is_empty() && exit_code == 0 {
+        exit_code = 1;
+    }
     for f in files {
         let text = match std::fs::read(&f.host) {
             Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
@@ -162,13 +174,18 @@ fn read_file_commands(result: HostResult, files: &[FileCommand]) -> HostResult {
             Format::Pairs(slot) => (slot, file_commands::parse_pairs(&text)),
         };
         match pairs {
-            (slot, Ok(pairs)) => *slot(&mut out) = pairs,
+            (slot, Ok(pairs)) => slot(&mut out).extend(pairs),
             (_, Err(e)) => {
                 append_line(&mut stderr, &format!("Error: ${} {e}", f.var));
                 exit_code = if exit_code == 0 { 1 } else { exit_code };
             }
         }
     }
+    let (mut outputs, mut state) = (fx.outputs, fx.state);
+    outputs.append(&mut out.outputs);
+    state.append(&mut out.state);
+    out.outputs = outputs;
+    out.state = state;
     HostResult::Shell { exit_code, stdout, stderr, timed_out, files: out }
 }
 

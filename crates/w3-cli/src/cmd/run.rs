@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 use w3_host::sandbox::{Sandbox, SandboxOptions};
+use w3_host::workflow_commands;
 use w3_host_api::{HostCall, HostError, HostGasSchedule, HostResult};
 use w3_runner::run::{run_module, Executor, RunInputs};
 use w3_value::Value;
@@ -69,20 +70,73 @@ struct LocalExecutor {
     opts: SandboxOptions,
     workflow: String,
     base_env: Vec<(String, String)>,
+    /// Values masked in every line printed: the secrets, then what steps masked, longest first.
     secrets: Vec<String>,
+    /// Whether `::debug::` lines are shown (secret or variable `ACTIONS_STEP_DEBUG` is `true`).
+    debug: bool,
 }
 
 impl LocalExecutor {
     /// Prints `text` line by line as `[workflow/job] line`, with secret values masked.
-    fn print(&self, job: &str, text: &[u8]) {
+    fn print(&self, job: &str, text: &str) {
         let mut out = std::io::stdout().lock();
-        for line in String::from_utf8_lossy(text).lines() {
-            let masked = self
-                .secrets
-                .iter()
-                .filter(|s| !s.is_empty())
-                .fold(line.to_string(), |l, s| l.replace(s.as_str(), "***"));
+        for line in text.lines() {
+            let masked = self.secrets.iter().fold(line.to_string(), |l, s| l.replace(s.as_str(), "***"));
             let _ = writeln!(out, "[{}/{job}] {masked}", self.workflow);
+        }
+    }
+
+    /// Prints a step's output: text lines masked, workflow commands as GitHub's log shows them
+    /// (`add-mask` masks from then on and shows nothing; `debug` shows only with
+    /// `ACTIONS_STEP_DEBUG`).
+    fn print_output(&mut self, job: &str, output: &[u8]) {
+        let text = String::from_utf8_lossy(output);
+        for line in workflow_commands::scan(&text) {
+            let c = match line {
+                workflow_commands::Line::Text(t) => {
+                    self.print(job, t);
+                    continue;
+                }
+                workflow_commands::Line::Command(c) => c,
+            };
+            match c.name.as_str() {
+                "add-mask" => {
+                    let value = c.message.trim();
+                    if !value.is_empty() && !self.secrets.iter().any(|s| s == value) {
+                        self.secrets.push(value.to_string());
+                        // Longer values first, so a value containing another is masked whole.
+                        self.secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
+                    }
+                }
+                "group" => self.print(job, &format!("::group::{}", c.message)),
+                "endgroup" => self.print(job, "::endgroup::"),
+                "debug" if self.debug => self.print(job, &format!("Debug: {}", c.message)),
+                "notice" | "warning" | "error" => {
+                    let kind = match c.name.as_str() {
+                        "notice" => "Notice",
+                        "warning" => "Warning",
+                        _ => "Error",
+                    };
+                    let place = match (c.prop("file"), c.prop("line")) {
+                        (Some(f), Some(l)) => format!(" ({f}:{l})"),
+                        (Some(f), None) => format!(" ({f})"),
+                        _ => String::new(),
+                    };
+                    let title = c.prop("title").map(|t| format!("{t}: ")).unwrap_or_default();
+                    self.print(job, &format!("{kind}{place}: {title}{}", c.message));
+                }
+                "set-output" => self.print(
+                    job,
+                    "Warning: the `set-output` command is deprecated; write `name=value` to $GITHUB_OUTPUT instead",
+                ),
+                "save-state" => self.print(
+                    job,
+                    "Warning: the `save-state` command is deprecated; write `name=value` to $GITHUB_STATE instead",
+                ),
+                // Known commands with nothing to show here (`echo`, the disabled ones, which the
+                // host reports), and unknown ones, which GitHub ignores.
+                _ => {}
+            }
         }
     }
 }
@@ -112,16 +166,16 @@ impl Executor for LocalExecutor {
                 };
                 let result = w3_host::shell::run_call(&call, &self.opts);
                 if let Ok(HostResult::Shell { stdout, stderr, exit_code, .. }) = &result {
-                    self.print(job, stdout);
-                    self.print(job, stderr);
+                    self.print_output(job, stdout);
+                    self.print_output(job, stderr);
                     if *exit_code != 0 {
-                        self.print(job, format!("Error: the step's script exited with code {exit_code}").as_bytes());
+                        self.print(job, &format!("Error: the step's script exited with code {exit_code}"));
                     }
                 }
                 result
             }
             HostCall::Log { message, .. } => {
-                self.print(job, message.as_bytes());
+                self.print(job, message);
                 Ok(HostResult::Done)
             }
             other => Err(HostError::Unsupported(format!(
@@ -130,7 +184,7 @@ impl Executor for LocalExecutor {
             ))),
         };
         if let Err(e) = &result {
-            self.print(job, format!("Error: {e}").as_bytes());
+            self.print(job, &format!("Error: {e}"));
         }
         let elapsed = start.elapsed().as_millis() as u64;
         let gas = match &result {
@@ -175,6 +229,21 @@ fn inputs(args: &Args) -> Result<RunInputs, String> {
         workspace: workspace.display().to_string(),
         repository: format!("local/{}", workspace.file_name().map(|n| n.to_string_lossy()).unwrap_or_default()),
     })
+}
+
+/// Returns the values to mask for `secrets`: each non-empty value and each non-empty line of a
+/// multi-line one, longest first.
+fn masks(secrets: &[(String, String)]) -> Vec<String> {
+    let mut masks: Vec<String> = secrets
+        .iter()
+        .flat_map(|(_, v)| std::iter::once(v.as_str()).chain(v.lines().filter(|l| l.len() < v.len())))
+        .map(str::trim_end)
+        .filter(|m| !m.is_empty())
+        .map(str::to_string)
+        .collect();
+    masks.sort_by_key(|m| std::cmp::Reverse(m.len()));
+    masks.dedup();
+    masks
 }
 
 fn base_env(run: &RunInputs) -> Vec<(String, String)> {
@@ -234,7 +303,8 @@ pub fn run(args: Args) -> ExitCode {
             opts,
             workflow: name.trim_end_matches(".yml").trim_end_matches(".yaml").to_string(),
             base_env: base_env(&run),
-            secrets: run.secrets.iter().map(|(_, v)| v.clone()).collect(),
+            secrets: masks(&run.secrets),
+            debug: run.secrets.iter().chain(&run.vars).any(|(k, v)| k == "ACTIONS_STEP_DEBUG" && v == "true"),
         };
         match run_module(module, &run, &mut exec) {
             Ok(report) => {
