@@ -30,7 +30,10 @@ enum Command {
     /// Measure performance and print one JSON object of figures.
     Bench(cmd::bench::Args),
     /// Run workflows locally, like act: compiled, executed in the VM, steps in a sandbox.
-    Run(cmd::run::Args),
+    Run(Box<cmd::run::Args>),
+    /// Re-execute runs recorded with `w3 run --journal`, without running anything, and check
+    /// that each ends in the same state.
+    Replay(cmd::replay::Args),
     /// Evaluate a GitHub-Actions expression and print its value as JSON.
     Expr(cmd::expr::Args),
 }
@@ -51,6 +54,7 @@ fn main() -> ExitCode {
         Command::Compile(args) => cmd::compile::compile(args),
         Command::Disasm(args) => cmd::compile::disasm(args),
         Command::Expr(args) => cmd::expr::run(args),
-        Command::Run(args) => cmd::run::run(args),
+        Command::Run(args) => cmd::run::run(*args),
+        Command::Replay(args) => cmd::replay::run(args),
     }
 }

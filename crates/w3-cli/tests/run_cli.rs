@@ -206,3 +206,44 @@ fn workflow_commands_mask_annotate_and_set_outputs() {
     }
     assert!(!out.contains("hunter2") && !out.contains("hidden unless") && !out.contains("::pause::"), "{out}");
 }
+
+#[test]
+fn a_journal_replays_without_running_anything() {
+    let dir = tempfile::tempdir().unwrap();
+    let wf = "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - id: s\n        run: |\n          date +%s%N > stamp\n          echo \"t=$(cat stamp)\" >> \"$GITHUB_OUTPUT\"\n          echo \"token ${{ secrets.TOKEN }}\"\n      - run: echo \"got ${{ steps.s.outputs.t }}\"\n  b:\n    needs: a\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo b\n";
+    std::fs::write(dir.path().join("wf.yml"), wf).unwrap();
+    std::fs::write(dir.path().join("secrets.env"), "# test\nTOKEN='s3cr3t'\n").unwrap();
+    let key = dir.path().join("keys/executor.key");
+    let key = key.to_str().unwrap();
+    let args = ["--sandbox", "none", "-W", "wf.yml", "--secret-file", "secrets.env", "--journal", "j", "--key", key];
+    let (code, out) = run(dir.path(), &args);
+    assert_eq!(code, Some(0), "{out}");
+    assert!(out.contains("[wf/a] token ***") && out.contains("journal of 3 calls in j/wf"), "{out}");
+    assert_eq!(std::fs::metadata(key).unwrap().len(), 32, "a new key is created");
+    // The steps' time-dependent output is in the journal; replay reproduces the run from it,
+    // though running the workflow again would not.
+    std::fs::remove_file(dir.path().join("stamp")).unwrap();
+    let replay = |args: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_w3")).arg("replay").args(args).current_dir(dir.path()).output();
+        let out = out.unwrap();
+        (out.status.code(), String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr))
+    };
+    let (code, out) = replay(&["j", "--secret", "TOKEN=s3cr3t"]);
+    assert_eq!(code, Some(0), "{out}");
+    assert!(out.contains("3 calls replayed") && out.contains("(a: success, b: success)"), "{out}");
+    assert!(!dir.path().join("stamp").exists(), "replay runs nothing");
+    let (code, out) = replay(&["j"]);
+    assert_eq!(code, Some(1), "{out}");
+    assert!(out.contains("secret `TOKEN` is needed to replay"), "{out}");
+    let (code, out) = replay(&["nowhere"]);
+    assert_eq!(code, Some(2), "{out}");
+    // Any change to a recorded answer breaks its receipt.
+    let calls = dir.path().join("j/wf/calls.bin");
+    let mut bytes = std::fs::read(&calls).unwrap();
+    let at = bytes.windows(6).position(|w| w == b"token ").unwrap();
+    bytes[at] = b'T';
+    std::fs::write(&calls, bytes).unwrap();
+    let (code, out) = replay(&["j", "--secret", "TOKEN=s3cr3t"]);
+    assert_eq!(code, Some(1), "{out}");
+    assert!(out.contains("does not match the call it records"), "{out}");
+}

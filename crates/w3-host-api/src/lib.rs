@@ -11,6 +11,7 @@
 pub mod call;
 pub mod canonical;
 pub mod caps;
+pub mod decode;
 pub mod env;
 pub mod gas;
 pub mod receipt;

@@ -59,6 +59,10 @@ pub enum ReceiptChainError {
     CallIndex { index: usize, found: u64, expected: u64 },
     #[error("receipt {index} does not link to the receipt before it")]
     BrokenLink { index: usize },
+    #[error("the receipt of call {call_index} names no valid ed25519 key")]
+    BadKey { call_index: u64 },
+    #[error("the signature of the receipt of call {call_index} does not verify")]
+    BadSignature { call_index: u64 },
 }
 
 impl Receipt {
@@ -104,8 +108,40 @@ impl Receipt {
     }
 }
 
+impl Receipt {
+    /// Sets `executor_key` to `key`'s public key and signs the receipt with it.
+    pub fn sign(&mut self, key: &ed25519_dalek::SigningKey) {
+        use ed25519_dalek::Signer;
+        self.executor_key = key.verifying_key().to_bytes();
+        self.signature = key.sign(&self.signing_bytes()).to_bytes();
+    }
+
+    /// Checks the signature against `executor_key`.
+    pub fn verify_signature(&self) -> Result<(), ReceiptChainError> {
+        let key = ed25519_dalek::VerifyingKey::from_bytes(&self.executor_key)
+            .map_err(|_| ReceiptChainError::BadKey { call_index: self.call_index })?;
+        let signature = ed25519_dalek::Signature::from_bytes(&self.signature);
+        key.verify_strict(&self.signing_bytes(), &signature)
+            .map_err(|_| ReceiptChainError::BadSignature { call_index: self.call_index })
+    }
+
+    /// Returns the receipt's canonical bytes: the signed fields, then the signature.
+    pub fn encode(&self) -> Vec<u8> {
+        let mut bytes = self.signing_bytes();
+        bytes.extend_from_slice(&self.signature);
+        bytes
+    }
+}
+
+/// Checks that `receipts` are one run's calls in order, each linked to the one before and
+/// signed by its executor.
+pub fn verify_signed_chain(receipts: &[Receipt]) -> Result<(), ReceiptChainError> {
+    verify_chain(receipts)?;
+    receipts.iter().try_for_each(Receipt::verify_signature)
+}
+
 /// Checks that `receipts` are one run's calls in order, each linked to the one before.
-/// Signatures are checked by the caller, who holds the crypto (`w3-host`, the chain).
+/// Signatures are checked by [`verify_signed_chain`].
 pub fn verify_chain(receipts: &[Receipt]) -> Result<(), ReceiptChainError> {
     let mut prev = [0u8; 32];
     for (index, r) in receipts.iter().enumerate() {
@@ -149,6 +185,28 @@ mod tests {
             });
         }
         out
+    }
+
+    #[test]
+    fn signatures_verify_and_any_change_breaks_them() {
+        let key = ed25519_dalek::SigningKey::from_bytes(&[9; 32]);
+        let mut c = chain(3);
+        let mut prev = [0; 32];
+        for r in &mut c {
+            r.prev_receipt_hash = prev;
+            r.sign(&key);
+            prev = r.hash();
+        }
+        assert_eq!(verify_signed_chain(&c), Ok(()));
+        let mut bad = c.clone();
+        bad[2].gas_used += 1;
+        assert_eq!(verify_signed_chain(&bad), Err(ReceiptChainError::BadSignature { call_index: 2 }));
+        let mut bad = c.clone();
+        bad[1].signature[0] ^= 1;
+        assert_eq!(verify_signed_chain(&bad), Err(ReceiptChainError::BrokenLink { index: 2 }));
+        let mut bad = c;
+        bad[2].executor_key = ed25519_dalek::SigningKey::from_bytes(&[8; 32]).verifying_key().to_bytes();
+        assert_eq!(verify_signed_chain(&bad), Err(ReceiptChainError::BadSignature { call_index: 2 }));
     }
 
     #[test]

@@ -3,7 +3,7 @@
 //! replayed without running anything), and reports how each job ended.
 
 use std::collections::BTreeSet;
-use w3_host_api::{Answer, HostCall, HostError, HostResult};
+use w3_host_api::{Answer, HostCall, HostError, HostResult, PendingCall};
 use w3_isa::VerifiedModule;
 use w3_value::{Object, Value};
 use w3_vm::{Config, Outcome, RunState, Vm, VmError};
@@ -46,6 +46,14 @@ impl Default for RunInputs {
     }
 }
 
+/// One host call of a run: the job that made it, the request and the answer recorded.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Entry {
+    pub job: String,
+    pub call: HostCall,
+    pub answer: Answer,
+}
+
 /// How a run ended.
 #[derive(Debug)]
 pub struct Report {
@@ -53,8 +61,20 @@ pub struct Report {
     /// Each job's id and result (`success`, `failure`, `cancelled`, `skipped`), in the
     /// workflow's order.
     pub jobs: Vec<(String, String)>,
-    /// Every answer, in the order it was recorded.
-    pub journal: Vec<Answer>,
+    /// Every call with its answer, in the order the answers were recorded.
+    pub journal: Vec<Entry>,
+    /// The VM's state hash at the end: equal runs have equal hashes.
+    pub state_hash: [u8; 32],
+}
+
+/// Why a run stopped before it finished.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error("{0}")]
+    Vm(#[from] VmError),
+    /// The answer source had no answer for a call (a replay that diverged from its journal).
+    #[error("call {call_index}: {reason}")]
+    NoAnswer { call_index: u64, reason: String },
 }
 
 fn object(pairs: &[(String, String)]) -> Value {
@@ -114,7 +134,40 @@ fn job_of(function: &str) -> &str {
 
 /// Runs `module` with `run`'s contexts, performing host calls with `executor` one at a time in
 /// the order they were made.
-pub fn run_module(module: VerifiedModule, run: &RunInputs, executor: &mut dyn Executor) -> Result<Report, VmError> {
+pub fn run_module(module: VerifiedModule, run: &RunInputs, executor: &mut dyn Executor) -> Result<Report, RunError> {
+    drive(module, run, &mut |job, call| {
+        let (result, gas_used) = executor.execute(job, &call.call, call.gas_limit);
+        Ok(Answer { call_index: call.call_index, result, gas_used })
+    })
+}
+
+/// Runs `module` with `run`'s contexts, answering every call from `journal` instead of
+/// performing it: the calls must be the journal's, in its order, request for request.
+pub fn replay_module(module: VerifiedModule, run: &RunInputs, journal: &[Entry]) -> Result<Report, RunError> {
+    let mut next = journal.iter();
+    drive(module, run, &mut |job, call| {
+        let no_answer = |reason: String| RunError::NoAnswer { call_index: call.call_index, reason };
+        let entry = next.next().ok_or_else(|| no_answer("the journal has no more calls".into()))?;
+        if entry.answer.call_index != call.call_index {
+            return Err(no_answer(format!("the journal answers call {} here", entry.answer.call_index)));
+        }
+        if entry.call != call.call || entry.job != job {
+            return Err(no_answer(format!(
+                "job `{job}` asks for {:?}, the journal recorded job `{}` asking for {:?}",
+                call.call, entry.job, entry.call
+            )));
+        }
+        Ok(entry.answer.clone())
+    })
+}
+
+/// Runs the VM to the end, getting each call's answer from `answer` in the order calls were
+/// made.
+fn drive(
+    module: VerifiedModule,
+    run: &RunInputs,
+    answer: &mut dyn FnMut(&str, &PendingCall) -> Result<Answer, RunError>,
+) -> Result<Report, RunError> {
     let mut vm = Vm::new(module, contexts(run), Config::default())
         .map_err(|e| VmError { fault: w3_vm::Fault::Internal(e.to_string()), at: None })?;
     let mut journal = Vec::new();
@@ -125,10 +178,9 @@ pub fn run_module(module: VerifiedModule, run: &RunInputs, executor: &mut dyn Ex
             RunState::Pending(calls) => {
                 for call in calls.into_iter().filter(|c| seen.insert(c.call_index)) {
                     let job = job_of(vm.fiber_function(call.fiber).unwrap_or("workflow")).to_string();
-                    let (result, gas_used) = executor.execute(&job, &call.call, call.gas_limit);
-                    let answer = Answer { call_index: call.call_index, result, gas_used };
-                    if vm.answer(answer.clone()).is_ok() {
-                        journal.push(answer);
+                    let a = answer(&job, &call)?;
+                    if vm.answer(a.clone()).is_ok() {
+                        journal.push(Entry { job, call: call.call, answer: a });
                     }
                 }
             }
@@ -147,7 +199,7 @@ pub fn run_module(module: VerifiedModule, run: &RunInputs, executor: &mut dyn Ex
             .collect(),
         _ => Vec::new(),
     };
-    Ok(Report { outcome, jobs, journal })
+    Ok(Report { outcome, jobs, journal, state_hash: vm.state_hash() })
 }
 
 #[cfg(test)]
@@ -192,5 +244,20 @@ mod tests {
         let jobs: Vec<(&str, &str)> = report.jobs.iter().map(|(j, r)| (j.as_str(), r.as_str())).collect();
         assert_eq!(jobs, [("a", "success"), ("b", "failure"), ("c", "skipped")]);
         assert_eq!(report.journal.len(), 3);
+        // Replaying the journal gives the same run without performing anything.
+        let module = w3_isa::verify(&compiled.module).unwrap();
+        let replayed = replay_module(module.clone(), &run, &report.journal).unwrap();
+        assert_eq!(replayed.state_hash, report.state_hash);
+        assert_eq!(replayed.jobs, report.jobs);
+        // A journal that answers differently, or for other requests, is refused or differs.
+        let mut changed = report.journal.clone();
+        changed[1].answer.gas_used += 1;
+        let other = replay_module(module.clone(), &run, &changed).unwrap();
+        assert_ne!(other.state_hash, report.state_hash);
+        let push = RunInputs { event: "workflow_dispatch".into(), ..RunInputs::default() };
+        let err = replay_module(module.clone(), &push, &report.journal).unwrap_err();
+        assert!(err.to_string().contains("call 0: job `a` asks for"), "{err}");
+        let err = replay_module(module, &run, &report.journal[..2]).unwrap_err();
+        assert!(err.to_string().contains("no more calls"), "{err}");
     }
 }

@@ -4,4 +4,5 @@ pub mod bench;
 pub mod check;
 pub mod compile;
 pub mod expr;
+pub mod replay;
 pub mod run;

@@ -9,6 +9,7 @@ use std::time::Instant;
 use w3_host::sandbox::{Sandbox, SandboxOptions};
 use w3_host::workflow_commands;
 use w3_host_api::{HostCall, HostError, HostGasSchedule, HostResult};
+use w3_runner::journal;
 use w3_runner::run::{run_module, Executor, RunInputs};
 use w3_value::Value;
 
@@ -52,10 +53,107 @@ pub struct Args {
     /// Let `run:` steps use the network.
     #[arg(long)]
     pub allow_net: bool,
+    /// Secrets from a file of `NAME=VALUE` lines (`#` comments, optional quotes).
+    #[arg(long = "secret-file", value_name = "FILE")]
+    pub secret_file: Option<PathBuf>,
+    /// Environment variables from a file of `NAME=VALUE` lines.
+    #[arg(long = "env-file", value_name = "FILE")]
+    pub env_file: Option<PathBuf>,
+    /// Record every host call, its answer and a signed receipt under DIR (one folder per
+    /// workflow), so that `w3 replay DIR` can re-execute the run without running anything.
+    #[arg(long, value_name = "DIR")]
+    pub journal: Option<PathBuf>,
+    /// The executor's ed25519 key that signs receipts (32 raw bytes; created if missing).
+    /// Default: ~/.w3/executor.key.
+    #[arg(long, value_name = "FILE")]
+    pub key: Option<PathBuf>,
+}
+
+/// Reads a file of `NAME=VALUE` lines: blank lines and `#` comments are skipped, `export ` is
+/// allowed before a name, and a value in single quotes is taken as written, one in double
+/// quotes with `\n`, `\"` and `\\` escapes.
+pub fn dotenv(path: &Path) -> Result<Vec<(String, String)>, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let mut out = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let line = line.strip_prefix("export ").unwrap_or(line);
+        let at = |what: &str| format!("{}:{}:1: {what}", path.display(), i + 1);
+        let (name, value) = line.split_once('=').ok_or_else(|| at("expected NAME=VALUE"))?;
+        let name = name.trim();
+        if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+            return Err(at(&format!("`{name}` is not a variable name")));
+        }
+        let value = value.trim();
+        let value = if let Some(v) = value.strip_prefix('\'').and_then(|v| v.strip_suffix('\'')) {
+            v.to_string()
+        } else if let Some(v) = value.strip_prefix('"').and_then(|v| v.strip_suffix('"')) {
+            let mut s = String::with_capacity(v.len());
+            let mut chars = v.chars();
+            while let Some(c) = chars.next() {
+                if c != '\\' {
+                    s.push(c);
+                    continue;
+                }
+                match chars.next() {
+                    Some('n') => s.push('\n'),
+                    Some(other) => s.push(other),
+                    None => s.push('\\'),
+                }
+            }
+            s
+        } else {
+            // An unquoted value ends at ` #`, a comment.
+            value.split(" #").next().unwrap_or_default().trim_end().to_string()
+        };
+        out.push((name.to_string(), value));
+    }
+    Ok(out)
+}
+
+/// Loads the executor key from `path`, or creates one there (readable by its owner only).
+fn executor_key(path: Option<&Path>) -> Result<ed25519_dalek::SigningKey, String> {
+    let default;
+    let path = match path {
+        Some(p) => p,
+        None => {
+            let home = std::env::var_os("HOME").ok_or("HOME is not set: pass --key FILE")?;
+            default = PathBuf::from(home).join(".w3/executor.key");
+            &default
+        }
+    };
+    match std::fs::read(path) {
+        Ok(bytes) => {
+            let bytes: [u8; 32] =
+                bytes.try_into().map_err(|_| format!("{}: an executor key is 32 bytes", path.display()))?;
+            Ok(ed25519_dalek::SigningKey::from_bytes(&bytes))
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let mut seed = [0u8; 32];
+            getrandom::fill(&mut seed).map_err(|e| format!("no randomness for a new key: {e}"))?;
+            if let Some(parent) = path.parent() {
+                std::fs::create_dir_all(parent).map_err(|e| format!("{}: {e}", parent.display()))?;
+            }
+            use std::io::Write;
+            use std::os::unix::fs::OpenOptionsExt;
+            let mut file = std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .mode(0o600)
+                .open(path)
+                .map_err(|e| format!("{}: {e}", path.display()))?;
+            file.write_all(&seed).map_err(|e| format!("{}: {e}", path.display()))?;
+            Ok(ed25519_dalek::SigningKey::from_bytes(&seed))
+        }
+        Err(e) => Err(format!("{}: {e}", path.display())),
+    }
 }
 
 /// Splits `NAME=VALUE` arguments.
-fn pairs(args: &[String], what: &str) -> Result<Vec<(String, String)>, String> {
+pub fn pairs(args: &[String], what: &str) -> Result<Vec<(String, String)>, String> {
     args.iter()
         .map(|a| {
             a.split_once('=')
@@ -219,13 +317,23 @@ fn inputs(args: &Args) -> Result<RunInputs, String> {
         }
         None => Value::from(w3_value::Object::new()),
     };
+    let mut secrets = match &args.secret_file {
+        Some(f) => dotenv(f)?,
+        None => Vec::new(),
+    };
+    secrets.extend(pairs(&args.secrets, "secret")?);
+    let mut env = match &args.env_file {
+        Some(f) => dotenv(f)?,
+        None => Vec::new(),
+    };
+    env.extend(pairs(&args.env, "env")?);
     Ok(RunInputs {
         event: args.event.clone(),
         payload,
         inputs: pairs(&args.inputs, "input")?,
-        secrets: pairs(&args.secrets, "secret")?,
+        secrets,
         vars: pairs(&args.vars, "variable")?,
-        env: pairs(&args.env, "env")?,
+        env,
         workspace: workspace.display().to_string(),
         repository: format!("local/{}", workspace.file_name().map(|n| n.to_string_lossy()).unwrap_or_default()),
     })
@@ -272,7 +380,13 @@ pub fn run(args: Args) -> ExitCode {
     let mut summary = Vec::new();
     for file in &files {
         let name = file.file_name().map_or_else(String::new, |n| n.to_string_lossy().into_owned());
-        let source = std::fs::read_to_string(file).unwrap_or_default();
+        let source = match std::fs::read_to_string(file) {
+            Ok(s) => s,
+            Err(e) => {
+                eprintln!("w3 run: {}: {e}", file.display());
+                return ExitCode::from(2);
+            }
+        };
         let compiled = match &args.job {
             Some(job) => w3_compiler::compile_job(&source, &name, job),
             None => w3_compiler::compile_workflow(&source, &name),
@@ -306,8 +420,32 @@ pub fn run(args: Args) -> ExitCode {
             secrets: masks(&run.secrets),
             debug: run.secrets.iter().chain(&run.vars).any(|(k, v)| k == "ACTIONS_STEP_DEBUG" && v == "true"),
         };
-        match run_module(module, &run, &mut exec) {
+        match run_module(module.clone(), &run, &mut exec) {
             Ok(report) => {
+                if let Some(dir) = &args.journal {
+                    let key = match executor_key(args.key.as_deref()) {
+                        Ok(k) => k,
+                        Err(e) => {
+                            eprintln!("w3 run: {e}");
+                            return ExitCode::from(2);
+                        }
+                    };
+                    let dir = dir.join(&exec.workflow);
+                    let written =
+                        journal::write(&dir, &name, args.job.as_deref(), &source, &module, &run, &report, &key);
+                    match written {
+                        Ok(record) => eprintln!(
+                            "w3 run: journal of {} calls in {} (state {})",
+                            record.calls,
+                            dir.display(),
+                            record.state_hash
+                        ),
+                        Err(e) => {
+                            eprintln!("w3 run: the journal could not be written: {e}");
+                            failed = true;
+                        }
+                    }
+                }
                 for (job, result) in report.jobs {
                     failed |= result == "failure" || result == "cancelled";
                     summary.push((exec.workflow.clone(), job, result));
