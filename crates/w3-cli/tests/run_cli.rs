@@ -247,3 +247,19 @@ fn a_journal_replays_without_running_anything() {
     assert_eq!(code, Some(1), "{out}");
     assert!(out.contains("does not match the call it records"), "{out}");
 }
+
+#[test]
+fn github_actions_checkout_is_built_in_and_others_fail_clearly() {
+    let dir = tempfile::tempdir().unwrap();
+    let wf = "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v4\n      - run: echo after checkout\n      - uses: someone/thing@v1\n        continue-on-error: true\n      - uses: docker://alpine:3\n";
+    std::fs::write(dir.path().join("wf.yml"), wf).unwrap();
+    let (code, out) = run(dir.path(), &["--sandbox", "none", "-W", "wf.yml"]);
+    assert_eq!(code, Some(1), "{out}");
+    for line in [
+        "[wf/a] after checkout",
+        "[wf/a] Error: the host cannot do this: `someone/thing@v1`: w3 run has actions/checkout built in",
+        "[wf/a] Error: the host cannot do this: `docker://alpine:3`: Docker actions are not supported by w3",
+    ] {
+        assert!(out.contains(line), "missing {line:?} in:\n{out}");
+    }
+}

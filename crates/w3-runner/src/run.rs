@@ -3,7 +3,7 @@
 //! replayed without running anything), and reports how each job ended.
 
 use std::collections::BTreeSet;
-use w3_host_api::{Answer, HostCall, HostError, HostResult, PendingCall};
+use w3_host_api::{ActionRef, Answer, Capabilities, HostCall, HostError, HostPattern, HostResult, PendingCall};
 use w3_isa::VerifiedModule;
 use w3_value::{Object, Value};
 use w3_vm::{Config, Outcome, RunState, Vm, VmError};
@@ -126,6 +126,34 @@ pub fn contexts(run: &RunInputs) -> Object {
     .collect()
 }
 
+/// Returns the capabilities a module's manifest declares (`w3 compile --manifest` prints the
+/// same JSON): what its host calls may do. Anything the manifest does not declare is denied.
+pub fn capabilities(manifest: &[u8]) -> Capabilities {
+    let json: serde_json::Value = serde_json::from_slice(manifest).unwrap_or_default();
+    let caps = &json["capabilities"];
+    let strings = |key: &str| -> Vec<String> {
+        caps[key]
+            .as_array()
+            .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_string)).collect())
+            .unwrap_or_default()
+    };
+    let storage = strings("storage");
+    Capabilities {
+        shell: caps["shell"].as_bool().unwrap_or(false),
+        network: caps["network"].as_bool().unwrap_or(false),
+        http: strings("http").into_iter().map(HostPattern).collect(),
+        storage_read: storage.iter().any(|s| s == "read" || s == "write"),
+        storage_write: storage.iter().any(|s| s == "write"),
+        events: caps["events"].as_bool().unwrap_or(false),
+        actions: strings("actions")
+            .iter()
+            .filter_map(|a| a.strip_prefix("w3/")?.split_once('@'))
+            .map(|(name, version)| ActionRef { name: name.into(), version: version.into() })
+            .collect(),
+        github_actions: strings("githubActions"),
+    }
+}
+
 /// Returns the job a fiber's function belongs to: `job X leg` and `job X step N` are job `X`.
 fn job_of(function: &str) -> &str {
     let rest = function.strip_prefix("job ").unwrap_or(function);
@@ -227,6 +255,18 @@ mod tests {
                 10,
             )
         }
+    }
+
+    #[test]
+    fn capabilities_come_from_the_manifest() {
+        let src = "on: push\nw3:\n  http: [api.example.com]\n  storage: [read]\njobs:\n  a:\n    runs-on: x\n    steps:\n      - run: echo\n      - uses: actions/checkout@v4\n      - uses: w3/oracle-action@v1\n";
+        let compiled = w3_compiler::compile_workflow(src, "w.yml").unwrap();
+        let caps = capabilities(&compiled.module.manifest);
+        assert!(caps.shell && !caps.network && caps.storage_read && !caps.storage_write);
+        assert_eq!(caps.http, [HostPattern("api.example.com".into())]);
+        assert_eq!(caps.actions, [ActionRef { name: "oracle-action".into(), version: "v1".into() }]);
+        assert_eq!(caps.github_actions, ["actions/checkout@v4"]);
+        assert_eq!(capabilities(b"not json"), Capabilities::default());
     }
 
     #[test]

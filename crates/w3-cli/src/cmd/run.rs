@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use std::time::Instant;
 use w3_host::sandbox::{Sandbox, SandboxOptions};
 use w3_host::workflow_commands;
-use w3_host_api::{HostCall, HostError, HostGasSchedule, HostResult};
+use w3_host_api::{Capabilities, HostCall, HostError, HostGasSchedule, HostPattern, HostResult};
 use w3_runner::journal;
 use w3_runner::run::{run_module, Executor, RunInputs};
 use w3_value::Value;
@@ -53,6 +53,10 @@ pub struct Args {
     /// Let `run:` steps use the network.
     #[arg(long)]
     pub allow_net: bool,
+    /// Let HTTP host calls (Smart Actions) reach HOST[:PORT] too, beyond the workflow's
+    /// `w3.http` (repeatable; `*.example.com` for subdomains).
+    #[arg(long = "allow-http", value_name = "HOST")]
+    pub allow_http: Vec<String>,
     /// Secrets from a file of `NAME=VALUE` lines (`#` comments, optional quotes).
     #[arg(long = "secret-file", value_name = "FILE")]
     pub secret_file: Option<PathBuf>,
@@ -172,6 +176,8 @@ struct LocalExecutor {
     secrets: Vec<String>,
     /// Whether `::debug::` lines are shown (secret or variable `ACTIONS_STEP_DEBUG` is `true`).
     debug: bool,
+    /// What the module's manifest allows, plus `--allow-http` hosts.
+    caps: Capabilities,
 }
 
 impl LocalExecutor {
@@ -182,6 +188,28 @@ impl LocalExecutor {
             let masked = self.secrets.iter().fold(line.to_string(), |l, s| l.replace(s.as_str(), "***"));
             let _ = writeln!(out, "[{}/{job}] {masked}", self.workflow);
         }
+    }
+
+    /// Runs a GitHub action. `actions/checkout` is built in: the workspace already is the
+    /// repository's working tree, so it succeeds without changing anything, as a local checkout
+    /// of the same repository would.
+    fn github_action(&mut self, uses: &str) -> Result<HostResult, HostError> {
+        let name = uses.split('@').next().unwrap_or(uses);
+        if name.eq_ignore_ascii_case("actions/checkout") {
+            return Ok(HostResult::Shell {
+                exit_code: 0,
+                stdout: Vec::new(),
+                stderr: Vec::new(),
+                timed_out: false,
+                files: Default::default(),
+            });
+        }
+        if uses.starts_with("docker://") {
+            return Err(HostError::Unsupported(format!("`{uses}`: Docker actions are not supported by w3")));
+        }
+        Err(HostError::Unsupported(format!(
+            "`{uses}`: w3 run has actions/checkout built in; other GitHub actions are not supported yet"
+        )))
     }
 
     /// Prints a step's output: text lines masked, workflow commands as GitHub's log shows them
@@ -245,8 +273,14 @@ impl Executor for LocalExecutor {
         if schedule.upfront(call) > gas_limit {
             return (Err(HostError::OutOfGas { needed: schedule.upfront(call), left: gas_limit }), gas_limit);
         }
+        if let Err(e) = self.caps.check(call) {
+            let e = HostError::Denied(e.to_string());
+            self.print(job, &format!("Error: {e}"));
+            return (Err(e), schedule.upfront(call));
+        }
         let start = Instant::now();
         let result = match call {
+            HostCall::GithubAction { uses, .. } => self.github_action(uses),
             HostCall::ShellCommand { cmd, shell, env, path, workdir, timeout_ms } => {
                 // The step's env on top of the runner's: PATH, HOME, CI and the GITHUB_* names.
                 let mut all = self.base_env.clone();
@@ -410,15 +444,18 @@ pub fn run(args: Args) -> ExitCode {
                 return ExitCode::from(3);
             }
         };
+        let mut caps = w3_runner::run::capabilities(&module.module().manifest);
+        caps.http.extend(args.allow_http.iter().cloned().map(HostPattern));
         let mut opts = SandboxOptions::new(PathBuf::from(&run.workspace));
         opts.sandbox = if args.sandbox == SandboxKind::None { Sandbox::None } else { Sandbox::Bwrap };
-        opts.network = args.allow_net;
+        opts.network = args.allow_net || caps.network;
         let mut exec = LocalExecutor {
             opts,
             workflow: name.trim_end_matches(".yml").trim_end_matches(".yaml").to_string(),
             base_env: base_env(&run),
             secrets: masks(&run.secrets),
             debug: run.secrets.iter().chain(&run.vars).any(|(k, v)| k == "ACTIONS_STEP_DEBUG" && v == "true"),
+            caps,
         };
         match run_module(module.clone(), &run, &mut exec) {
             Ok(report) => {
