@@ -263,3 +263,20 @@ fn github_actions_checkout_is_built_in_and_others_fail_clearly() {
         assert!(out.contains(line), "missing {line:?} in:\n{out}");
     }
 }
+
+#[test]
+fn independent_jobs_run_side_by_side() {
+    let dir = tempfile::tempdir().unwrap();
+    // Each job waits (up to 10 s) for the other to have started: only jobs that run at the
+    // same time both see the other's mark.
+    let job = |me: &str, other: &str| {
+        format!(
+            "  {me}:\n    runs-on: ubuntu-latest\n    steps:\n      - run: |\n          touch {me}.started\n          for i in $(seq 100); do [ -f {other}.started ] && break; sleep 0.1; done\n          test -f {other}.started && echo \"{me} saw {other}\"\n"
+        )
+    };
+    let wf = format!("on: push\njobs:\n{}{}", job("a", "b"), job("b", "a"));
+    std::fs::write(dir.path().join("wf.yml"), wf).unwrap();
+    let (code, out) = run(dir.path(), &["--sandbox", "none", "-W", "wf.yml", "--parallel", "2"]);
+    assert_eq!(code, Some(0), "{out}");
+    assert!(out.contains("[wf/a] a saw b") && out.contains("[wf/b] b saw a"), "{out}");
+}

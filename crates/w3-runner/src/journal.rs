@@ -334,15 +334,15 @@ mod tests {
     use w3_host_api::{HostCall, HostError, HostResult, StepFiles};
 
     /// Answers shell calls with their command as output, and `v=<n>` as a step output.
-    struct Echo(u32);
+    struct Echo(std::sync::atomic::AtomicU32);
 
     impl Executor for Echo {
-        fn execute(&mut self, _job: &str, call: &HostCall, _gas: u64) -> (Result<HostResult, HostError>, u64) {
+        fn execute(&self, _job: &str, call: &HostCall, _gas: u64) -> (Result<HostResult, HostError>, u64) {
             let HostCall::ShellCommand { cmd, .. } = call else {
                 return (Err(HostError::Unsupported("test".into())), 5);
             };
-            self.0 += 1;
-            let files = StepFiles { outputs: vec![("v".into(), self.0.to_string())], ..StepFiles::default() };
+            let n = self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
+            let files = StepFiles { outputs: vec![("v".into(), n.to_string())], ..StepFiles::default() };
             let result = HostResult::Shell {
                 exit_code: 0,
                 stdout: cmd.clone().into_bytes(),
@@ -360,7 +360,7 @@ mod tests {
         let compiled = w3_compiler::compile_workflow(WF, "wf.yml").unwrap();
         let module = w3_isa::verify(&compiled.module).unwrap();
         let run = RunInputs { secrets: vec![("TOKEN".into(), "t0k".into())], ..RunInputs::default() };
-        let report = run_module(module.clone(), &run, &mut Echo(0)).unwrap();
+        let report = run_module(module.clone(), &run, &Echo(Default::default()), 2).unwrap();
         let key = ed25519_dalek::SigningKey::from_bytes(&[5; 32]);
         write(dir, "wf.yml", None, WF, &module, &run, &report, &key).unwrap();
         report

@@ -8,10 +8,11 @@ use w3_isa::VerifiedModule;
 use w3_value::{Object, Value};
 use w3_vm::{Config, Outcome, RunState, Vm, VmError};
 
-/// Performs host calls for a run (the sandboxed shell, HTTP, Smart Actions...).
-pub trait Executor {
+/// Performs host calls for a run (the sandboxed shell, HTTP, Smart Actions...). Calls of jobs
+/// that run at the same time are performed at the same time, from several threads.
+pub trait Executor: Sync {
     /// Performs `call`, made by `job`, within `gas_limit`; returns the result and the gas used.
-    fn execute(&mut self, job: &str, call: &HostCall, gas_limit: u64) -> (Result<HostResult, HostError>, u64);
+    fn execute(&self, job: &str, call: &HostCall, gas_limit: u64) -> (Result<HostResult, HostError>, u64);
 }
 
 /// What the run starts from: the event and the values the command line gives.
@@ -160,12 +161,58 @@ fn job_of(function: &str) -> &str {
     rest.split(' ').next().unwrap_or(rest)
 }
 
-/// Runs `module` with `run`'s contexts, performing host calls with `executor` one at a time in
-/// the order they were made.
-pub fn run_module(module: VerifiedModule, run: &RunInputs, executor: &mut dyn Executor) -> Result<Report, RunError> {
-    drive(module, run, &mut |job, call| {
-        let (result, gas_used) = executor.execute(job, &call.call, call.gas_limit);
-        Ok(Answer { call_index: call.call_index, result, gas_used })
+/// Runs `module` with `run`'s contexts, performing host calls with `executor`: up to
+/// `parallel` at once (jobs whose needs are met run side by side), each answer recorded as it
+/// arrives. The recorded order is the journal's, so a replay resumes fibers exactly as this run
+/// did whatever the timing was.
+pub fn run_module(
+    module: VerifiedModule,
+    run: &RunInputs,
+    executor: &dyn Executor,
+    parallel: usize,
+) -> Result<Report, RunError> {
+    let mut vm = Vm::new(module, contexts(run), Config::default())
+        .map_err(|e| VmError { fault: w3_vm::Fault::Internal(e.to_string()), at: None })?;
+    let parallel = parallel.max(1);
+    let mut journal = Vec::new();
+    let mut seen = BTreeSet::new();
+    let mut queue = std::collections::VecDeque::new();
+    std::thread::scope(|scope| {
+        let (tx, rx) = std::sync::mpsc::channel();
+        let mut running = 0usize;
+        let outcome = loop {
+            match vm.run()? {
+                RunState::Finished(outcome) => break outcome,
+                RunState::Pending(calls) => {
+                    for call in calls.into_iter().filter(|c| seen.insert(c.call_index)) {
+                        let job = job_of(vm.fiber_function(call.fiber).unwrap_or("workflow")).to_string();
+                        queue.push_back((job, call));
+                    }
+                }
+            }
+            while running < parallel {
+                let Some((job, call)) = queue.pop_front() else { break };
+                running += 1;
+                let tx = tx.clone();
+                scope.spawn(move || {
+                    let (result, gas_used) = executor.execute(&job, &call.call, call.gas_limit);
+                    let answer = Answer { call_index: call.call_index, result, gas_used };
+                    let _ = tx.send(Entry { job, call: call.call, answer });
+                });
+            }
+            if running == 0 {
+                let reason = "the run waits for calls that were all answered".to_string();
+                return Err(RunError::NoAnswer { call_index: 0, reason });
+            }
+            let Ok(entry) = rx.recv() else {
+                return Err(RunError::NoAnswer { call_index: 0, reason: "a host call's thread ended".into() });
+            };
+            running -= 1;
+            if vm.answer(entry.answer.clone()).is_ok() {
+                journal.push(entry);
+            }
+        };
+        Ok(report(outcome, journal, vm.state_hash()))
     })
 }
 
@@ -214,6 +261,11 @@ fn drive(
             }
         }
     };
+    Ok(report(outcome, journal, vm.state_hash()))
+}
+
+/// Builds the report of a finished run.
+fn report(outcome: Outcome, journal: Vec<Entry>, state_hash: [u8; 32]) -> Report {
     let jobs = match &outcome.result {
         Value::Object(o) => o
             .iter()
@@ -227,7 +279,7 @@ fn drive(
             .collect(),
         _ => Vec::new(),
     };
-    Ok(Report { outcome, jobs, journal, state_hash: vm.state_hash() })
+    Report { outcome, jobs, journal, state_hash }
 }
 
 #[cfg(test)]
@@ -235,14 +287,14 @@ mod tests {
     use super::*;
 
     /// Answers shell calls by exit code: scripts containing `false` fail.
-    struct ExitCodes(Vec<(String, String)>);
+    struct ExitCodes(std::sync::Mutex<Vec<(String, String)>>);
 
     impl Executor for ExitCodes {
-        fn execute(&mut self, job: &str, call: &HostCall, _gas: u64) -> (Result<HostResult, HostError>, u64) {
+        fn execute(&self, job: &str, call: &HostCall, _gas: u64) -> (Result<HostResult, HostError>, u64) {
             let HostCall::ShellCommand { cmd, .. } = call else {
                 return (Err(HostError::Unsupported("test".into())), 0);
             };
-            self.0.push((job.to_string(), cmd.clone()));
+            self.0.lock().unwrap().push((job.to_string(), cmd.clone()));
             let exit_code = i32::from(cmd.contains("false"));
             (
                 Ok(HostResult::Shell {
@@ -274,11 +326,11 @@ mod tests {
         let src = "on: push\njobs:\n  a:\n    runs-on: x\n    steps:\n      - run: echo ${{ github.event_name }}\n  b:\n    needs: a\n    runs-on: x\n    steps:\n      - run: 'false'\n      - run: echo after\n      - run: echo always\n        if: always()\n  c:\n    needs: b\n    runs-on: x\n    steps: [{run: echo c}]\n";
         let compiled = w3_compiler::compile_workflow(src, "w.yml").unwrap();
         let module = w3_isa::verify(&compiled.module).unwrap();
-        let mut exec = ExitCodes(Vec::new());
+        let exec = ExitCodes(Default::default());
         let run = RunInputs { event: "push".into(), ..RunInputs::default() };
-        let report = run_module(module, &run, &mut exec).unwrap();
+        let report = run_module(module, &run, &exec, 4).unwrap();
         assert_eq!(
-            exec.0,
+            *exec.0.lock().unwrap(),
             [("a".into(), "echo push".into()), ("b".into(), "false".into()), ("b".into(), "echo always".into())]
         );
         let jobs: Vec<(&str, &str)> = report.jobs.iter().map(|(j, r)| (j.as_str(), r.as_str())).collect();

@@ -53,6 +53,10 @@ pub struct Args {
     /// Let `run:` steps use the network.
     #[arg(long)]
     pub allow_net: bool,
+    /// How many host calls (steps of jobs that run side by side) may run at once; default: the
+    /// number of cores.
+    #[arg(long, value_name = "N")]
+    pub parallel: Option<usize>,
     /// Let HTTP host calls (Smart Actions) reach HOST[:PORT] too, beyond the workflow's
     /// `w3.http` (repeatable; `*.example.com` for subdomains).
     #[arg(long = "allow-http", value_name = "HOST")]
@@ -173,7 +177,7 @@ struct LocalExecutor {
     workflow: String,
     base_env: Vec<(String, String)>,
     /// Values masked in every line printed: the secrets, then what steps masked, longest first.
-    secrets: Vec<String>,
+    secrets: std::sync::Mutex<Vec<String>>,
     /// Whether `::debug::` lines are shown (secret or variable `ACTIONS_STEP_DEBUG` is `true`).
     debug: bool,
     /// What the module's manifest allows, plus `--allow-http` hosts.
@@ -185,7 +189,8 @@ impl LocalExecutor {
     fn print(&self, job: &str, text: &str) {
         let mut out = std::io::stdout().lock();
         for line in text.lines() {
-            let masked = self.secrets.iter().fold(line.to_string(), |l, s| l.replace(s.as_str(), "***"));
+            let masks = self.secrets.lock().unwrap_or_else(|e| e.into_inner());
+            let masked = masks.iter().fold(line.to_string(), |l, s| l.replace(s.as_str(), "***"));
             let _ = writeln!(out, "[{}/{job}] {masked}", self.workflow);
         }
     }
@@ -193,7 +198,7 @@ impl LocalExecutor {
     /// Runs a GitHub action. `actions/checkout` is built in: the workspace already is the
     /// repository's working tree, so it succeeds without changing anything, as a local checkout
     /// of the same repository would.
-    fn github_action(&mut self, uses: &str) -> Result<HostResult, HostError> {
+    fn github_action(&self, uses: &str) -> Result<HostResult, HostError> {
         let name = uses.split('@').next().unwrap_or(uses);
         if name.eq_ignore_ascii_case("actions/checkout") {
             return Ok(HostResult::Shell {
@@ -215,8 +220,10 @@ impl LocalExecutor {
     /// Prints a step's output: text lines masked, workflow commands as GitHub's log shows them
     /// (`add-mask` masks from then on and shows nothing; `debug` shows only with
     /// `ACTIONS_STEP_DEBUG`).
-    fn print_output(&mut self, job: &str, output: &[u8]) {
+    fn print_output(&self, job: &str, output: &[u8]) {
         let text = String::from_utf8_lossy(output);
+        // One step's lines stay together while jobs run side by side (the lock is reentrant).
+        let _together = std::io::stdout().lock();
         for line in workflow_commands::scan(&text) {
             let c = match line {
                 workflow_commands::Line::Text(t) => {
@@ -228,10 +235,11 @@ impl LocalExecutor {
             match c.name.as_str() {
                 "add-mask" => {
                     let value = c.message.trim();
-                    if !value.is_empty() && !self.secrets.iter().any(|s| s == value) {
-                        self.secrets.push(value.to_string());
+                    let mut masks = self.secrets.lock().unwrap_or_else(|e| e.into_inner());
+                    if !value.is_empty() && !masks.iter().any(|s| s == value) {
+                        masks.push(value.to_string());
                         // Longer values first, so a value containing another is masked whole.
-                        self.secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
+                        masks.sort_by_key(|s| std::cmp::Reverse(s.len()));
                     }
                 }
                 "group" => self.print(job, &format!("::group::{}", c.message)),
@@ -268,7 +276,7 @@ impl LocalExecutor {
 }
 
 impl Executor for LocalExecutor {
-    fn execute(&mut self, job: &str, call: &HostCall, gas_limit: u64) -> (Result<HostResult, HostError>, u64) {
+    fn execute(&self, job: &str, call: &HostCall, gas_limit: u64) -> (Result<HostResult, HostError>, u64) {
         let schedule = HostGasSchedule::v1();
         if schedule.upfront(call) > gas_limit {
             return (Err(HostError::OutOfGas { needed: schedule.upfront(call), left: gas_limit }), gas_limit);
@@ -449,15 +457,16 @@ pub fn run(args: Args) -> ExitCode {
         let mut opts = SandboxOptions::new(PathBuf::from(&run.workspace));
         opts.sandbox = if args.sandbox == SandboxKind::None { Sandbox::None } else { Sandbox::Bwrap };
         opts.network = args.allow_net || caps.network;
-        let mut exec = LocalExecutor {
+        let exec = LocalExecutor {
             opts,
             workflow: name.trim_end_matches(".yml").trim_end_matches(".yaml").to_string(),
             base_env: base_env(&run),
-            secrets: masks(&run.secrets),
+            secrets: std::sync::Mutex::new(masks(&run.secrets)),
             debug: run.secrets.iter().chain(&run.vars).any(|(k, v)| k == "ACTIONS_STEP_DEBUG" && v == "true"),
             caps,
         };
-        match run_module(module.clone(), &run, &mut exec) {
+        let parallel = args.parallel.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+        match run_module(module.clone(), &run, &exec, parallel) {
             Ok(report) => {
                 if let Some(dir) = &args.journal {
                     let key = match executor_key(args.key.as_deref()) {
