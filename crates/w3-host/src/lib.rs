@@ -11,17 +11,28 @@
 //! The HTTP host ([`http`]) sends requests to the hosts a module allows, and nowhere else: it
 //! follows redirects itself and checks every hop against the allowlist, caps bodies, headers
 //! and time, reads no proxy from the environment, and returns headers in one canonical order.
+//!
+//! Storage and events ([`storage`], [`events`], [`store`]) have the shape the chain will use:
+//! a [`StateStore`] whose keys are namespaced by [`WorkflowId`] and an append-only [`EventLog`],
+//! kept in memory ([`MemoryStore`]) or in a redb file in the run's directory ([`RedbStore`]).
+//! [`StorageHost`] performs the storage and event calls against them within [`StorageLimits`].
 
 pub mod bench;
 pub mod error;
+pub mod events;
 pub mod file_commands;
 pub mod http;
 mod process;
 pub mod sandbox;
 pub mod shell;
 pub mod workflow_commands;
+pub mod storage;
+pub mod store;
 
 pub use error::SandboxError;
+pub use events::{Event, EventLog};
 pub use http::{HttpHost, HttpOptions, HttpRequest};
 pub use sandbox::{Identity, Limits, Sandbox, SandboxOptions};
 pub use shell::{run, run_call, ShellRequest};
+pub use storage::{Entries, StateStore, StorageHost, StorageLimits, StoreError, WorkflowId};
+pub use store::{MemoryStore, RedbStore};
