@@ -307,6 +307,12 @@ impl HttpHost {
             ureq::Error::Timeout(_) => return self.timeout_error(url),
             ureq::Error::Io(io) if io.kind() == std::io::ErrorKind::TimedOut => return self.timeout_error(url),
             ureq::Error::Io(io) => format!("{io}"),
+            ureq::Error::LargeResponseHeader(_, limit) => {
+                return HostError::Limit {
+                    what: format!("the headers of the HTTP response from {host} (bytes)"),
+                    limit: limit as u64,
+                }
+            }
             ureq::Error::HostNotFound => "the host name could not be resolved".to_string(),
             ureq::Error::ConnectionFailed => "no connection could be made".to_string(),
             ureq::Error::Protocol(p) => format!("the answer is not valid HTTP/1.1: {p}"),

@@ -317,6 +317,22 @@ fn a_body_over_the_cap_is_refused() {
 }
 
 #[test]
+fn response_headers_over_their_caps_are_refused() {
+    let long = "v".repeat(4000);
+    let server = Server::start(move |seen| match seen.target.as_str() {
+        "/long" => response(200, &[("X-Long", &long)], b""),
+        _ => response(200, &[("A", "1"), ("B", "2"), ("C", "3"), ("D", "4")], b""),
+    });
+    let allow = caps(&[&server.host()]);
+    let h = host(HttpOptions { max_response_header_bytes: 1000, max_response_headers: 5, ..HttpOptions::default() });
+    let result = h.run_call(&get(&server.url("/long")), &allow);
+    assert!(matches!(&result, Err(HostError::Limit { limit: 1000, what }) if what.contains("headers")), "{result:?}");
+    // Four headers, plus the content length and connection the server adds.
+    let result = h.run_call(&get(&server.url("/many")), &allow);
+    assert!(matches!(&result, Err(HostError::Limit { limit: 5, what }) if what.contains("header count")), "{result:?}");
+}
+
+#[test]
 fn a_server_that_never_answers_times_out_within_the_cap() {
     let server = Server::start(|_| Reply::Hang);
     let opts = HttpOptions { timeout: Duration::from_millis(300), ..HttpOptions::default() };
