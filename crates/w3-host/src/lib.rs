@@ -1,6 +1,6 @@
 //! The hosts of w3: code that performs [`w3_host_api::HostCall`]s against the real world.
 //!
-//! So far this crate holds the sandboxed shell ([`shell`]): one `run:` script per call, inside
+//! The sandboxed shell ([`shell`]) runs one `run:` script per call, inside
 //! bubblewrap (`bwrap`) with the host's system directories read-only, a writable workspace and
 //! temp directory, no network unless asked for, an unprivileged uid, its own pid namespace,
 //! rlimits, output caps and a wall-clock timeout that kills the whole process tree.
@@ -25,9 +25,9 @@ pub mod http;
 mod process;
 pub mod sandbox;
 pub mod shell;
-pub mod workflow_commands;
 pub mod storage;
 pub mod store;
+pub mod workflow_commands;
 
 pub use error::SandboxError;
 pub use events::{Event, EventLog};

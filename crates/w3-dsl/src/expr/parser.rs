@@ -398,7 +398,7 @@ impl<'a> Parser<'a> {
             Reason::TooFewParameters(text)
         } else if count > max {
             Reason::TooManyParameters(text)
-        } else if *function == Function::Builtin(Builtin::Case) && count % 2 == 0 {
+        } else if *function == Function::Builtin(Builtin::Case) && count.is_multiple_of(2) {
             Reason::EvenParameterCount(text)
         } else {
             return Ok(());
