@@ -5,6 +5,8 @@ use w3_value::Value;
 /// The shell a command runs in, as `shell:` names it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Shell {
+    /// No `shell:` given: `bash -e {0}`, or `sh -e {0}` where bash is missing.
+    Default,
     /// `bash --noprofile --norc -eo pipefail {0}`.
     Bash,
     /// `sh -e {0}`.

@@ -97,6 +97,7 @@ fn shell(w: &mut Writer, s: &Shell) {
             w.u8(4);
             w.str(c);
         }
+        Shell::Default => w.u8(5),
     }
 }
 

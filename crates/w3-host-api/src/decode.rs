@@ -152,6 +152,7 @@ fn shell(r: &mut Reader<'_>) -> Result<Shell, DecodeError> {
         2 => Shell::Python,
         3 => Shell::Pwsh,
         4 => Shell::Custom(r.str("shell")?),
+        5 => Shell::Default,
         n => return Err(r.error(format!("unknown shell {n}"))),
     })
 }

@@ -345,6 +345,11 @@ pub(crate) fn command_line(
             (find(&["bash"]), args)
         }
         Shell::Sh => (find(&["sh"]), vec!["-e".to_string(), s]),
+        Shell::Default => {
+            let bash = find(&["bash"]);
+            let program = if Path::new(&bash).is_absolute() { bash } else { find(&["sh"]) };
+            (program, vec!["-e".to_string(), s])
+        }
         Shell::Python => (find(&["python", "python3"]), vec![s]),
         Shell::Pwsh => (find(&["pwsh"]), vec!["-command".to_string(), format!(". '{s}'")]),
         Shell::Custom(template) => {
@@ -419,7 +424,7 @@ impl StepTemp {
     /// Writes the script and returns its file name.
     fn write_script(&self, req: &ShellRequest<'_>) -> Result<String, SandboxError> {
         let ext = match req.shell {
-            Shell::Bash | Shell::Sh => ".sh",
+            Shell::Default | Shell::Bash | Shell::Sh => ".sh",
             Shell::Python => ".py",
             Shell::Pwsh => ".ps1",
             Shell::Custom(_) => "",
@@ -513,6 +518,9 @@ mod tests {
         let (p, a) = command_line(&Shell::Bash, "/tmp/s.sh", &env, None).unwrap();
         assert!(p.ends_with("/bash"), "{p}");
         assert_eq!(a, ["--noprofile", "--norc", "-eo", "pipefail", "/tmp/s.sh"]);
+        let (p, a) = command_line(&Shell::Default, "/tmp/s.sh", &env, None).unwrap();
+        assert!(p.ends_with("/bash"), "{p}");
+        assert_eq!(a, ["-e", "/tmp/s.sh"]);
         let (_, a) = command_line(&Shell::Sh, "/tmp/s.sh", &env, None).unwrap();
         assert_eq!(a, ["-e", "/tmp/s.sh"]);
         let (p, a) = command_line(&Shell::Custom("perl -w {0} x".into()), "/tmp/s", &env, None).unwrap();

@@ -99,10 +99,13 @@ fn product(matrix: &Object) -> Result<(Vec<Combo>, Vec<String>), MatrixError> {
     Ok((combos, originals))
 }
 
-fn merge(combos: &mut Vec<Combo>, originals: &[String], include: Combo) {
+/// Adds `include` to every combination of the product (the first `from_product` of `combos`)
+/// whose original values it does not change, or else appends it as a combination of its own.
+/// Combinations an earlier entry appended are not merged into.
+fn merge(combos: &mut Vec<Combo>, from_product: usize, originals: &[String], include: Combo) {
     let original = |k: &str| originals.iter().any(|o| eq_ignore_case(o, k));
     let mut merged = false;
-    for c in combos.iter_mut() {
+    for c in combos.iter_mut().take(from_product) {
         let fits = include.iter().all(|(k, v)| !original(k) || get(c, k).is_some_and(|cv| same(cv, v)));
         if !fits {
             continue;
@@ -130,8 +133,9 @@ pub fn expand(matrix: &Value) -> Result<Value, MatrixError> {
     for ex in entries(matrix.get("exclude"), "exclude")? {
         combos.retain(|c| !ex.iter().all(|(k, v)| get(c, k).is_some_and(|cv| selects(v, cv))));
     }
+    let from_product = combos.len();
     for inc in entries(matrix.get("include"), "include")? {
-        merge(&mut combos, &originals, inc);
+        merge(&mut combos, from_product, &originals, inc);
     }
     if combos.len() > MAX_COMBINATIONS {
         return Err(bad(format!("{} combinations, more than {MAX_COMBINATIONS}", combos.len())));
@@ -161,9 +165,26 @@ mod tests {
         );
         assert_eq!(
             expand_text(r#"{"os":["a","b"],"include":[{"os":"a","x":1},{"os":"c"},{"y":2}]}"#),
-            r#"[{"os":"a","x":1,"y":2},{"os":"b","y":2},{"os":"c","y":2}]"#
+            r#"[{"os":"a","x":1,"y":2},{"os":"b","y":2},{"os":"c"}]"#
+        );
+        // GitHub's documented example: `banana` entries are combinations of their own, and the
+        // second is not merged into the first, which is not an original combination.
+        assert_eq!(
+            expand_text(
+                r#"{"fruit":["apple","pear"],"animal":["cat","dog"],"include":[{"color":"green"},{"color":"pink","animal":"cat"},{"fruit":"apple","shape":"circle"},{"fruit":"banana"},{"fruit":"banana","animal":"cat"}]}"#
+            ),
+            concat!(
+                r#"[{"fruit":"apple","animal":"cat","color":"pink","shape":"circle"},"#,
+                r#"{"fruit":"apple","animal":"dog","color":"green","shape":"circle"},"#,
+                r#"{"fruit":"pear","animal":"cat","color":"pink"},{"fruit":"pear","animal":"dog","color":"green"},"#,
+                r#"{"fruit":"banana"},{"fruit":"banana","animal":"cat"}]"#
+            )
         );
         assert_eq!(expand_text(r#"{"include":[{"a":1}]}"#), r#"[{"a":1}]"#);
+        // Without rows, each entry is a combination of its own.
+        assert_eq!(expand_text(r#"{"include":[{"n":"a"},{"n":"b"}]}"#), r#"[{"n":"a"},{"n":"b"}]"#);
+        // An entry is not merged into a combination an earlier entry appended.
+        assert_eq!(expand_text(r#"{"os":["a"],"include":[{"os":"c"},{"x":1}]}"#), r#"[{"os":"a","x":1},{"os":"c"}]"#);
     }
 
     #[test]

@@ -74,7 +74,8 @@ impl<'a> Request<'a> {
 
 fn shell(name: &str) -> Shell {
     match name {
-        "" | "bash" => Shell::Bash,
+        "" => Shell::Default,
+        "bash" => Shell::Bash,
         "sh" => Shell::Sh,
         "python" => Shell::Python,
         "pwsh" => Shell::Pwsh,
@@ -253,7 +254,7 @@ mod tests {
             call,
             Ok(HostCall::ShellCommand {
                 cmd: "echo hi".into(),
-                shell: Shell::Bash,
+                shell: Shell::Default,
                 env: vec![("A".into(), "1".into()), ("B".into(), "x".into())],
                 path: vec![],
                 workdir: String::new(),

@@ -40,6 +40,7 @@ pub(crate) fn spawn(
     // Inherited entries are shares: the parent accounts for them.
     child.contexts.entries.iter_mut().for_each(|e| e.meta.bytes = 0);
     child.contexts.set("steps", Value::Object(Object::new()), Meta { bytes: 0, depth: 1 })?;
+    child.contexts.set("job", crate::steps::job_context("success"), Meta { bytes: 0, depth: 1 })?;
     if let Value::Object(entries) = &arg {
         for (name, value) in entries.iter() {
             child.contexts.set(name, value.clone(), meta::shared(value, meta.depth))?;

@@ -15,6 +15,11 @@ use w3_value::{Object, Value};
 /// The conclusions and outcomes a step may record.
 const RESULTS: [&str; 4] = ["success", "failure", "cancelled", "skipped"];
 
+/// Returns the `job` context for a job whose status is `status`.
+pub(crate) fn job_context(status: &str) -> Value {
+    Value::Object([("status", Value::from(status))].into_iter().collect())
+}
+
 /// Replaces context `name` of `fiber` with `value`, accounting its bytes.
 pub(crate) fn set_context(
     fiber: &mut Fiber,
@@ -82,6 +87,16 @@ pub(crate) fn end(
     set_context(fiber, st, "env", env, env_meta)?;
     fiber.step_failed |= conclusion == "failure";
     fiber.step_cancelled |= conclusion == "cancelled";
+    let status = if fiber.step_failed {
+        "failure"
+    } else if fiber.step_cancelled || st.cancelled {
+        "cancelled"
+    } else {
+        "success"
+    };
+    if conclusion != "success" {
+        set_context(fiber, st, "job", job_context(status), Meta { bytes: 0, depth: 1 })?;
+    }
     if id.is_empty() {
         return Ok(());
     }

@@ -113,6 +113,10 @@ impl Vm {
             let steps = initial.set("steps", Value::Object(Object::new()), Meta { bytes: 0, depth: 1 });
             steps.map_err(|_| LoadError::TooManyContexts(crate::fiber::MAX_CONTEXTS))?;
         }
+        if initial.get("job").is_none() {
+            let job = initial.set("job", crate::steps::job_context("success"), Meta { bytes: 0, depth: 1 });
+            job.map_err(|_| LoadError::TooManyContexts(crate::fiber::MAX_CONTEXTS))?;
+        }
         let fiber = Fiber {
             entry: entry.0,
             frames: vec![Frame { func: entry.0, ..Frame::default() }],

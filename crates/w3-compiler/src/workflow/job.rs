@@ -495,10 +495,17 @@ impl Gen<'_> {
         obj.finish(&mut f, out);
         f.emit(Op::Return { src: out });
         f.bind(run);
-        for var in step.env.iter().flat_map(|e| e.vars()) {
-            self.template(&mut f, &var.value, cond)?;
-            let name = self.m.string(&var.name.value);
-            f.emit(Op::SetEnv { name, value: cond });
+        // Every value is evaluated against the env from before the step, then all are set:
+        // a step's `env:` does not see its own entries.
+        let vars: Vec<_> = step.env.iter().flat_map(|e| e.vars()).collect();
+        if !vars.is_empty() {
+            let mut obj = ObjectBuilder::new(&mut f, count(vars.len(), "env")?);
+            for var in vars {
+                let r = obj.key(self, &mut f, &var.name.value);
+                self.template(&mut f, &var.value, r)?;
+            }
+            obj.finish(&mut f, cond);
+            f.emit(Op::MergeEnv { src: cond });
         }
         self.span(&mut f, step.pos);
         let request = f.reg();
