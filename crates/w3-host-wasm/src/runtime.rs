@@ -91,9 +91,12 @@ impl ActionRuntime {
         }
         let linker =
             abi::linker(&self.engine).map_err(|e| ActionError::Load { action: id.clone(), message: e.to_string() })?;
+        // Without a start function, instantiation runs no code of the module: its errors are
+        // about the module's shape (an import of the wrong type, a memory or table over the cap).
         let instance = match linker.instantiate_and_start(&mut store, &module) {
             Ok(instance) => instance,
-            Err(e) => return Err(failed(&store, e)),
+            Err(e) if e.as_trap_code() == Some(TrapCode::OutOfFuel) => return Err(failed(&store, e)),
+            Err(e) => return Err(ActionError::Load { action: id, message: e.to_string() }),
         };
         let run = instance.get_typed_func::<(), i32>(&store, "run").map_err(|e| ActionError::Load {
             action: id.clone(),
