@@ -38,11 +38,53 @@ fn crates() -> Vec<String> {
 /// Crates each crate must never depend on.
 fn forbidden(krate: &str) -> &'static [&'static str] {
     match krate {
-        "w3-dsl" | "w3-isa" => {
-            &["w3-check", "w3-compiler", "w3-vm", "w3-host", "w3-runner", "w3-chain", "w3-node", "w3-cli", "tokio"]
-        }
+        "w3-dsl" | "w3-isa" => &[
+            "w3-check",
+            "w3-compiler",
+            "w3-vm",
+            "w3-host",
+            "w3-host-wasm",
+            "w3-runner",
+            "w3-chain",
+            "w3-node",
+            "w3-cli",
+            "tokio",
+        ],
         // The host interface is types and pure functions: no other layer, no runtime.
         "w3-host-api" => &[
+            "w3-dsl",
+            "w3-check",
+            "w3-isa",
+            "w3-compiler",
+            "w3-vm",
+            "w3-host",
+            "w3-host-wasm",
+            "w3-runner",
+            "w3-chain",
+            "w3-node",
+            "w3-cli",
+            "tokio",
+        ],
+        "w3-check" => {
+            &["w3-compiler", "w3-vm", "w3-host", "w3-host-wasm", "w3-runner", "w3-chain", "w3-node", "w3-cli", "tokio"]
+        }
+        "w3-compiler" => &["w3-vm", "w3-host", "w3-host-wasm", "w3-runner", "w3-chain", "w3-node", "w3-cli", "tokio"],
+        "w3-vm" => &[
+            "w3-dsl",
+            "w3-check",
+            "w3-compiler",
+            "w3-host",
+            "w3-host-wasm",
+            "w3-runner",
+            "w3-chain",
+            "w3-node",
+            "w3-cli",
+            "tokio",
+        ],
+        "w3-runner" => &["w3-check", "w3-chain", "w3-consensus", "w3-node", "w3-cli"],
+        // Smart Actions see only the host interface and values; effects go through the
+        // caller's `ActionHost`, so no host implementation, no runtime and no VM.
+        "w3-host-wasm" => &[
             "w3-dsl",
             "w3-check",
             "w3-isa",
@@ -55,12 +97,6 @@ fn forbidden(krate: &str) -> &'static [&'static str] {
             "w3-cli",
             "tokio",
         ],
-        "w3-check" => &["w3-compiler", "w3-vm", "w3-host", "w3-runner", "w3-chain", "w3-node", "w3-cli", "tokio"],
-        "w3-compiler" => &["w3-vm", "w3-host", "w3-runner", "w3-chain", "w3-node", "w3-cli", "tokio"],
-        "w3-vm" => {
-            &["w3-dsl", "w3-check", "w3-compiler", "w3-host", "w3-runner", "w3-chain", "w3-node", "w3-cli", "tokio"]
-        }
-        "w3-runner" => &["w3-check", "w3-chain", "w3-consensus", "w3-node", "w3-cli"],
         _ => &[],
     }
 }
