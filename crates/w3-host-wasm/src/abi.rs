@@ -33,7 +33,7 @@ pub const BAD_REQUEST: i32 = -3;
 pub const COMPACT: JsonStyle = JsonStyle { pretty: false, non_finite: NonFinite::Null };
 
 /// What the ABI functions of one invocation share.
-pub struct State<'h> {
+pub(crate) struct State<'h> {
     pub host: &'h mut dyn ActionHost,
     pub input: Vec<u8>,
     /// The last output written, if any.
@@ -46,7 +46,7 @@ pub struct State<'h> {
 
 /// Why an ABI function ended the run.
 #[derive(Debug)]
-pub enum Abort {
+pub(crate) enum Abort {
     /// Not enough gas was left for the ABI function's work.
     OutOfGas,
     /// The module called `fail`.
@@ -128,7 +128,7 @@ fn len_i32(len: usize) -> i32 {
 }
 
 /// Returns a linker defining every ABI function.
-pub fn linker<'h>(engine: &wasmi::Engine) -> Result<Linker<State<'h>>, wasmi::Error> {
+pub(crate) fn linker<'h>(engine: &wasmi::Engine) -> Result<Linker<State<'h>>, wasmi::Error> {
     let mut l = Linker::<State<'h>>::new(engine);
     l.func_wrap(MODULE, "input_len", |mut c: Call<'_, 'h>| -> Result<i32, wasmi::Error> {
         charge(&mut c, 0)?;
