@@ -5,11 +5,11 @@
 
 /// Gas per unit of wasmi fuel. wasmi charges one fuel per Wasm operator (control operators
 /// are free), for a whole block when the block is entered. Measured in a release build on the
-/// 2-core development machine, one fuel takes 1.54 ns in an arithmetic and memory loop and
-/// 1.38 ns in `w3/json-select@v1` walking 340 kB of JSON
-/// (`cargo test -p w3-host-wasm --release --test fuel_speed -- --ignored --nocapture`).
-/// The VM's gas is calibrated to about 1 ns of interpreter work, so one fuel costs 2 gas,
-/// rounded up in favour of the validators.
+/// 2-core development machine (best of 5, with other builds running), one fuel takes 1.2 to
+/// 1.8 ns in an arithmetic and memory loop and 2.0 to 2.6 ns in `w3/json-select@v1` walking
+/// 340 kB of JSON (`cargo test -p w3-host-wasm --release --test fuel_speed -- --ignored
+/// --nocapture`). The VM's gas is calibrated to about 1 ns of interpreter work, so one fuel
+/// costs 2 gas, the middle of that range.
 pub const GAS_PER_FUEL: u64 = 2;
 
 /// Gas for each call of an ABI function (`input_len`, `host_call`, ...), before its bytes.
