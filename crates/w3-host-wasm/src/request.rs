@@ -136,7 +136,7 @@ pub fn response(kind: HostCallKind, result: &HostResult) -> Value {
         HostResult::Bytes(bytes) => o.insert("value", bytes.as_deref().map_or(Value::Null, text)),
         HostResult::Value(v) => o.insert("value", v.clone()),
         HostResult::Time { unix_ms } => o.insert("unixMs", Value::from(*unix_ms as f64)),
-        HostResult::Shell { exit_code, stdout, stderr, timed_out } => {
+        HostResult::Shell { exit_code, stdout, stderr, timed_out, .. } => {
             o.insert("exitCode", Value::from(f64::from(*exit_code)));
             o.insert("stdout", text(stdout));
             o.insert("stderr", text(stderr));
