@@ -280,3 +280,61 @@ fn independent_jobs_run_side_by_side() {
     assert_eq!(code, Some(0), "{out}");
     assert!(out.contains("[wf/a] a saw b") && out.contains("[wf/b] b saw a"), "{out}");
 }
+
+/// Serves `body` as JSON to every request on 127.0.0.1 until the test ends; returns the port.
+fn price_server(body: &'static str) -> u16 {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for mut conn in listener.incoming().flatten() {
+            let mut buf = [0u8; 4096];
+            let _ = conn.read(&mut buf);
+            let reply = format!(
+                "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                body.len()
+            );
+            let _ = conn.write_all(reply.as_bytes());
+        }
+    });
+    port
+}
+
+#[test]
+fn the_seed_example_runs_end_to_end_against_a_local_price_server() {
+    let port = price_server(r#"{"pair":"ETH/USD","price":1843.5}"#);
+    let dir = tempfile::tempdir().unwrap();
+    let example = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/defi-risk-monitor.yml");
+    std::fs::copy(&example, dir.path().join("defi-risk-monitor.yml")).unwrap();
+    std::fs::write(dir.path().join("check_and_alert.sh"), "#!/bin/sh\necho \"checked: no alert\"\n").unwrap();
+    std::fs::set_permissions(
+        dir.path().join("check_and_alert.sh"),
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .unwrap();
+    let url = format!("W3_ORACLE_URL=http://127.0.0.1:{port}/price");
+    let host = format!("127.0.0.1:{port}");
+    let args = ["schedule", "-W", "defi-risk-monitor.yml", "--sandbox", "none", "--env", &url, "--allow-http", &host];
+    let (code, out) = run(dir.path(), &args);
+    assert_eq!(code, Some(0), "{out}");
+    assert!(out.contains("[defi-risk-monitor/monitor] checked: no alert"), "{out}");
+    assert!(out.lines().any(|l| l.starts_with("defi-risk-monitor") && l.ends_with("success")), "{out}");
+    // Without the host allowed, the oracle's request is denied and the run fails.
+    let (code, out) = run(dir.path(), &["schedule", "-W", "defi-risk-monitor.yml", "--sandbox", "none", "--env", &url]);
+    assert_eq!(code, Some(1), "{out}");
+    assert!(out.contains(&format!("HTTP to \"127.0.0.1:{port}\" is not allowed")), "{out}");
+}
+
+#[test]
+fn smart_action_outputs_reach_later_steps() {
+    let port = price_server(r#"{"data":{"prices":[{"usd":"12.5"}]}}"#);
+    let dir = tempfile::tempdir().unwrap();
+    let wf = format!(
+        "on: push\nw3:\n  http: [\"127.0.0.1:{port}\"]\njobs:\n  a:\n    runs-on: w3/ubuntu-latest\n    steps:\n      - id: price\n        uses: w3/oracle-action@v1\n        with:\n          url: http://127.0.0.1:{port}/p\n          path: data.prices.0.usd\n      - id: sel\n        uses: w3/json-select@v1\n        with:\n          json: '{{\"a\":[1,{{\"b\":\"deep\"}}]}}'\n          path: a.1.b\n      - run: echo \"price ${{{{ steps.price.outputs.value }}}} status ${{{{ steps.price.outputs.status }}}} sel ${{{{ steps.sel.outputs.value }}}}\"\n      - uses: w3/json-select@v1\n        with:\n          json: '[]'\n          path: missing\n"
+    );
+    std::fs::write(dir.path().join("wf.yml"), wf).unwrap();
+    let (code, out) = run(dir.path(), &["--sandbox", "none", "-W", "wf.yml"]);
+    assert_eq!(code, Some(1), "the last step selects nothing and fails:\n{out}");
+    assert!(out.contains("[wf/a] price 12.5 status 200 sel deep"), "{out}");
+    assert!(out.contains("no value at"), "{out}");
+}

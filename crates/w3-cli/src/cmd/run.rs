@@ -8,7 +8,9 @@ use std::process::ExitCode;
 use std::time::Instant;
 use w3_host::sandbox::{Sandbox, SandboxOptions};
 use w3_host::workflow_commands;
+use w3_host::{HttpHost, HttpOptions, MemoryStore, StorageHost, StorageLimits, WorkflowId};
 use w3_host_api::{Capabilities, HostCall, HostError, HostGasSchedule, HostPattern, HostResult};
+use w3_host_wasm::{ActionHost, ActionRuntime};
 use w3_runner::journal;
 use w3_runner::run::{run_module, Executor, RunInputs};
 use w3_value::Value;
@@ -53,6 +55,10 @@ pub struct Args {
     /// Let `run:` steps use the network.
     #[arg(long)]
     pub allow_net: bool,
+    /// A directory of Smart Actions (`NAME@VERSION.wasm` or `.wat`) for `uses: w3/NAME@VERSION`,
+    /// besides the built-in ones.
+    #[arg(long = "actions-dir", value_name = "DIR")]
+    pub actions_dir: Option<PathBuf>,
     /// How many host calls (steps of jobs that run side by side) may run at once; default: the
     /// number of cores.
     #[arg(long, value_name = "N")]
@@ -182,6 +188,29 @@ struct LocalExecutor {
     debug: bool,
     /// What the module's manifest allows, plus `--allow-http` hosts.
     caps: Capabilities,
+    /// Smart Actions: the built-ins and `--actions-dir`.
+    actions: ActionRuntime,
+    /// The HTTP client, or why there is none.
+    http: Result<HttpHost, HostError>,
+    /// The run's storage and events, kept in memory for the run.
+    storage: std::sync::Mutex<StorageHost<MemoryStore>>,
+}
+
+/// Performs the host calls a Smart Action makes, as the step's own calls: checked against the
+/// same capabilities and charged by the same schedule.
+struct ActionCalls<'a> {
+    exec: &'a LocalExecutor,
+    job: &'a str,
+    /// The gas of the calls made so far.
+    gas: u64,
+}
+
+impl ActionHost for ActionCalls<'_> {
+    fn call(&mut self, call: HostCall) -> Result<HostResult, HostError> {
+        let (result, gas) = self.exec.execute(self.job, &call, u64::MAX);
+        self.gas = self.gas.saturating_add(gas);
+        result
+    }
 }
 
 impl LocalExecutor {
@@ -317,6 +346,27 @@ impl Executor for LocalExecutor {
             HostCall::Log { message, .. } => {
                 self.print(job, message);
                 Ok(HostResult::Done)
+            }
+            HostCall::InvokeAction { action, input } => {
+                let mut host = ActionCalls { exec: self, job, gas: 0 };
+                let outcome = self.actions.invoke(action, input, gas_limit, &mut host);
+                let host_gas = host.gas;
+                return match outcome {
+                    Ok(o) => (Ok(HostResult::Value(o.output)), o.gas_used.saturating_add(host_gas)),
+                    Err(e) => {
+                        let used = e.gas_used().saturating_add(host_gas);
+                        let e = HostError::Failed(e.to_string());
+                        self.print(job, &format!("Error: {e}"));
+                        (Err(e), used.max(schedule.upfront(call)))
+                    }
+                };
+            }
+            HostCall::HttpRequest { .. } => match &self.http {
+                Ok(http) => http.run_call(call, &self.caps),
+                Err(e) => Err(e.clone()),
+            },
+            HostCall::StorageRead { .. } | HostCall::StorageWrite { .. } | HostCall::EmitEvent { .. } => {
+                self.storage.lock().unwrap_or_else(|e| e.into_inner()).run_call(call)
             }
             other => Err(HostError::Unsupported(format!(
                 "`{}` calls are not supported by `w3 run` yet",
@@ -463,6 +513,14 @@ pub fn run(args: Args) -> ExitCode {
             base_env: base_env(&run),
             secrets: std::sync::Mutex::new(masks(&run.secrets)),
             debug: run.secrets.iter().chain(&run.vars).any(|(k, v)| k == "ACTIONS_STEP_DEBUG" && v == "true"),
+            actions: ActionRuntime::new(args.actions_dir.clone()),
+            http: HttpHost::new(HttpOptions::default()),
+            storage: std::sync::Mutex::new(StorageHost::new(
+                MemoryStore::new(),
+                WorkflowId::new(name.as_str()),
+                caps.clone(),
+                StorageLimits::default(),
+            )),
             caps,
         };
         let parallel = args.parallel.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
