@@ -76,7 +76,13 @@ pub struct SandboxOptions {
     /// Host directories visible read-only inside the sandbox, at the same paths. Symbolic
     /// links among them (`/bin -> usr/bin`) are recreated as links; missing ones are skipped.
     pub read_only: Vec<PathBuf>,
+    /// The event payload file steps find at `$GITHUB_EVENT_PATH`: mounted read-only at
+    /// [`EVENT_PATH`] inside the sandbox, given as it is without one.
+    pub event_file: Option<PathBuf>,
 }
+
+/// Where a sandboxed step finds the event payload, as in GitHub's container actions.
+pub const EVENT_PATH: &str = "/github/workflow/event.json";
 
 /// The most bytes of each output stream [`SandboxOptions::new`] keeps: 16 MiB.
 pub const DEFAULT_OUTPUT_LIMIT: usize = 16 << 20;
@@ -97,6 +103,7 @@ impl SandboxOptions {
             identity: running_as_root().then_some(Identity::NOBODY),
             bwrap: None,
             read_only: read_only.iter().map(PathBuf::from).collect(),
+            event_file: None,
         }
     }
 
@@ -202,6 +209,9 @@ pub(crate) fn bwrap_args(plan: &BwrapPlan<'_>) -> Vec<OsString> {
     push(&["--bind".as_ref(), plan.temp.as_os_str(), "/tmp".as_ref()]);
     let ws = plan.opts.workspace.as_os_str();
     push(&["--bind".as_ref(), ws, ws]);
+    if let Some(event) = &plan.opts.event_file {
+        push(&["--ro-bind".as_ref(), event.as_os_str(), EVENT_PATH.as_ref()]);
+    }
     push(&["--remount-ro".as_ref(), "/".as_ref(), "--chdir".as_ref(), plan.workdir.as_os_str()]);
     let fd = plan.status_fd.to_string();
     push(&["--json-status-fd".as_ref(), fd.as_ref(), "--".as_ref()]);

@@ -85,6 +85,11 @@ pub fn run(req: &ShellRequest<'_>, opts: &SandboxOptions) -> Result<HostResult, 
     let mut env: Vec<(String, String)> =
         req.env.iter().filter(|(k, _)| !files.iter().any(|f| f.var == k)).cloned().collect();
     env.extend(files.iter().map(|f| (f.var.to_string(), f.inside.clone())));
+    if let Some(event) = &opts.event_file {
+        let inside = if bwrap.is_some() { sandbox::EVENT_PATH.into() } else { event.display().to_string() };
+        env.retain(|(k, _)| k != "GITHUB_EVENT_PATH");
+        env.push(("GITHUB_EVENT_PATH".to_string(), inside));
+    }
     if !req.path.is_empty() {
         let base = env.iter().rev().find(|(k, _)| k == "PATH").map_or(DEFAULT_PATH, |(_, v)| v.as_str());
         let path = req.path.iter().map(String::as_str).chain([base]).collect::<Vec<_>>().join(":");

@@ -94,6 +94,8 @@ macro_rules! for_each_op {
             MergeOutputs = 0x56 { src: Reg } gas 6, bytes true, block false, term false;
             /// Sets `env.<key>` for every entry of object `src`, as `SetEnv` does.
             MergeEnv = 0x57 { src: Reg } gas 6, bytes true, block false, term false;
+            /// Sets every entry of object `src` into the object context `name` of the running fiber.
+            MergeContext = 0x58 { name: StrId, src: Reg } gas 6, bytes true, block false, term false;
             /// Asks the host for `kind` with request `arg`, suspending the fiber; `dst` gets the answer.
             HostCall = 0x60 { dst: Reg, kind: HostId, arg: Reg } gas 50, bytes false, block true, term false;
             /// Starts a fiber running `func` with `arg`; sets `dst` to its handle.

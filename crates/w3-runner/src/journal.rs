@@ -70,6 +70,12 @@ pub struct RunRecord {
     pub secrets: Vec<(String, String)>,
     pub workspace: String,
     pub repository: String,
+    #[serde(default)]
+    pub workflow_name: String,
+    #[serde(default)]
+    pub sha: String,
+    #[serde(default)]
+    pub git_ref: String,
     /// The hex content hash of `module.w3m`.
     pub module_hash: String,
     /// The hex id every receipt of the run carries.
@@ -123,6 +129,9 @@ fn run_id(module_hash: &[u8; 32], record: &RunRecord) -> [u8; 32] {
     }
     w.str(&record.workspace);
     w.str(&record.repository);
+    w.str(&record.workflow_name);
+    w.str(&record.sha);
+    w.str(&record.git_ref);
     hash("w3/run/v1", &w.bytes)
 }
 
@@ -157,6 +166,9 @@ pub fn write(
         secrets: run.secrets.iter().map(|(k, v)| (k.clone(), secret_hash(v))).collect(),
         workspace: run.workspace.clone(),
         repository: run.repository.clone(),
+        workflow_name: run.workflow.clone(),
+        sha: run.sha.clone(),
+        git_ref: run.git_ref.clone(),
         module_hash: hex(&module_hash),
         run_id: String::new(),
         executor_key: hex(&key.verifying_key().to_bytes()),
@@ -314,6 +326,9 @@ pub fn replay(dir: &Path, secrets: &[(String, String)]) -> Result<Replayed, Jour
         env: record.env.clone(),
         workspace: record.workspace.clone(),
         repository: record.repository.clone(),
+        workflow: record.workflow_name.clone(),
+        sha: record.sha.clone(),
+        git_ref: record.git_ref.clone(),
     };
     let report = replay_module(module.clone(), &run, &journal.entries)?;
     if hex(&report.state_hash) != record.state_hash {

@@ -30,6 +30,12 @@ pub struct RunInputs {
     pub workspace: String,
     /// The repository as `owner/name`.
     pub repository: String,
+    /// The workflow's name (`github.workflow`): its `name:`, else its file's path.
+    pub workflow: String,
+    /// The commit the run is for (`github.sha`), 40 hex digits.
+    pub sha: String,
+    /// The ref the run is for (`github.ref`), such as `refs/heads/main`.
+    pub git_ref: String,
 }
 
 impl Default for RunInputs {
@@ -43,6 +49,9 @@ impl Default for RunInputs {
             env: Vec::new(),
             workspace: String::new(),
             repository: String::new(),
+            workflow: String::new(),
+            sha: "0".repeat(40),
+            git_ref: "refs/heads/main".into(),
         }
     }
 }
@@ -86,6 +95,11 @@ fn object(pairs: &[(String, String)]) -> Value {
     Value::from(o)
 }
 
+/// Returns the short name of a ref: `main` for `refs/heads/main`, `v1` for `refs/tags/v1`.
+fn ref_name(git_ref: &str) -> &str {
+    git_ref.strip_prefix("refs/heads/").or_else(|| git_ref.strip_prefix("refs/tags/")).unwrap_or(git_ref)
+}
+
 /// Returns the run's initial contexts.
 pub fn contexts(run: &RunInputs) -> Object {
     let github: Object = [
@@ -94,9 +108,13 @@ pub fn contexts(run: &RunInputs) -> Object {
         ("workspace", Value::from(run.workspace.as_str())),
         ("repository", Value::from(run.repository.as_str())),
         ("repository_owner", Value::from(run.repository.split('/').next().unwrap_or_default())),
-        ("ref", Value::from("refs/heads/main")),
-        ("ref_name", Value::from("main")),
-        ("ref_type", Value::from("branch")),
+        ("ref", Value::from(run.git_ref.as_str())),
+        ("ref_name", Value::from(ref_name(&run.git_ref))),
+        ("ref_type", Value::from(if run.git_ref.starts_with("refs/tags/") { "tag" } else { "branch" })),
+        ("sha", Value::from(run.sha.as_str())),
+        ("workflow", Value::from(run.workflow.as_str())),
+        ("api_url", Value::from("https://api.github.com")),
+        ("graphql_url", Value::from("https://api.github.com/graphql")),
         ("run_id", Value::from("1")),
         ("run_number", Value::from("1")),
         ("run_attempt", Value::from("1")),

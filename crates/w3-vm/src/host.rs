@@ -134,6 +134,39 @@ fn patterns(r: &Request<'_>) -> Result<Vec<String>, Fault> {
     Ok(out)
 }
 
+/// Returns a shell step's environment: the runner's default variables, derived from the
+/// request's `github` and `runner` objects (`GITHUB_<KEY>` and `RUNNER_<KEY>` for each text
+/// entry, `github.token` aside), `CI`, `GITHUB_ACTIONS` and `GITHUB_ACTION`; then the step's
+/// `env`, which may replace `CI` but not a default `GITHUB_*` or `RUNNER_*` variable.
+fn shell_env(r: &Request<'_>) -> Result<Vec<(String, String)>, Fault> {
+    let mut env: Vec<(String, String)> =
+        [("CI", "true"), ("GITHUB_ACTIONS", "true")].map(|(k, v)| (k.to_owned(), v.to_owned())).to_vec();
+    for (context, prefix) in [("github", "GITHUB_"), ("runner", "RUNNER_")] {
+        let Some(Value::Object(o)) = r.field(context) else { continue };
+        for (k, v) in o.iter() {
+            if v.is_primitive() && !matches!(v, Value::Null) && !(context == "github" && k == "token") {
+                env.push((format!("{prefix}{}", k.to_ascii_uppercase()), v.to_str().into_owned()));
+            }
+        }
+    }
+    if let Some(action) = r.text("action")? {
+        env.push(("GITHUB_ACTION".to_owned(), action));
+    }
+    let defaults = env.len();
+    for (k, v) in r.pairs("env")? {
+        let default = env[..defaults].iter().position(|(d, _)| *d == k);
+        match default {
+            Some(_) if k.starts_with("GITHUB_") || k.starts_with("RUNNER_") => {}
+            Some(i) => env[i].1 = v,
+            None => match env[defaults..].iter().position(|(d, _)| *d == k) {
+                Some(i) => env[defaults + i].1 = v,
+                None => env.push((k, v)),
+            },
+        }
+    }
+    Ok(env)
+}
+
 /// Returns the call that request object `request` describes for `kind`.
 pub(crate) fn request(kind: HostCallKind, request: &Value) -> Result<HostCall, Fault> {
     let r = Request { kind, object: request.as_object() };
@@ -141,7 +174,7 @@ pub(crate) fn request(kind: HostCallKind, request: &Value) -> Result<HostCall, F
         HostCallKind::ShellCommand => HostCall::ShellCommand {
             cmd: r.required("cmd")?,
             shell: shell(&r.text("shell")?.unwrap_or_default()),
-            env: r.pairs("env")?,
+            env: shell_env(&r)?,
             path: r.text("path")?.unwrap_or_default().split(':').filter(|d| !d.is_empty()).map(str::to_owned).collect(),
             workdir: r.text("workdir")?.unwrap_or_default(),
             timeout_ms: timeout_ms(&r)?,
@@ -255,11 +288,33 @@ mod tests {
             Ok(HostCall::ShellCommand {
                 cmd: "echo hi".into(),
                 shell: Shell::Default,
-                env: vec![("A".into(), "1".into()), ("B".into(), "x".into())],
+                env: [("CI", "true"), ("GITHUB_ACTIONS", "true"), ("A", "1"), ("B", "x")]
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .to_vec(),
                 path: vec![],
                 workdir: String::new(),
                 timeout_ms: 90_000,
             })
+        );
+        let call = request(
+            HostCallKind::ShellCommand,
+            &json(
+                r#"{"cmd":"x","github":{"job":"build","event":{"a":1},"token":"t","run_number":7},"runner":{"os":"Linux"},"action":"__run","env":{"GITHUB_JOB":"mine","CI":"no","X":"1"}}"#,
+            ),
+        );
+        let Ok(HostCall::ShellCommand { env, .. }) = call else { panic!("{call:?}") };
+        let env: Vec<String> = env.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        assert_eq!(
+            env,
+            [
+                "CI=no",
+                "GITHUB_ACTIONS=true",
+                "GITHUB_JOB=build",
+                "GITHUB_RUN_NUMBER=7",
+                "RUNNER_OS=Linux",
+                "GITHUB_ACTION=__run",
+                "X=1"
+            ]
         );
         let bad = request(HostCallKind::ShellCommand, &json(r#"{"cmd":["x"]}"#));
         assert!(matches!(bad, Err(Fault::BadRequest { kind: "shell", .. })));

@@ -307,6 +307,12 @@ pub(crate) fn interpret(p: &Program, st: &mut State, fid: u32, fiber: &mut Fiber
                 let n = attempt!(steps::merge_env(fiber, st, &v));
                 bytes!(n);
             }
+            Op::MergeContext { name, src } => {
+                let i = r!(src);
+                let (v, m) = (fiber.values[i].clone(), fiber.metas[i]);
+                let n = attempt!(steps::merge_context(fiber, st, p.string(name), &v, m));
+                bytes!(n);
+            }
             Op::SetContext { name, value } => {
                 let i = r!(value);
                 let (v, m) = (fiber.values[i].clone(), fiber.metas[i]);

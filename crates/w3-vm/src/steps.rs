@@ -165,6 +165,29 @@ pub(crate) fn merge_env(fiber: &mut Fiber, st: &mut State, src: &Value) -> Resul
     Ok(bytes)
 }
 
+/// Runs `MergeContext name, src`: sets every entry of `src`, when it is an object, into the
+/// object context `name`. Returns the bytes written, for per-byte gas.
+pub(crate) fn merge_context(
+    fiber: &mut Fiber,
+    st: &mut State,
+    name: &str,
+    src: &Value,
+    src_meta: Meta,
+) -> Result<u64, Fault> {
+    let Value::Object(entries) = src else { return Ok(0) };
+    let (mut object, meta) = take_object(fiber, name);
+    let mut bytes = 0u64;
+    for (k, v) in entries.iter() {
+        bytes = bytes.saturating_add(k.len() as u64);
+        object.insert(k.to_string(), v.clone());
+    }
+    let grown = u64::from(src_meta.bytes).saturating_add(16);
+    let meta =
+        Meta { bytes: clamp(u64::from(meta.bytes).saturating_add(grown)), depth: meta.depth.max(src_meta.depth) };
+    set_context(fiber, st, name, Value::Object(object), meta)?;
+    Ok(bytes.saturating_add(u64::from(src_meta.bytes)))
+}
+
 /// Returns the status function `kind` for `fiber`: `success()` while no step concluded
 /// `failure` and the run is not cancelled, `failure()` once one has, `cancelled()` once the
 /// run is, `always()` always.

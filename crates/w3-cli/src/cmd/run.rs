@@ -419,7 +419,11 @@ fn inputs(args: &Args) -> Result<RunInputs, String> {
         None => Vec::new(),
     };
     env.extend(pairs(&args.env, "env")?);
+    let (sha, git_ref) = git_head(&workspace);
     Ok(RunInputs {
+        workflow: String::new(),
+        sha,
+        git_ref,
         event: args.event.clone(),
         payload,
         inputs: pairs(&args.inputs, "input")?,
@@ -446,18 +450,35 @@ fn masks(secrets: &[(String, String)]) -> Vec<String> {
     masks
 }
 
+/// Returns what this machine adds to every step's environment: `PATH` and `HOME`. The
+/// runner's variables (`CI`, `GITHUB_*`, `RUNNER_*`) are part of the request the VM makes.
 fn base_env(run: &RunInputs) -> Vec<(String, String)> {
     let path = std::env::var("PATH").unwrap_or_else(|_| "/usr/local/bin:/usr/bin:/bin".into());
-    vec![
-        ("PATH".into(), path),
-        ("HOME".into(), run.workspace.clone()),
-        ("CI".into(), "true".into()),
-        ("GITHUB_ACTIONS".into(), "true".into()),
-        ("GITHUB_WORKSPACE".into(), run.workspace.clone()),
-        ("GITHUB_EVENT_NAME".into(), run.event.clone()),
-        ("GITHUB_REPOSITORY".into(), run.repository.clone()),
-        ("RUNNER_OS".into(), "Linux".into()),
-    ]
+    vec![("PATH".into(), path), ("HOME".into(), run.workspace.clone())]
+}
+
+/// Returns the commit and ref checked out in `workspace`, read from `.git` (no git needed):
+/// 40 zeros and `refs/heads/main` when it is not a repository.
+fn git_head(workspace: &Path) -> (String, String) {
+    let fallback = ("0".repeat(40), "refs/heads/main".to_string());
+    let git = workspace.join(".git");
+    let Ok(head) = std::fs::read_to_string(git.join("HEAD")) else { return fallback };
+    let head = head.trim();
+    let is_sha = |s: &str| s.len() == 40 && s.bytes().all(|b| b.is_ascii_hexdigit());
+    let Some(reference) = head.strip_prefix("ref: ") else {
+        // A detached HEAD.
+        return if is_sha(head) { (head.to_string(), fallback.1) } else { fallback };
+    };
+    let loose = std::fs::read_to_string(git.join(reference)).ok().map(|s| s.trim().to_string());
+    let packed = || {
+        let text = std::fs::read_to_string(git.join("packed-refs")).ok()?;
+        text.lines().find_map(|l| l.strip_suffix(reference)?.strip_suffix(' ').map(str::to_string))
+    };
+    match loose.filter(|s| is_sha(s)).or_else(packed) {
+        Some(sha) => (sha, reference.to_string()),
+        // A branch without commits yet.
+        None => (fallback.0, reference.to_string()),
+    }
 }
 
 pub fn run(args: Args) -> ExitCode {
@@ -468,9 +489,26 @@ pub fn run(args: Args) -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    // The event payload steps read at $GITHUB_EVENT_PATH.
+    let run_dir = std::env::temp_dir().join(format!("w3-run-{}", std::process::id()));
+    let event_file = run_dir.join("event.json");
+    let written = std::fs::create_dir_all(&run_dir).and_then(|()| {
+        let json = serde_json::Value::from(&run.payload);
+        std::fs::write(&event_file, serde_json::to_vec_pretty(&json).unwrap_or_default())
+    });
+    if let Err(e) = written {
+        eprintln!("w3 run: {}: {e}", event_file.display());
+        return ExitCode::from(3);
+    }
+    let code = run_files(&args, &files, &run, &event_file);
+    let _ = std::fs::remove_dir_all(&run_dir);
+    code
+}
+
+fn run_files(args: &Args, files: &[PathBuf], run: &RunInputs, event_file: &Path) -> ExitCode {
     let mut failed = false;
     let mut summary = Vec::new();
-    for file in &files {
+    for file in files {
         let name = file.file_name().map_or_else(String::new, |n| n.to_string_lossy().into_owned());
         let source = match std::fs::read_to_string(file) {
             Ok(s) => s,
@@ -490,11 +528,12 @@ pub fn run(args: Args) -> ExitCode {
                 return ExitCode::from(2);
             }
         };
-        let triggered =
-            w3_dsl::ast::parse(&source).workflow.is_some_and(|wf| wf.on.iter().any(|e| e.name().value == run.event));
-        if !triggered {
+        let parsed = w3_dsl::ast::parse(&source).workflow;
+        if !parsed.as_ref().is_some_and(|wf| wf.on.iter().any(|e| e.name().value == run.event)) {
             continue;
         }
+        let mut run = run.clone();
+        run.workflow = parsed.and_then(|wf| wf.name.map(|n| n.value)).unwrap_or_else(|| file.display().to_string());
         let module = match w3_isa::verify(&compiled.module) {
             Ok(m) => m,
             Err(e) => {
@@ -507,6 +546,7 @@ pub fn run(args: Args) -> ExitCode {
         let mut opts = SandboxOptions::new(PathBuf::from(&run.workspace));
         opts.sandbox = if args.sandbox == SandboxKind::None { Sandbox::None } else { Sandbox::Bwrap };
         opts.network = args.allow_net || caps.network;
+        opts.event_file = Some(event_file.to_path_buf());
         let exec = LocalExecutor {
             opts,
             workflow: name.trim_end_matches(".yml").trim_end_matches(".yaml").to_string(),

@@ -355,6 +355,14 @@ impl Gen<'_> {
     pub fn leg_function(&mut self, wf: &Workflow, job: &Job) -> Result<FunctionBuilder, CompileError> {
         let mut f = FunctionBuilder::new(1);
         let value = f.reg();
+        // `github.job` is the job's id for everything the leg evaluates and runs.
+        let mut obj = ObjectBuilder::new(&mut f, 1);
+        let r = obj.key(self, &mut f, "job");
+        let k = self.m.string_constant(&job.id.value);
+        f.emit(Op::LoadConst { dst: r, k });
+        obj.finish(&mut f, value);
+        let github = self.m.string("github");
+        f.emit(Op::MergeContext { name: github, src: value });
         for var in wf.env.iter().chain(&job.env).flat_map(|e| e.vars()) {
             self.template(&mut f, &var.value, value)?;
             let name = self.m.string(&var.name.value);
@@ -565,7 +573,7 @@ impl Gen<'_> {
                     };
                     let shell = shell.as_ref().or_else(|| defaults(|r| r.shell.as_ref()));
                     let workdir = working_directory.as_ref().or_else(|| defaults(|r| r.working_directory.as_ref()));
-                    let mut obj = ObjectBuilder::new(f, 6);
+                    let mut obj = ObjectBuilder::new(f, 9);
                     let r = obj.key(self, f, "cmd");
                     self.template(f, run, r)?;
                     let r = obj.key(self, f, "shell");
@@ -575,6 +583,15 @@ impl Gen<'_> {
                     let r = obj.key(self, f, "path");
                     let hidden = self.m.string(PATH_CONTEXT);
                     f.emit(Op::LoadContext { dst: r, name: hidden });
+                    // What the VM derives the runner's default variables from (docs/vm.md §5).
+                    for context in ["github", "runner"] {
+                        let r = obj.key(self, f, context);
+                        let name = self.m.string(context);
+                        f.emit(Op::LoadContext { dst: r, name });
+                    }
+                    let r = obj.key(self, f, "action");
+                    let k = self.m.string_constant(&action_name(job, step));
+                    f.emit(Op::LoadConst { dst: r, k });
                     let r = obj.key(self, f, "workdir");
                     self.optional(f, workdir, "", r)?;
                     let r = obj.key(self, f, "timeoutMinutes");
@@ -658,6 +675,25 @@ impl Gen<'_> {
                 Ok(())
             }
         }
+    }
+}
+
+/// Returns `$GITHUB_ACTION` for a `run:` step: its id, else `__run` for the job's first step
+/// without one, `__run_2` for the second, and so on, as GitHub names them.
+fn action_name(job: &Job, step: &Step) -> String {
+    if let Some(id) = &step.id {
+        return id.value.clone();
+    }
+    let nth = job
+        .steps
+        .iter()
+        .take_while(|s| !std::ptr::eq(*s, step))
+        .filter(|s| s.id.is_none() && matches!(s.kind, StepKind::Run { .. }))
+        .count();
+    if nth == 0 {
+        "__run".to_string()
+    } else {
+        format!("__run_{}", nth + 1)
     }
 }
 
