@@ -3,7 +3,7 @@
 //!
 //! Every `tests/act/NAME.yml` except `gap-*.yml` is copied alone into a fresh temporary directory
 //! as `.github/workflows/NAME.yml` and run there with `w3 run --sandbox none -W ...`. The lines of
-//! its output that start with `OUT:` (after the `[workflow/job] ` prefix), sorted, then
+//! its output that start with `OUT:` (after the `[workflow/job]   | ` prefix), sorted, then
 //! `EXIT:<code>`, must equal `tests/act/NAME.expected`. Those files are recorded from act with
 //! `tests/act/record-act.sh`, or written from GitHub's documentation where act departs from it
 //! (see `tests/act/README.md`).
@@ -55,7 +55,7 @@ fn observe(workflow: &Path) -> String {
         .lines()
         .filter_map(|line| {
             let rest = match line.strip_prefix('[') {
-                Some(r) => r.split_once("] ").map_or("", |(_, after)| after),
+                Some(r) => r.split_once("]   | ").map_or("", |(_, after)| after),
                 None => line,
             };
             rest.starts_with("OUT:").then(|| rest.trim_end().to_string())

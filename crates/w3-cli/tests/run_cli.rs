@@ -45,11 +45,11 @@ fn runs_jobs_steps_and_reports() {
     let (code, out) = run(dir.path(), &["--sandbox", "none", "--secret", "TOKEN=s3cr3t"]);
     assert_eq!(code, Some(1), "{out}");
     for line in [
-        "[ci/build] hello from leg 1 of push",
-        "[ci/build] hello from leg 2 of push",
-        "[ci/build] secret is ***",
-        "[ci/test] in test",
-        "[ci/test] cleanup",
+        "[ci/build]   | hello from leg 1 of push",
+        "[ci/build]   | hello from leg 2 of push",
+        "[ci/build]   | secret is ***",
+        "[ci/test]   | in test",
+        "[ci/test]   | cleanup",
     ] {
         assert!(out.contains(line), "missing {line:?} in:\n{out}");
     }
@@ -68,7 +68,7 @@ fn a_job_runs_with_the_jobs_it_needs() {
     std::fs::write(dir.path().join("ci.yml"), WORKFLOW).unwrap();
     let (code, out) = run(dir.path(), &["-W", "ci.yml", "-j", "test", "--sandbox", "none"]);
     assert_eq!(code, Some(1), "{out}");
-    assert!(out.contains("[ci/build] hello from leg 1") && out.contains("[ci/test] in test"), "{out}");
+    assert!(out.contains("[ci/build]   | hello from leg 1") && out.contains("[ci/test]   | in test"), "{out}");
     assert!(!out.lines().any(|l| l.starts_with("ci ") && l.contains("never")), "{out}");
     let (code, out) = run(dir.path(), &["-W", "ci.yml", "-j", "nope", "--sandbox", "none"]);
     assert_eq!(code, Some(2), "{out}");
@@ -88,7 +88,7 @@ fn events_select_workflows_and_bad_input_is_reported() {
     assert!(out.contains("no workflow"), "{out}");
     let (code, out) = run(dir.path(), &["workflow_dispatch", "-W", "ok.yml", "--sandbox", "none", "--input", "who=me"]);
     assert_eq!(code, Some(0), "{out}");
-    assert!(out.contains("[ok/a] input me"), "{out}");
+    assert!(out.contains("[ok/a]   | input me"), "{out}");
     std::fs::write(
         dir.path().join("bad.yml"),
         "on: push\njobs:\n  a:\n    runs-on: x\n    steps:\n      - run: echo ${{ 1 + }}\n",
@@ -148,16 +148,16 @@ fn file_commands_reach_later_steps() {
     let (code, out) = run(dir.path(), &["--sandbox", "none", "-W", "wf.yml"]);
     assert_eq!(code, Some(0), "{out}");
     for line in [
-        "[wf/a] same step sees workflow",
-        "[wf/a] output 42 / line one",
-        "[wf/a] line two",
-        "[wf/a] env exported / exported",
+        "[wf/a]   | same step sees workflow",
+        "[wf/a]   | output 42 / line one",
+        "[wf/a]   | line two",
+        "[wf/a]   | env exported / exported",
         // The directory written last comes first on PATH.
-        "[wf/a] tool b",
-        "[wf/a] step env wins step",
-        "[wf/a] failed step's output yes",
+        "[wf/a]   | tool b",
+        "[wf/a]   | step env wins step",
+        "[wf/a]   | failed step's output yes",
         // GITHUB_ENV is the job's own: the next job starts from the workflow's env.
-        "[wf/b] job output 42, env workflow",
+        "[wf/b]   | job output 42, env workflow",
     ] {
         assert!(out.contains(line), "missing {line:?} in:\n{out}");
     }
@@ -193,14 +193,14 @@ fn workflow_commands_mask_annotate_and_set_outputs() {
     let (code, out) = run(dir.path(), &["--sandbox", "none", "-W", "wf.yml"]);
     assert_eq!(code, Some(1), "set-env is refused and fails its step:\n{out}");
     for line in [
-        "[wf/a] password is ***",
-        "[wf/a] Error (app.js:10): Bad: it broke",
-        "[wf/a] ::group::Build",
-        "[wf/a] inside",
-        "[wf/a] ::add-mask::not a command now",
-        "[wf/a] *** is still masked",
-        "[wf/a] legacy output from stdout",
-        "[wf/a] Error: the `set-env` command is disabled: write to $GITHUB_ENV instead (`::set-env name=X::y`)",
+        "[wf/a]   | password is ***",
+        "[wf/a]   | Error (app.js:10): Bad: it broke",
+        "[wf/a]   | ::group::Build",
+        "[wf/a]   | inside",
+        "[wf/a]   | ::add-mask::not a command now",
+        "[wf/a]   | *** is still masked",
+        "[wf/a]   | legacy output from stdout",
+        "[wf/a]   | Error: the `set-env` command is disabled: write to $GITHUB_ENV instead (`::set-env name=X::y`)",
     ] {
         assert!(out.contains(line), "missing {line:?} in:\n{out}");
     }
@@ -218,7 +218,7 @@ fn a_journal_replays_without_running_anything() {
     let args = ["--sandbox", "none", "-W", "wf.yml", "--secret-file", "secrets.env", "--journal", "j", "--key", key];
     let (code, out) = run(dir.path(), &args);
     assert_eq!(code, Some(0), "{out}");
-    assert!(out.contains("[wf/a] token ***") && out.contains("journal of 3 calls in j/wf"), "{out}");
+    assert!(out.contains("[wf/a]   | token ***") && out.contains("journal of 3 calls in j/wf"), "{out}");
     assert_eq!(std::fs::metadata(key).unwrap().len(), 32, "a new key is created");
     // The steps' time-dependent output is in the journal; replay reproduces the run from it,
     // though running the workflow again would not.
@@ -256,9 +256,9 @@ fn github_actions_checkout_is_built_in_and_others_fail_clearly() {
     let (code, out) = run(dir.path(), &["--sandbox", "none", "-W", "wf.yml"]);
     assert_eq!(code, Some(1), "{out}");
     for line in [
-        "[wf/a] after checkout",
-        "[wf/a] Error: the host cannot do this: `someone/thing@v1`: w3 run has actions/checkout built in",
-        "[wf/a] Error: the host cannot do this: `docker://alpine:3`: Docker actions are not supported by w3",
+        "[wf/a]   | after checkout",
+        "[wf/a]   | Error: the host cannot do this: `someone/thing@v1`: w3 run has actions/checkout built in",
+        "[wf/a]   | Error: the host cannot do this: `docker://alpine:3`: Docker actions are not supported by w3",
     ] {
         assert!(out.contains(line), "missing {line:?} in:\n{out}");
     }
@@ -278,7 +278,7 @@ fn independent_jobs_run_side_by_side() {
     std::fs::write(dir.path().join("wf.yml"), wf).unwrap();
     let (code, out) = run(dir.path(), &["--sandbox", "none", "-W", "wf.yml", "--parallel", "2"]);
     assert_eq!(code, Some(0), "{out}");
-    assert!(out.contains("[wf/a] a saw b") && out.contains("[wf/b] b saw a"), "{out}");
+    assert!(out.contains("[wf/a]   | a saw b") && out.contains("[wf/b]   | b saw a"), "{out}");
 }
 
 /// Serves `body` as JSON to every request on 127.0.0.1 until the test ends; returns the port.
@@ -317,7 +317,7 @@ fn the_seed_example_runs_end_to_end_against_a_local_price_server() {
     let args = ["schedule", "-W", "defi-risk-monitor.yml", "--sandbox", "none", "--env", &url, "--allow-http", &host];
     let (code, out) = run(dir.path(), &args);
     assert_eq!(code, Some(0), "{out}");
-    assert!(out.contains("[defi-risk-monitor/monitor] checked: no alert"), "{out}");
+    assert!(out.contains("[defi-risk-monitor/monitor]   | checked: no alert"), "{out}");
     assert!(out.lines().any(|l| l.starts_with("defi-risk-monitor") && l.ends_with("success")), "{out}");
     // Without the host allowed, the oracle's request is denied and the run fails.
     let (code, out) = run(dir.path(), &["schedule", "-W", "defi-risk-monitor.yml", "--sandbox", "none", "--env", &url]);
@@ -335,6 +335,22 @@ fn smart_action_outputs_reach_later_steps() {
     std::fs::write(dir.path().join("wf.yml"), wf).unwrap();
     let (code, out) = run(dir.path(), &["--sandbox", "none", "-W", "wf.yml"]);
     assert_eq!(code, Some(1), "the last step selects nothing and fails:\n{out}");
-    assert!(out.contains("[wf/a] price 12.5 status 200 sel deep"), "{out}");
+    assert!(out.contains("[wf/a]   | price 12.5 status 200 sel deep"), "{out}");
     assert!(out.contains("no value at"), "{out}");
+}
+
+#[test]
+fn sandboxed_steps_can_write_their_workspace() {
+    let dir = tempfile::tempdir().unwrap();
+    let wf = "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: mkdir -p out && echo made > out/file\n      - run: echo \"read $(cat out/file)\"\n";
+    std::fs::write(dir.path().join("wf.yml"), wf).unwrap();
+    let (code, out) = run(dir.path(), &["-W", "wf.yml"]);
+    assert_eq!(code, Some(0), "{out}");
+    assert!(out.contains("[wf/a]   | read made"), "{out}");
+    let uid = Command::new("id").arg("-u").output().unwrap().stdout;
+    if String::from_utf8_lossy(&uid).trim() == "0" {
+        // As root, steps run as an unprivileged user in a copy: the caller's files are untouched.
+        assert!(out.contains("in a copy of the workspace"), "{out}");
+        assert!(!dir.path().join("out").exists());
+    }
 }

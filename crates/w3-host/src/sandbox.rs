@@ -160,6 +160,36 @@ pub(crate) fn chown_tree(root: &Path, id: Identity) -> Result<(), SandboxError> 
     Ok(())
 }
 
+/// Copies the tree at `src` to `dst` (which must not exist): directories, regular files with
+/// their permission bits, and symbolic links as links. Other kinds of file (sockets, devices)
+/// are skipped. Used to give sandboxed steps a workspace of their own when they may not write
+/// the original.
+pub fn copy_tree(src: &Path, dst: &Path) -> Result<(), SandboxError> {
+    let io = |what: &str, p: &Path| {
+        let what = format!("{what} {}", p.display());
+        move |e| SandboxError::io(what, e)
+    };
+    let mut stack = vec![(src.to_path_buf(), dst.to_path_buf())];
+    while let Some((from, to)) = stack.pop() {
+        let meta = std::fs::symlink_metadata(&from).map_err(io("reading", &from))?;
+        let kind = meta.file_type();
+        if kind.is_symlink() {
+            let target = std::fs::read_link(&from).map_err(io("reading", &from))?;
+            std::os::unix::fs::symlink(&target, &to).map_err(io("creating", &to))?;
+        } else if kind.is_dir() {
+            std::fs::create_dir(&to).map_err(io("creating", &to))?;
+            std::fs::set_permissions(&to, meta.permissions()).map_err(io("setting the mode of", &to))?;
+            for entry in std::fs::read_dir(&from).map_err(io("listing", &from))? {
+                let entry = entry.map_err(io("listing", &from))?;
+                stack.push((entry.path(), to.join(entry.file_name())));
+            }
+        } else if kind.is_file() {
+            std::fs::copy(&from, &to).map_err(io("copying", &from))?;
+        }
+    }
+    Ok(())
+}
+
 /// Finds the `bwrap` binary: the configured one, or the first on the host's `PATH`.
 pub(crate) fn find_bwrap(opts: &SandboxOptions) -> Result<PathBuf, SandboxError> {
     if let Some(path) = &opts.bwrap {

@@ -214,13 +214,14 @@ impl ActionHost for ActionCalls<'_> {
 }
 
 impl LocalExecutor {
-    /// Prints `text` line by line as `[workflow/job] line`, with secret values masked.
+    /// Prints `text` line by line as `[workflow/job]   | line`, as act does, with secret values
+    /// masked.
     fn print(&self, job: &str, text: &str) {
         let mut out = std::io::stdout().lock();
         for line in text.lines() {
             let masks = self.secrets.lock().unwrap_or_else(|e| e.into_inner());
             let masked = masks.iter().fold(line.to_string(), |l, s| l.replace(s.as_str(), "***"));
-            let _ = writeln!(out, "[{}/{job}] {masked}", self.workflow);
+            let _ = writeln!(out, "[{}/{job}]   | {masked}", self.workflow);
         }
     }
 
@@ -499,6 +500,24 @@ pub fn run(args: Args) -> ExitCode {
     if let Err(e) = written {
         eprintln!("w3 run: {}: {e}", event_file.display());
         return ExitCode::from(3);
+    }
+    let mut run = run;
+    if args.sandbox == SandboxKind::Bwrap && w3_host::sandbox::running_as_root() {
+        // Steps run as an unprivileged user, who may not write the caller's files: they get a
+        // copy of the workspace of their own, as a runner's container would.
+        let copy = run_dir.join("workspace");
+        let prepared = w3_host::sandbox::copy_tree(Path::new(&run.workspace), &copy)
+            .and_then(|()| SandboxOptions::new(copy.clone()).prepare_workspace());
+        if let Err(e) = prepared {
+            eprintln!("w3 run: preparing the workspace for steps that run as an unprivileged user: {e}");
+            let _ = std::fs::remove_dir_all(&run_dir);
+            return ExitCode::from(3);
+        }
+        eprintln!(
+            "w3 run: running as root, so steps run as an unprivileged user in a copy of the workspace: {}",
+            copy.display()
+        );
+        run.workspace = copy.display().to_string();
     }
     let code = run_files(&args, &files, &run, &event_file);
     let _ = std::fs::remove_dir_all(&run_dir);
