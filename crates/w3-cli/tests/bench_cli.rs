@@ -38,3 +38,21 @@ fn check_counts_the_files_it_read() {
     assert_eq!(v["diagnostics"], 0);
     assert!(ms(&v, "files_per_second") > 0.0, "{v}");
 }
+
+#[test]
+fn run_times_each_workflow_in_a_fresh_repository() {
+    let dir = tempfile::tempdir().unwrap();
+    let ok = "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: test -f .github/workflows/ok.yml\n";
+    let failing = "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: exit 4\n";
+    std::fs::write(dir.path().join("ok.yml"), ok).unwrap();
+    std::fs::write(dir.path().join("failing.yml"), failing).unwrap();
+    let path = dir.path().to_str().unwrap();
+    let v = bench(&["run", path, "--runs", "2", "--w3-arg=--sandbox=none"]);
+    assert_eq!(v["bench"], "run");
+    let rows = v["workflows"].as_array().unwrap();
+    assert_eq!(rows.len(), 2, "{v}");
+    // Files in name order: the failing workflow's run fails, the other finds itself in the repo.
+    assert_eq!((rows[0]["w3_exit"].as_i64(), rows[1]["w3_exit"].as_i64()), (Some(1), Some(0)), "{v}");
+    assert!(rows.iter().all(|r| ms(r, "w3_ms") > 0.0 && r["act_ms"].is_null()), "{v}");
+    assert!(v["w3_over_act"].is_null(), "{v}");
+}

@@ -39,6 +39,23 @@ pub enum What {
         #[arg(long, default_value_t = 5)]
         rounds: u32,
     },
+    /// Run workflows with `w3 run` (and with act when `--act` names it), each in a fresh git
+    /// repository holding only the workflow, alternating the tools, and report median wall
+    /// times and their ratio.
+    Run {
+        /// Workflow files or directories (their `*.yml`/`*.yaml` files, not recursive).
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// Runs of each workflow with each tool; the medians are reported.
+        #[arg(long, default_value_t = 3)]
+        runs: usize,
+        /// act's binary, run as `act push -P ubuntu-latest=-self-hosted -W FILE`.
+        #[arg(long, value_name = "PATH")]
+        act: Option<PathBuf>,
+        /// Options passed on to `w3 run` (e.g. `--sandbox=none`), repeatable.
+        #[arg(long = "w3-arg", value_name = "ARG", allow_hyphen_values = true)]
+        w3_args: Vec<String>,
+    },
     /// Measure what a sandboxed `run:` step costs: the median wall time of a `true` step in
     /// bubblewrap, without a sandbox, and of a bare `bash -c true`, interleaved in one run.
     Sandbox {
@@ -54,7 +71,128 @@ pub fn run(args: Args) -> ExitCode {
         What::Compile { paths, rounds } => bench_compile(&paths, rounds.max(1)),
         What::Vm { rounds } => bench_vm(rounds.max(1)),
         What::Sandbox { samples } => bench_sandbox(samples.max(1)),
+        What::Run { paths, runs, act, w3_args } => bench_run(&paths, runs.max(1), act.as_deref(), &w3_args),
     }
+}
+
+/// Returns the median of `samples` in milliseconds (the upper one of an even count).
+fn median_ms(mut samples: Vec<f64>) -> f64 {
+    samples.sort_by(f64::total_cmp);
+    samples.get(samples.len() / 2).copied().unwrap_or(0.0)
+}
+
+/// Times one run of `program args` in a fresh git repository holding only `workflow` (as
+/// `.github/workflows/NAME`); returns the milliseconds and the exit code.
+fn time_in_repo(workflow: &std::path::Path, program: &std::path::Path, args: &[String]) -> Result<(f64, i32), String> {
+    let dir = std::env::temp_dir().join(format!(
+        "w3-bench-run-{}-{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+    ));
+    let wf_dir = dir.join(".github/workflows");
+    let name = workflow.file_name().ok_or("a workflow path has no file name")?;
+    std::fs::create_dir_all(&wf_dir).map_err(|e| format!("{}: {e}", wf_dir.display()))?;
+    std::fs::copy(workflow, wf_dir.join(name)).map_err(|e| format!("{}: {e}", workflow.display()))?;
+    let git = |args: &[&str]| {
+        std::process::Command::new("git")
+            .args(["-c", "user.email=bench@w3", "-c", "user.name=bench"])
+            .args(args)
+            .current_dir(&dir)
+            .output()
+            .map_err(|e| format!("git: {e}"))
+    };
+    git(&["init", "-q", "-b", "main"])?;
+    git(&["add", "-A"])?;
+    git(&["commit", "-qm", "bench"])?;
+    let file = format!(".github/workflows/{}", name.to_string_lossy());
+    let start = Instant::now();
+    let out = std::process::Command::new(program)
+        .args(args)
+        .arg("-W")
+        .arg(&file)
+        .current_dir(&dir)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .map_err(|e| format!("{}: {e}", program.display()));
+    let ms = start.elapsed().as_secs_f64() * 1e3;
+    let _ = std::fs::remove_dir_all(&dir);
+    Ok((ms, out?.code().unwrap_or(-1)))
+}
+
+static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+fn bench_run(paths: &[PathBuf], runs: usize, act: Option<&std::path::Path>, w3_args: &[String]) -> ExitCode {
+    let mut files = Vec::new();
+    for p in paths {
+        match super::run::workflow_files(p) {
+            Ok(f) => files.extend(f),
+            Err(e) => {
+                eprintln!("w3 bench: {e}");
+                return ExitCode::from(2);
+            }
+        }
+    }
+    let w3 = match std::env::current_exe() {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("w3 bench: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let mut w3_cmd = vec!["run".to_string()];
+    w3_cmd.extend(w3_args.iter().cloned());
+    let act_cmd: Vec<String> = ["push", "-P", "ubuntu-latest=-self-hosted"].map(String::from).to_vec();
+    let (mut w3_total, mut act_total) = (0.0, 0.0);
+    let mut rows = Vec::new();
+    for file in &files {
+        let (mut w3_ms, mut act_ms, mut codes) = (Vec::new(), Vec::new(), (None, None));
+        for _ in 0..runs {
+            // Alternating the tools spreads the machine's drift over both.
+            match time_in_repo(file, &w3, &w3_cmd) {
+                Ok((ms, code)) => {
+                    w3_ms.push(ms);
+                    codes.0 = Some(code);
+                }
+                Err(e) => {
+                    eprintln!("w3 bench: {e}");
+                    return ExitCode::from(2);
+                }
+            }
+            if let Some(act) = act {
+                match time_in_repo(file, act, &act_cmd) {
+                    Ok((ms, code)) => {
+                        act_ms.push(ms);
+                        codes.1 = Some(code);
+                    }
+                    Err(e) => {
+                        eprintln!("w3 bench: {e}");
+                        return ExitCode::from(2);
+                    }
+                }
+            }
+        }
+        let (w, a) = (median_ms(w3_ms), act.map(|_| median_ms(act_ms)));
+        w3_total += w;
+        act_total += a.unwrap_or(0.0);
+        rows.push(serde_json::json!({
+            "workflow": file.display().to_string(),
+            "w3_ms": w,
+            "w3_exit": codes.0,
+            "act_ms": a,
+            "act_exit": codes.1,
+        }));
+    }
+    let out = serde_json::json!({
+        "bench": "run",
+        "runs": runs,
+        "workflows": rows,
+        "w3_total_ms": w3_total,
+        "act_total_ms": act.map(|_| act_total),
+        "w3_over_act": act.map(|_| if act_total > 0.0 { w3_total / act_total } else { 0.0 }),
+    });
+    println!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
+    ExitCode::SUCCESS
 }
 
 fn bench_sandbox(samples: usize) -> ExitCode {

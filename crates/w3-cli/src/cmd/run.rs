@@ -387,7 +387,7 @@ impl Executor for LocalExecutor {
 }
 
 /// Returns the workflow files `path` names: the file, or the YAML files directly in the directory.
-fn workflow_files(path: &Path) -> Result<Vec<PathBuf>, String> {
+pub fn workflow_files(path: &Path) -> Result<Vec<PathBuf>, String> {
     if path.is_file() {
         return Ok(vec![path.to_path_buf()]);
     }
