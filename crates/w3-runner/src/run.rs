@@ -173,6 +173,12 @@ pub fn capabilities(manifest: &[u8]) -> Capabilities {
     }
 }
 
+/// Returns a VM that runs `module`'s workflow with `run`'s contexts.
+fn new_vm(module: VerifiedModule, run: &RunInputs) -> Result<Vm, RunError> {
+    Vm::new(module, contexts(run), Config::default())
+        .map_err(|e| RunError::Vm(VmError { fault: w3_vm::Fault::Internal(e.to_string()), at: None }))
+}
+
 /// Returns the job a fiber's function belongs to: `job X leg` and `job X step N` are job `X`.
 fn job_of(function: &str) -> &str {
     let rest = function.strip_prefix("job ").unwrap_or(function);
@@ -189,8 +195,7 @@ pub fn run_module(
     executor: &dyn Executor,
     parallel: usize,
 ) -> Result<Report, RunError> {
-    let mut vm = Vm::new(module, contexts(run), Config::default())
-        .map_err(|e| VmError { fault: w3_vm::Fault::Internal(e.to_string()), at: None })?;
+    let mut vm = new_vm(module, run)?;
     let parallel = parallel.max(1);
     let mut journal = Vec::new();
     let mut seen = BTreeSet::new();
@@ -261,8 +266,7 @@ fn drive(
     run: &RunInputs,
     answer: &mut dyn FnMut(&str, &PendingCall) -> Result<Answer, RunError>,
 ) -> Result<Report, RunError> {
-    let mut vm = Vm::new(module, contexts(run), Config::default())
-        .map_err(|e| VmError { fault: w3_vm::Fault::Internal(e.to_string()), at: None })?;
+    let mut vm = new_vm(module, run)?;
     let mut journal = Vec::new();
     let mut seen = BTreeSet::new();
     let outcome = loop {

@@ -299,12 +299,12 @@ pub(crate) fn interpret(p: &Program, st: &mut State, fid: u32, fiber: &mut Fiber
             }
             Op::MergeOutputs { src } => {
                 let v = fiber.values[r!(src)].clone();
-                let n = attempt!(steps::merge_outputs(fiber, st, &v));
+                let n = attempt!(steps::merge(fiber, st, &v, steps::set_output));
                 bytes!(n);
             }
             Op::MergeEnv { src } => {
                 let v = fiber.values[r!(src)].clone();
-                let n = attempt!(steps::merge_env(fiber, st, &v));
+                let n = attempt!(steps::merge(fiber, st, &v, steps::set_env));
                 bytes!(n);
             }
             Op::MergeContext { name, src } => {

@@ -143,24 +143,16 @@ pub(crate) fn set_env(fiber: &mut Fiber, st: &mut State, name: &Arc<str>, value:
     Ok(bytes)
 }
 
-/// Runs `MergeOutputs src`: `SetOutput` for every entry of `src`, when it is an object.
-/// Returns the bytes written, for per-byte gas.
-pub(crate) fn merge_outputs(fiber: &mut Fiber, st: &mut State, src: &Value) -> Result<u64, Fault> {
-    let Value::Object(o) = src else { return Ok(0) };
-    let mut bytes = 0u64;
-    for (k, v) in o.iter() {
-        bytes = bytes.saturating_add(set_output(fiber, st, &Arc::from(k), v)?);
-    }
-    Ok(bytes)
-}
+/// A setter of one named value: [`set_output`] or [`set_env`].
+type Setter = fn(&mut Fiber, &mut State, &Arc<str>, &Value) -> Result<u64, Fault>;
 
-/// Runs `MergeEnv src`: `SetEnv` for every entry of `src`, when it is an object. Returns the
-/// bytes written, for per-byte gas.
-pub(crate) fn merge_env(fiber: &mut Fiber, st: &mut State, src: &Value) -> Result<u64, Fault> {
+/// Runs `MergeOutputs src` (with [`set_output`]) or `MergeEnv src` (with [`set_env`]): `set`
+/// for every entry of `src`, when it is an object. Returns the bytes written, for per-byte gas.
+pub(crate) fn merge(fiber: &mut Fiber, st: &mut State, src: &Value, set: Setter) -> Result<u64, Fault> {
     let Value::Object(o) = src else { return Ok(0) };
     let mut bytes = 0u64;
     for (k, v) in o.iter() {
-        bytes = bytes.saturating_add(set_env(fiber, st, &Arc::from(k), v)?);
+        bytes = bytes.saturating_add(set(fiber, st, &Arc::from(k), v)?);
     }
     Ok(bytes)
 }

@@ -147,29 +147,20 @@ fn bench_run(paths: &[PathBuf], runs: usize, act: Option<&std::path::Path>, w3_a
     let mut rows = Vec::new();
     for file in &files {
         let (mut w3_ms, mut act_ms, mut codes) = (Vec::new(), Vec::new(), (None, None));
+        // Alternating the tools spreads the machine's drift over both.
+        let tools = [Some((w3.as_path(), &w3_cmd)), act.map(|a| (a, &act_cmd))];
         for _ in 0..runs {
-            // Alternating the tools spreads the machine's drift over both.
-            match time_in_repo(file, &w3, &w3_cmd) {
-                Ok((ms, code)) => {
-                    w3_ms.push(ms);
-                    codes.0 = Some(code);
-                }
-                Err(e) => {
-                    eprintln!("w3 bench: {e}");
-                    return ExitCode::from(2);
-                }
-            }
-            if let Some(act) = act {
-                match time_in_repo(file, act, &act_cmd) {
-                    Ok((ms, code)) => {
-                        act_ms.push(ms);
-                        codes.1 = Some(code);
-                    }
+            for (i, (program, cmd)) in tools.iter().enumerate().filter_map(|(i, t)| Some((i, (*t)?))) {
+                let (ms, code) = match time_in_repo(file, program, cmd) {
+                    Ok(x) => x,
                     Err(e) => {
                         eprintln!("w3 bench: {e}");
                         return ExitCode::from(2);
                     }
-                }
+                };
+                let (samples, last) = if i == 0 { (&mut w3_ms, &mut codes.0) } else { (&mut act_ms, &mut codes.1) };
+                samples.push(ms);
+                *last = Some(code);
             }
         }
         let (w, a) = (median_ms(w3_ms), act.map(|_| median_ms(act_ms)));
