@@ -257,7 +257,7 @@ fn github_actions_checkout_is_built_in_and_others_fail_clearly() {
     assert_eq!(code, Some(1), "{out}");
     for line in [
         "[wf/a]   | after checkout",
-        "[wf/a]   | Error: the host cannot do this: `someone/thing@v1`: w3 run has actions/checkout built in",
+        "[wf/a]   | Error: the host cannot do this: `someone/thing@v1`: w3 run has actions/checkout, actions/upload-artifact and actions/download-artifact built in",
         "[wf/a]   | Error: the host cannot do this: `docker://alpine:3`: Docker actions are not supported by w3",
     ] {
         assert!(out.contains(line), "missing {line:?} in:\n{out}");
@@ -352,5 +352,22 @@ fn sandboxed_steps_can_write_their_workspace() {
         // As root, steps run as an unprivileged user in a copy: the caller's files are untouched.
         assert!(out.contains("in a copy of the workspace"), "{out}");
         assert!(!dir.path().join("out").exists());
+    }
+}
+
+#[test]
+fn artifacts_pass_files_between_jobs() {
+    let dir = tempfile::tempdir().unwrap();
+    let wf = "on: push\njobs:\n  build:\n    runs-on: ubuntu-latest\n    steps:\n      - run: mkdir -p dist/sub && echo one > dist/a.txt && echo two > dist/sub/b.txt\n      - uses: actions/upload-artifact@v4\n        with:\n          name: dist\n          path: dist/\n      - uses: actions/upload-artifact@v4\n        with:\n          name: nothing\n          path: no-such-dir/\n  use:\n    needs: build\n    runs-on: ubuntu-latest\n    steps:\n      - id: get\n        uses: actions/download-artifact@v4\n        with:\n          name: dist\n          path: fetched\n      - run: echo \"got $(cat fetched/a.txt) $(cat fetched/sub/b.txt) at ${{ steps.get.outputs.download-path }}\"\n      - uses: actions/download-artifact@v4\n        with:\n          name: missing\n";
+    std::fs::write(dir.path().join("wf.yml"), wf).unwrap();
+    let (code, out) = run(dir.path(), &["--sandbox", "none", "-W", "wf.yml"]);
+    assert_eq!(code, Some(1), "downloading an artifact nobody uploaded fails:\n{out}");
+    for line in [
+        "[wf/build]   | Artifact dist has been uploaded: 2 files, 8 bytes",
+        "[wf/build]   | Warning: no files were found with the provided path: no-such-dir/",
+        "[wf/use]   | got one two at ",
+        "[wf/use]   | Error: no artifact named `missing` was uploaded in this run",
+    ] {
+        assert!(out.contains(line), "missing {line:?} in:\n{out}");
     }
 }

@@ -17,6 +17,7 @@
 //! kept in memory ([`MemoryStore`]) or in a redb file in the run's directory ([`RedbStore`]).
 //! [`StorageHost`] performs the storage and event calls against them within [`StorageLimits`].
 
+pub mod artifacts;
 pub mod bench;
 pub mod error;
 pub mod events;

@@ -192,6 +192,8 @@ struct LocalExecutor {
     actions: ActionRuntime,
     /// The HTTP client, or why there is none.
     http: Result<HttpHost, HostError>,
+    /// The run's artifacts (`actions/upload-artifact`, `actions/download-artifact`).
+    artifacts: w3_host::artifacts::ArtifactStore,
     /// The run's storage and events, kept in memory for the run.
     storage: std::sync::Mutex<StorageHost<MemoryStore>>,
 }
@@ -225,25 +227,52 @@ impl LocalExecutor {
         }
     }
 
-    /// Runs a GitHub action. `actions/checkout` is built in: the workspace already is the
+    /// Runs a GitHub action. Built in: `actions/checkout` (the workspace already is the
     /// repository's working tree, so it succeeds without changing anything, as a local checkout
-    /// of the same repository would.
-    fn github_action(&self, uses: &str) -> Result<HostResult, HostError> {
-        let name = uses.split('@').next().unwrap_or(uses);
-        if name.eq_ignore_ascii_case("actions/checkout") {
-            return Ok(HostResult::Shell {
+    /// of the same repository would) and `actions/upload-artifact` / `download-artifact` (a
+    /// store in the run's directory, shared by its jobs).
+    fn github_action(&self, uses: &str, with: &[(String, String)]) -> Result<HostResult, HostError> {
+        let name = uses.split('@').next().unwrap_or(uses).to_ascii_lowercase();
+        let input = |key: &str| with.iter().rev().find(|(k, _)| k == key).map(|(_, v)| v.as_str());
+        let done = |stdout: String, outputs: Vec<(String, String)>| {
+            let files = w3_host_api::StepFiles { outputs, ..Default::default() };
+            Ok(HostResult::Shell {
                 exit_code: 0,
-                stdout: Vec::new(),
+                stdout: stdout.into_bytes(),
                 stderr: Vec::new(),
                 timed_out: false,
-                files: Default::default(),
-            });
+                files,
+            })
+        };
+        let ws = &self.opts.workspace;
+        match name.as_str() {
+            "actions/checkout" => return done(String::new(), Vec::new()),
+            "actions/upload-artifact" => {
+                let artifact = input("name").filter(|n| !n.is_empty()).unwrap_or("artifact");
+                let paths = input("path").ok_or_else(|| HostError::Failed("input `path` is required".into()))?;
+                let when_none = input("if-no-files-found").unwrap_or("warn");
+                let up = self.artifacts.upload(ws, artifact, paths, when_none)?;
+                let text = match up.files {
+                    0 if when_none == "warn" => format!(
+                        "Warning: no files were found with the provided path: {paths}. No artifact will be uploaded."
+                    ),
+                    0 => String::new(),
+                    n => format!("Artifact {artifact} has been uploaded: {n} files, {} bytes", up.bytes),
+                };
+                return done(text, vec![("artifact-name".into(), artifact.into())]);
+            }
+            "actions/download-artifact" => {
+                let dest = self.artifacts.download(ws, input("name"), input("path"))?;
+                let dest = dest.display().to_string();
+                return done(format!("Artifacts downloaded to {dest}"), vec![("download-path".into(), dest)]);
+            }
+            _ => {}
         }
         if uses.starts_with("docker://") {
             return Err(HostError::Unsupported(format!("`{uses}`: Docker actions are not supported by w3")));
         }
         Err(HostError::Unsupported(format!(
-            "`{uses}`: w3 run has actions/checkout built in; other GitHub actions are not supported yet"
+            "`{uses}`: w3 run has actions/checkout, actions/upload-artifact and actions/download-artifact built in; other GitHub actions are not supported yet"
         )))
     }
 
@@ -318,7 +347,13 @@ impl Executor for LocalExecutor {
         }
         let start = Instant::now();
         let result = match call {
-            HostCall::GithubAction { uses, .. } => self.github_action(uses),
+            HostCall::GithubAction { uses, with, .. } => {
+                let result = self.github_action(uses, with);
+                if let Ok(HostResult::Shell { stdout, .. }) = &result {
+                    self.print_output(job, stdout);
+                }
+                result
+            }
             HostCall::ShellCommand { cmd, shell, env, path, workdir, timeout_ms } => {
                 // The step's env on top of the runner's: PATH, HOME, CI and the GITHUB_* names.
                 let mut all = self.base_env.clone();
@@ -573,6 +608,7 @@ fn run_files(args: &Args, files: &[PathBuf], run: &RunInputs, event_file: &Path)
             secrets: std::sync::Mutex::new(masks(&run.secrets)),
             debug: run.secrets.iter().chain(&run.vars).any(|(k, v)| k == "ACTIONS_STEP_DEBUG" && v == "true"),
             actions: ActionRuntime::new(args.actions_dir.clone()),
+            artifacts: w3_host::artifacts::ArtifactStore::new(event_file.with_file_name("artifacts")),
             http: HttpHost::new(HttpOptions::default()),
             storage: std::sync::Mutex::new(StorageHost::new(
                 MemoryStore::new(),
