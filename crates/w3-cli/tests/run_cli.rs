@@ -371,3 +371,35 @@ fn artifacts_pass_files_between_jobs() {
         assert!(out.contains(line), "missing {line:?} in:\n{out}");
     }
 }
+
+#[test]
+fn a_background_step_serves_while_later_steps_run() {
+    let dir = tempfile::tempdir().unwrap();
+    // The server step marks itself ready, then runs until the client asks it to stop (at most
+    // 20 s); the client step can only finish while the server runs.
+    let wf = r#"on: push
+jobs:
+  a:
+    runs-on: ubuntu-latest
+    steps:
+      - id: server
+        background: true
+        run: |
+          echo ready > ready.txt
+          n=0
+          while [ ! -f stop ] && [ $n -lt 400 ]; do n=$((n+1)); sleep 0.05; done
+          test -f stop && echo "served=yes" >> "$GITHUB_OUTPUT"
+          echo "SERVER_ENV=set" >> "$GITHUB_ENV"
+      - run: |
+          for i in $(seq 100); do [ -f ready.txt ] && break; sleep 0.1; done
+          echo "client read $(cat ready.txt) before the wait: '${{ steps.server.outputs.served }}'"
+          touch stop
+      - wait: server
+      - run: echo "server ${{ steps.server.outputs.served }} ${{ steps.server.outcome }} $SERVER_ENV"
+"#;
+    std::fs::write(dir.path().join("wf.yml"), wf).unwrap();
+    let (code, out) = run(dir.path(), &["--sandbox", "none", "-W", "wf.yml", "--parallel", "2"]);
+    assert_eq!(code, Some(0), "{out}");
+    assert!(out.contains("[wf/a]   | client read ready before the wait: ''"), "{out}");
+    assert!(out.contains("[wf/a]   | server yes success set"), "{out}");
+}

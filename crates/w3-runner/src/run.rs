@@ -374,4 +374,38 @@ mod tests {
         let err = replay_module(module, &run, &report.journal[..2]).unwrap_err();
         assert!(err.to_string().contains("no more calls"), "{err}");
     }
+
+    /// Answers shell calls, except that `serve` returns only once `client` has run.
+    struct Server(std::sync::Mutex<Vec<String>>, std::sync::Condvar);
+
+    impl Executor for Server {
+        fn execute(&self, _job: &str, call: &HostCall, _gas: u64) -> (Result<HostResult, HostError>, u64) {
+            let HostCall::ShellCommand { cmd, .. } = call else {
+                return (Err(HostError::Unsupported("test".into())), 0);
+            };
+            let mut done = self.0.lock().unwrap();
+            if cmd == "serve" {
+                let timeout = std::time::Duration::from_secs(10);
+                done = self.1.wait_timeout_while(done, timeout, |d| !d.iter().any(|c| c == "client")).unwrap().0;
+            }
+            done.push(cmd.clone());
+            self.1.notify_all();
+            let files = w3_host_api::StepFiles { outputs: vec![("port".into(), "80".into())], ..Default::default() };
+            (Ok(HostResult::Shell { exit_code: 0, stdout: vec![], stderr: vec![], timed_out: false, files }), 10)
+        }
+    }
+
+    #[test]
+    fn a_background_step_runs_while_the_next_steps_do() {
+        let src = "on: push\njobs:\n  a:\n    runs-on: x\n    steps:\n      - id: server\n        run: serve\n        background: true\n      - run: client\n      - wait: server\n      - run: echo ${{ steps.server.outputs.port }}\n";
+        let compiled = w3_compiler::compile_workflow(src, "w.yml").unwrap();
+        let module = w3_isa::verify(&compiled.module).unwrap();
+        let exec = Server(Default::default(), Default::default());
+        let report = run_module(module.clone(), &RunInputs::default(), &exec, 2).unwrap();
+        assert_eq!(*exec.0.lock().unwrap(), ["client", "serve", "echo 80"]);
+        assert_eq!(report.jobs, [("a".to_string(), "success".to_string())]);
+        // The journal holds the answers in the order they arrived and replays to the same state.
+        let replayed = replay_module(module, &RunInputs::default(), &report.journal).unwrap();
+        assert_eq!(replayed.state_hash, report.state_hash);
+    }
 }

@@ -1,6 +1,8 @@
 //! Jobs: a job function that joins the jobs it needs, decides its `if:` and starts one leg per
 //! matrix combination; and the leg function that runs the steps.
 
+mod background;
+
 use super::{policy_of, Gen};
 use crate::error::CompileError;
 use crate::expr::StatusMode;
@@ -368,9 +370,7 @@ impl Gen<'_> {
             let name = self.m.string(&var.name.value);
             f.emit(Op::SetEnv { name, value });
         }
-        for (i, step) in job.steps.iter().enumerate() {
-            self.step(&mut f, wf, job, i, step)?;
-        }
+        self.steps(&mut f, wf, job)?;
         let mut obj = ObjectBuilder::new(&mut f, count(job.outputs.len(), "outputs")?);
         for (name, v) in &job.outputs {
             let slot = obj.key(self, &mut f, &name.value);
@@ -399,7 +399,7 @@ impl Gen<'_> {
     ) -> Result<(), CompileError> {
         let id = step.id.as_ref().map(|s| s.value.clone()).unwrap_or_default();
         let tag = self.m.string(&id);
-        let (prepare, kind) = self.step_prepare(wf, job, index, step)?;
+        let (prepare, kind) = self.step_prepare(wf, job, &(index + 1).to_string(), step)?;
         let mark = f.mark();
         let pair = f.regs(2);
         let error = Reg(pair.0 + 1);
@@ -419,12 +419,7 @@ impl Gen<'_> {
         f.emit(Op::GetProp { dst: t, obj: pair, name: request });
         f.emit(Op::HostCall { dst: result, kind: kind.id(), arg: t });
         // `steps.<id>.outputs`: what a script wrote to `$GITHUB_OUTPUT`, what an action returned.
-        let outputs = match kind {
-            HostKind::Shell | HostKind::GithubAction => Some("outputs"),
-            HostKind::InvokeAction => Some("value"),
-            _ => None,
-        };
-        if let Some(field) = outputs {
+        if let Some(field) = outputs_field(kind) {
             let name = self.m.string(field);
             f.emit(Op::GetProp { dst: t, obj: result, name });
             f.emit(Op::MergeOutputs { src: t });
@@ -486,10 +481,10 @@ impl Gen<'_> {
         &mut self,
         wf: &Workflow,
         job: &Job,
-        index: usize,
+        label: &str,
         step: &Step,
     ) -> Result<(FuncId, HostKind), CompileError> {
-        let name = format!("job {} step {}", job.id.value, index + 1);
+        let name = format!("job {} step {label}", job.id.value);
         let func = self.m.declare(&name, w3_isa::FunctionKind::Step, 0);
         let mut f = FunctionBuilder::new(0);
         let (cond, out) = (f.reg(), f.reg());
@@ -561,102 +556,103 @@ impl Gen<'_> {
         arg: Reg,
     ) -> Result<HostKind, CompileError> {
         let env = self.m.string("env");
-        let kind =
-            match &step.kind {
-                StepKind::Run { run, shell, working_directory } => {
-                    let defaults = |pick: fn(&w3_dsl::ast::DefaultsRun) -> Option<&Str>| {
-                        job.defaults
-                            .as_ref()
-                            .and_then(|d| d.run.as_ref())
-                            .and_then(pick)
-                            .or_else(|| wf.defaults.as_ref().and_then(|d| d.run.as_ref()).and_then(pick))
+        let kind = match &step.kind {
+            StepKind::Run { run, shell, working_directory } => {
+                let defaults = |pick: fn(&w3_dsl::ast::DefaultsRun) -> Option<&Str>| {
+                    job.defaults
+                        .as_ref()
+                        .and_then(|d| d.run.as_ref())
+                        .and_then(pick)
+                        .or_else(|| wf.defaults.as_ref().and_then(|d| d.run.as_ref()).and_then(pick))
+                };
+                let shell = shell.as_ref().or_else(|| defaults(|r| r.shell.as_ref()));
+                let workdir = working_directory.as_ref().or_else(|| defaults(|r| r.working_directory.as_ref()));
+                let mut obj = ObjectBuilder::new(f, 9);
+                let r = obj.key(self, f, "cmd");
+                self.template(f, run, r)?;
+                let r = obj.key(self, f, "shell");
+                self.optional(f, shell, "", r)?;
+                let r = obj.key(self, f, "env");
+                f.emit(Op::LoadContext { dst: r, name: env });
+                let r = obj.key(self, f, "path");
+                let hidden = self.m.string(PATH_CONTEXT);
+                f.emit(Op::LoadContext { dst: r, name: hidden });
+                // What the VM derives the runner's default variables from (docs/vm.md §5).
+                for context in ["github", "runner"] {
+                    let r = obj.key(self, f, context);
+                    let name = self.m.string(context);
+                    f.emit(Op::LoadContext { dst: r, name });
+                }
+                let r = obj.key(self, f, "action");
+                let k = self.m.string_constant(&action_name(job, step));
+                f.emit(Op::LoadConst { dst: r, k });
+                let r = obj.key(self, f, "workdir");
+                self.optional(f, workdir, "", r)?;
+                let r = obj.key(self, f, "timeoutMinutes");
+                match step.timeout_minutes.as_ref().or(job.timeout_minutes.as_ref()) {
+                    Some(v) => self.expr_or(f, v, r)?,
+                    None => {
+                        let k = self.m.number(360.0);
+                        f.emit(Op::LoadConst { dst: r, k });
+                    }
+                }
+                obj.finish(f, arg);
+                HostKind::Shell
+            }
+            StepKind::Uses { uses, with } => {
+                let smart = uses.value.strip_prefix("w3/").and_then(|r| r.split_once('@'));
+                let mut inputs = ObjectBuilder::new(f, count(with.len(), "with")?);
+                for (k, v) in with {
+                    let slot = inputs.key(self, f, &k.value);
+                    let text = Str {
+                        value: node_text(v),
+                        pos: v.pos(),
+                        span: v.span,
+                        style: v.style().unwrap_or(w3_dsl::yaml::Style::Plain),
                     };
-                    let shell = shell.as_ref().or_else(|| defaults(|r| r.shell.as_ref()));
-                    let workdir = working_directory.as_ref().or_else(|| defaults(|r| r.working_directory.as_ref()));
-                    let mut obj = ObjectBuilder::new(f, 9);
-                    let r = obj.key(self, f, "cmd");
-                    self.template(f, run, r)?;
-                    let r = obj.key(self, f, "shell");
-                    self.optional(f, shell, "", r)?;
-                    let r = obj.key(self, f, "env");
-                    f.emit(Op::LoadContext { dst: r, name: env });
-                    let r = obj.key(self, f, "path");
-                    let hidden = self.m.string(PATH_CONTEXT);
-                    f.emit(Op::LoadContext { dst: r, name: hidden });
-                    // What the VM derives the runner's default variables from (docs/vm.md §5).
-                    for context in ["github", "runner"] {
-                        let r = obj.key(self, f, context);
-                        let name = self.m.string(context);
-                        f.emit(Op::LoadContext { dst: r, name });
-                    }
-                    let r = obj.key(self, f, "action");
-                    let k = self.m.string_constant(&action_name(job, step));
-                    f.emit(Op::LoadConst { dst: r, k });
-                    let r = obj.key(self, f, "workdir");
-                    self.optional(f, workdir, "", r)?;
-                    let r = obj.key(self, f, "timeoutMinutes");
-                    match step.timeout_minutes.as_ref().or(job.timeout_minutes.as_ref()) {
-                        Some(v) => self.expr_or(f, v, r)?,
-                        None => {
-                            let k = self.m.number(360.0);
+                    self.template(f, &text, slot)?;
+                }
+                let with_obj = f.reg();
+                inputs.finish(f, with_obj);
+                match smart {
+                    Some((name, version)) => {
+                        let mut obj = ObjectBuilder::new(f, 3);
+                        for (key, text) in [("name", name), ("version", version)] {
+                            let r = obj.key(self, f, key);
+                            let k = self.m.string_constant(text);
                             f.emit(Op::LoadConst { dst: r, k });
                         }
+                        let r = obj.key(self, f, "input");
+                        let mut input = ObjectBuilder::new(f, 2);
+                        let w = input.key(self, f, "with");
+                        f.emit(Op::Move { dst: w, src: with_obj });
+                        let e = input.key(self, f, "env");
+                        f.emit(Op::LoadContext { dst: e, name: env });
+                        input.finish(f, r);
+                        obj.finish(f, arg);
+                        HostKind::InvokeAction
                     }
-                    obj.finish(f, arg);
-                    HostKind::Shell
-                }
-                StepKind::Uses { uses, with } => {
-                    let smart = uses.value.strip_prefix("w3/").and_then(|r| r.split_once('@'));
-                    let mut inputs = ObjectBuilder::new(f, count(with.len(), "with")?);
-                    for (k, v) in with {
-                        let slot = inputs.key(self, f, &k.value);
-                        let text = Str {
-                            value: node_text(v),
-                            pos: v.pos(),
-                            span: v.span,
-                            style: v.style().unwrap_or(w3_dsl::yaml::Style::Plain),
-                        };
-                        self.template(f, &text, slot)?;
-                    }
-                    let with_obj = f.reg();
-                    inputs.finish(f, with_obj);
-                    match smart {
-                        Some((name, version)) => {
-                            let mut obj = ObjectBuilder::new(f, 3);
-                            for (key, text) in [("name", name), ("version", version)] {
-                                let r = obj.key(self, f, key);
-                                let k = self.m.string_constant(text);
-                                f.emit(Op::LoadConst { dst: r, k });
-                            }
-                            let r = obj.key(self, f, "input");
-                            let mut input = ObjectBuilder::new(f, 2);
-                            let w = input.key(self, f, "with");
-                            f.emit(Op::Move { dst: w, src: with_obj });
-                            let e = input.key(self, f, "env");
-                            f.emit(Op::LoadContext { dst: e, name: env });
-                            input.finish(f, r);
-                            obj.finish(f, arg);
-                            HostKind::InvokeAction
-                        }
-                        None => {
-                            let mut obj = ObjectBuilder::new(f, 3);
-                            let r = obj.key(self, f, "uses");
-                            let k = self.m.string_constant(&uses.value);
-                            f.emit(Op::LoadConst { dst: r, k });
-                            let r = obj.key(self, f, "with");
-                            f.emit(Op::Move { dst: r, src: with_obj });
-                            let r = obj.key(self, f, "env");
-                            f.emit(Op::LoadContext { dst: r, name: env });
-                            obj.finish(f, arg);
-                            HostKind::GithubAction
-                        }
+                    None => {
+                        let mut obj = ObjectBuilder::new(f, 3);
+                        let r = obj.key(self, f, "uses");
+                        let k = self.m.string_constant(&uses.value);
+                        f.emit(Op::LoadConst { dst: r, k });
+                        let r = obj.key(self, f, "with");
+                        f.emit(Op::Move { dst: r, src: with_obj });
+                        let r = obj.key(self, f, "env");
+                        f.emit(Op::LoadContext { dst: r, name: env });
+                        obj.finish(f, arg);
+                        HostKind::GithubAction
                     }
                 }
-                _ => return Err(CompileError::at(
-                    step.pos,
-                    "background steps (`background`, `wait`, `wait-all`, `cancel`, `parallel`) cannot be compiled yet",
-                )),
-            };
+            }
+            _ => {
+                return Err(CompileError::Internal(format!(
+                    "the step at {}:{} is not a run or uses step",
+                    step.pos.line, step.pos.col
+                )))
+            }
+        };
         Ok(kind)
     }
 
@@ -694,6 +690,16 @@ fn action_name(job: &Job, step: &Step) -> String {
         "__run".to_string()
     } else {
         format!("__run_{}", nth + 1)
+    }
+}
+
+/// Returns the field of a host answer that holds a step's `steps.<id>.outputs`: what a script
+/// wrote to `$GITHUB_OUTPUT`, what an action returned.
+fn outputs_field(kind: HostKind) -> Option<&'static str> {
+    match kind {
+        HostKind::Shell | HostKind::GithubAction => Some("outputs"),
+        HostKind::InvokeAction => Some("value"),
+        _ => None,
     }
 }
 

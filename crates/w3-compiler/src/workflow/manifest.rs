@@ -6,7 +6,7 @@
 
 use super::policy_of;
 use serde_json::{json, Map, Value as Json};
-use w3_dsl::ast::{Event, ExprOr, StepKind, Workflow};
+use w3_dsl::ast::{Event, ExprOr, Job, Step, StepKind, Workflow};
 use w3_isa::{Module, VerifiedModule};
 
 /// The manifest of a compiled workflow.
@@ -56,40 +56,47 @@ fn triggers(wf: &Workflow) -> Json {
     Json::Array(list)
 }
 
+/// Returns the manifest entry of step `index` of `job`: a background step says so, and a
+/// `parallel` group lists its steps.
+fn step_entry(wf: &Workflow, job: &Job, index: usize, step: &Step) -> Json {
+    let (kind, uses) = match &step.kind {
+        StepKind::Run { .. } => ("run", None),
+        StepKind::Uses { uses, .. } if uses.value.starts_with("w3/") => ("smart-action", Some(&uses.value)),
+        StepKind::Uses { uses, .. } => ("github-action", Some(&uses.value)),
+        _ => ("control", None),
+    };
+    let replicas = [step.verification.as_ref(), job.verification.as_ref(), wf.verification.as_ref()]
+        .into_iter()
+        .flatten()
+        .find_map(|v| v.replicas.as_ref().and_then(ExprOr::literal).copied());
+    let mut entry = json!({
+        "index": index,
+        "id": step.id.as_ref().map(|s| &s.value),
+        "name": step.name.as_ref().map(|s| &s.value),
+        "kind": kind,
+        "uses": uses,
+        "verification": policy_of(wf, job, step),
+        "replicas": replicas,
+    });
+    if let Json::Object(o) = &mut entry {
+        if step.background.as_ref().and_then(ExprOr::literal).copied().unwrap_or(false) {
+            o.insert("background".into(), json!(true));
+        }
+        if let StepKind::Parallel { steps } = &step.kind {
+            let nested: Vec<Json> = steps.iter().enumerate().map(|(i, s)| step_entry(wf, job, i, s)).collect();
+            o.insert("steps".into(), Json::Array(nested));
+        }
+    }
+    entry
+}
+
 fn jobs(wf: &Workflow, legs: &[usize]) -> Json {
     let list: Vec<Json> = wf
         .jobs
         .iter()
         .zip(legs)
         .map(|(job, n)| {
-            let steps: Vec<Json> = job
-                .steps
-                .iter()
-                .enumerate()
-                .map(|(i, step)| {
-                    let (kind, uses) = match &step.kind {
-                        StepKind::Run { .. } => ("run", None),
-                        StepKind::Uses { uses, .. } if uses.value.starts_with("w3/") => {
-                            ("smart-action", Some(&uses.value))
-                        }
-                        StepKind::Uses { uses, .. } => ("github-action", Some(&uses.value)),
-                        _ => ("control", None),
-                    };
-                    let replicas = [step.verification.as_ref(), job.verification.as_ref(), wf.verification.as_ref()]
-                        .into_iter()
-                        .flatten()
-                        .find_map(|v| v.replicas.as_ref().and_then(ExprOr::literal).copied());
-                    json!({
-                        "index": i,
-                        "id": step.id.as_ref().map(|s| &s.value),
-                        "name": step.name.as_ref().map(|s| &s.value),
-                        "kind": kind,
-                        "uses": uses,
-                        "verification": policy_of(wf, job, step),
-                        "replicas": replicas,
-                    })
-                })
-                .collect();
+            let steps: Vec<Json> = job.steps.iter().enumerate().map(|(i, step)| step_entry(wf, job, i, step)).collect();
             json!({
                 "id": job.id.value,
                 "needs": job.needs.iter().map(|n| &n.value).collect::<Vec<_>>(),
@@ -116,7 +123,7 @@ fn capabilities(wf: &Workflow) -> Json {
     http.dedup();
     storage.sort_unstable();
     storage.dedup();
-    let steps = wf.jobs.iter().flat_map(|j| &j.steps);
+    let steps = wf.jobs.iter().flat_map(super::work_steps);
     let shell = steps.clone().any(|s| matches!(s.kind, StepKind::Run { .. }));
     let mut actions: Vec<&str> = Vec::new();
     let mut github_actions: Vec<&str> = Vec::new();
@@ -205,7 +212,8 @@ pub fn static_gas_bound(verified: &VerifiedModule, job_ids: &[&str], legs: &[usi
 }
 
 /// Returns how often function `i` runs: the job function (`job X`) once, the leg function
-/// (`job X leg`) and step functions (`job X step N`) once per leg of job `X`.
+/// (`job X leg`) and step functions (`job X step N`, `job X step N background`) once per leg
+/// of job `X`.
 fn job_runs(module: &Module, i: usize, job_ids: &std::collections::HashMap<&str, usize>, legs: &[usize]) -> u64 {
     let name = module.string(module.functions[i].name).unwrap_or_default();
     let rest = name.strip_prefix("job ").unwrap_or(name);

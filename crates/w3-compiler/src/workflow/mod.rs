@@ -40,6 +40,15 @@ pub fn policy_of<'a>(wf: &'a Workflow, job: &'a Job, step: &'a Step) -> &'a str 
         .map_or("none", |p| p.value.as_str())
 }
 
+/// Returns every step of `job` that does work, in order: its steps, and those of its `parallel`
+/// groups in their place.
+pub fn work_steps(job: &Job) -> impl Iterator<Item = &Step> + Clone {
+    job.steps.iter().flat_map(|s| match &s.kind {
+        StepKind::Parallel { steps } => steps.iter().collect::<Vec<_>>(),
+        _ => vec![s],
+    })
+}
+
 /// Returns the jobs in an order where every job comes after the jobs it needs (a depth-first
 /// post-order that visits jobs in source order, so the order is deterministic), or the job
 /// where a cycle was found.
@@ -85,7 +94,7 @@ fn job_order(wf: &Workflow) -> Result<Vec<usize>, &Job> {
 /// re-executes the step, so it must not run a shell or a GitHub action.
 fn check_policies(wf: &Workflow) -> Result<(), CompileError> {
     for job in &wf.jobs {
-        for step in &job.steps {
+        for step in work_steps(job) {
             if policy_of(wf, job, step) != "onchain" {
                 continue;
             }
