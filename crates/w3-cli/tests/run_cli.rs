@@ -403,3 +403,19 @@ jobs:
     assert!(out.contains("[wf/a]   | client read ready before the wait: ''"), "{out}");
     assert!(out.contains("[wf/a]   | server yes success set"), "{out}");
 }
+
+#[test]
+fn a_matrix_filter_selects_combinations() {
+    let dir = tempfile::tempdir().unwrap();
+    let wf = "on: push\njobs:\n  m:\n    runs-on: ubuntu-latest\n    strategy:\n      matrix:\n        os: [linux, mac, win]\n        n: [1, 2]\n    steps:\n      - run: echo \"leg ${{ matrix.os }}-${{ matrix.n }}\"\n  plain:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo plain\n  other:\n    runs-on: ubuntu-latest\n    strategy:\n      matrix:\n        os: [bsd]\n    steps:\n      - run: echo never\n";
+    std::fs::write(dir.path().join("wf.yml"), wf).unwrap();
+    let args = ["--sandbox", "none", "-W", "wf.yml", "--matrix", "os:linux", "--matrix", "os:win", "--matrix", "n:2"];
+    let (code, out) = run(dir.path(), &args);
+    assert_eq!(code, Some(0), "{out}");
+    let legs: Vec<&str> = out.lines().filter(|l| l.contains("| leg ")).collect();
+    assert_eq!(legs.len(), 2, "{out}");
+    assert!(out.contains("| leg linux-2") && out.contains("| leg win-2") && out.contains("| plain"), "{out}");
+    assert!(!out.contains("never") && out.lines().any(|l| l.contains("other") && l.ends_with("skipped")), "{out}");
+    let (code, out) = run(dir.path(), &["--sandbox", "none", "-W", "wf.yml", "--matrix", "nocolon"]);
+    assert_eq!(code, Some(2), "{out}");
+}

@@ -61,6 +61,9 @@ pub struct RunRecord {
     pub workflow: String,
     /// The job selected with `-j`, whose module holds it and the jobs it needs.
     pub job: Option<String>,
+    /// The matrix filter given with `--matrix`.
+    #[serde(default)]
+    pub matrix: Vec<(String, String)>,
     pub event: String,
     pub payload: serde_json::Value,
     pub inputs: Vec<(String, String)>,
@@ -122,6 +125,7 @@ fn run_id(module_hash: &[u8; 32], record: &RunRecord) -> [u8; 32] {
     w.bytes.extend_from_slice(module_hash);
     w.str(&record.workflow);
     w.str(record.job.as_deref().unwrap_or_default());
+    w.pairs(&record.matrix);
     w.str(&record.event);
     w.str(&record.payload.to_string());
     for list in [&record.inputs, &record.vars, &record.env, &record.secrets] {
@@ -145,7 +149,7 @@ fn io(path: &Path) -> impl FnOnce(std::io::Error) -> JournalError + '_ {
 pub fn write(
     dir: &Path,
     workflow: &str,
-    job: Option<&str>,
+    selection: &w3_compiler::Selection<'_>,
     source: &str,
     module: &VerifiedModule,
     run: &RunInputs,
@@ -157,7 +161,8 @@ pub fn write(
     let mut record = RunRecord {
         version: JOURNAL_VERSION,
         workflow: workflow.to_string(),
-        job: job.map(str::to_string),
+        job: selection.job.map(str::to_string),
+        matrix: selection.matrix.to_vec(),
         event: run.event.clone(),
         payload: serde_json::Value::from(&run.payload),
         inputs: run.inputs.clone(),
@@ -334,10 +339,8 @@ pub fn replay(dir: &Path, secrets: &[(String, String)]) -> Result<Replayed, Jour
     if hex(&report.state_hash) != record.state_hash {
         return Err(JournalError::StateHash { recorded: record.state_hash.clone(), replayed: hex(&report.state_hash) });
     }
-    let recompiled = match &record.job {
-        Some(job) => w3_compiler::compile_job(&journal.source, &record.workflow, job),
-        None => w3_compiler::compile_workflow(&journal.source, &record.workflow),
-    };
+    let selection = w3_compiler::Selection { job: record.job.as_deref(), matrix: &record.matrix };
+    let recompiled = w3_compiler::compile_selection(&journal.source, &record.workflow, &selection);
     let recompiles_identically = recompiled.is_ok_and(|c| c.module.encode() == journal.module);
     Ok(Replayed { record, report, recompiles_identically })
 }
@@ -377,7 +380,7 @@ mod tests {
         let run = RunInputs { secrets: vec![("TOKEN".into(), "t0k".into())], ..RunInputs::default() };
         let report = run_module(module.clone(), &run, &Echo(Default::default()), 2).unwrap();
         let key = ed25519_dalek::SigningKey::from_bytes(&[5; 32]);
-        write(dir, "wf.yml", None, WF, &module, &run, &report, &key).unwrap();
+        write(dir, "wf.yml", &w3_compiler::Selection::default(), WF, &module, &run, &report, &key).unwrap();
         report
     }
 

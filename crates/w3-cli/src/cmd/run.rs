@@ -40,6 +40,10 @@ pub struct Args {
     /// An environment variable for every step, `NAME=VALUE` (repeatable).
     #[arg(long = "env", value_name = "NAME=VALUE")]
     pub env: Vec<String>,
+    /// Run only the matrix combinations whose KEY is VALUE (repeatable; several values of one
+    /// key select any of them), as act's `--matrix`.
+    #[arg(long = "matrix", value_name = "KEY:VALUE")]
+    pub matrix: Vec<String>,
     /// A `workflow_dispatch` input, `NAME=VALUE` (repeatable).
     #[arg(long = "input", value_name = "NAME=VALUE")]
     pub inputs: Vec<String>,
@@ -560,6 +564,16 @@ pub fn run(args: Args) -> ExitCode {
 }
 
 fn run_files(args: &Args, files: &[PathBuf], run: &RunInputs, event_file: &Path) -> ExitCode {
+    let mut matrix = Vec::new();
+    for m in &args.matrix {
+        match m.split_once(':') {
+            Some((k, v)) if !k.is_empty() => matrix.push((k.to_string(), v.to_string())),
+            _ => {
+                eprintln!("w3 run: --matrix `{m}` is not KEY:VALUE");
+                return ExitCode::from(2);
+            }
+        }
+    }
     let mut failed = false;
     let mut summary = Vec::new();
     for file in files {
@@ -571,10 +585,8 @@ fn run_files(args: &Args, files: &[PathBuf], run: &RunInputs, event_file: &Path)
                 return ExitCode::from(2);
             }
         };
-        let compiled = match &args.job {
-            Some(job) => w3_compiler::compile_job(&source, &name, job),
-            None => w3_compiler::compile_workflow(&source, &name),
-        };
+        let selection = w3_compiler::Selection { job: args.job.as_deref(), matrix: &matrix };
+        let compiled = w3_compiler::compile_selection(&source, &name, &selection);
         let compiled = match compiled {
             Ok(c) => c,
             Err(e) => {
@@ -630,8 +642,7 @@ fn run_files(args: &Args, files: &[PathBuf], run: &RunInputs, event_file: &Path)
                         }
                     };
                     let dir = dir.join(&exec.workflow);
-                    let written =
-                        journal::write(&dir, &name, args.job.as_deref(), &source, &module, &run, &report, &key);
+                    let written = journal::write(&dir, &name, &selection, &source, &module, &run, &report, &key);
                     match written {
                         Ok(record) => eprintln!(
                             "w3 run: journal of {} calls in {} (state {})",

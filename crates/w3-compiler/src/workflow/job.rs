@@ -105,7 +105,22 @@ impl Gen<'_> {
         let combos = match job.strategy.as_ref().and_then(|s| s.matrix.as_ref()) {
             None => vec![Value::from(Object::new())],
             Some(m) => match matrix::expand(m) {
-                Ok(c) => c,
+                Ok(mut c) => {
+                    c.retain(|combo| super::keep_combination(self.matrix_filter, combo));
+                    if c.is_empty() {
+                        // No combination is selected: the job is skipped, as act skips it.
+                        let k = self.m.string_constant("skipped");
+                        self.job_result(f, k, None, dst);
+                        return Ok(());
+                    }
+                    c
+                }
+                Err(MatrixError::Dynamic) if !self.matrix_filter.is_empty() => {
+                    return Err(CompileError::at(
+                        job.id.pos,
+                        "this job's matrix is computed at run time, so a matrix filter (--matrix) cannot select its combinations",
+                    ))
+                }
                 Err(MatrixError::Dynamic) => return self.dynamic_legs(f, job, m, leg, dst),
                 Err(MatrixError::Invalid(why)) => {
                     return Err(CompileError::at(job.id.pos, format!("the matrix cannot be expanded: {why}")))

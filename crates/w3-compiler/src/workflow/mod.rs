@@ -23,6 +23,29 @@ pub(crate) struct Gen<'a> {
     pub wf: &'a Workflow,
     /// The jobs by id, built once: workflows may have thousands of jobs.
     pub index: w3_dsl::ast::JobIndex,
+    /// The matrix combinations to keep (`w3 run --matrix K:V`); empty keeps all.
+    pub matrix_filter: &'a [(String, String)],
+}
+
+/// What part of a workflow to compile (what `w3 run -j JOB --matrix K:V` runs).
+#[derive(Clone, Debug, Default)]
+pub struct Selection<'a> {
+    /// Only this job and the jobs it needs, directly or through others.
+    pub job: Option<&'a str>,
+    /// Only the matrix combinations whose value of each key named here is one of the values
+    /// given for it (as text); combinations without the key are kept, as act keeps them.
+    pub matrix: &'a [(String, String)],
+}
+
+/// Reports whether matrix combination `combo` passes `filter` (see [`Selection::matrix`]).
+pub(crate) fn keep_combination(filter: &[(String, String)], combo: &w3_value::Value) -> bool {
+    let Some(o) = combo.as_object() else { return true };
+    let mut keys: Vec<&str> = filter.iter().map(|(k, _)| k.as_str()).collect();
+    keys.dedup();
+    keys.iter().all(|key| match o.get(key) {
+        None => true,
+        Some(v) => filter.iter().any(|(k, want)| k == key && v.to_str() == want.as_str()),
+    })
 }
 
 /// A compiled workflow: the module (its manifest embedded) and the manifest.
@@ -111,13 +134,13 @@ fn check_policies(wf: &Workflow) -> Result<(), CompileError> {
 
 /// Compiles the workflow in `source` (named `file` in positions and the debug map).
 pub fn compile_workflow(source: &str, file: &str) -> Result<Compiled, CompileError> {
-    compile_selected(source, file, None)
+    compile_selection(source, file, &Selection::default())
 }
 
 /// Compiles the workflow in `source` with only job `job` and the jobs it needs, directly or
 /// through others (what `w3 run -j` runs).
 pub fn compile_job(source: &str, file: &str, job: &str) -> Result<Compiled, CompileError> {
-    compile_selected(source, file, Some(job))
+    compile_selection(source, file, &Selection { job: Some(job), ..Selection::default() })
 }
 
 /// Keeps `job` and the jobs it needs, transitively.
@@ -145,7 +168,9 @@ fn select(wf: &mut Workflow, job: &str) -> Result<(), CompileError> {
     Ok(())
 }
 
-fn compile_selected(source: &str, file: &str, job: Option<&str>) -> Result<Compiled, CompileError> {
+/// Compiles the part of the workflow in `source` that `selection` names.
+pub fn compile_selection(source: &str, file: &str, selection: &Selection<'_>) -> Result<Compiled, CompileError> {
+    let job = selection.job;
     let parsed = ast::parse(source);
     let errors: Vec<_> = parsed.diagnostics.into_iter().filter(|d| d.severity == Severity::Error).collect();
     let mut wf = match parsed.workflow {
@@ -167,7 +192,7 @@ fn compile_selected(source: &str, file: &str, job: Option<&str>) -> Result<Compi
         .named_values(WORKFLOW_CONTEXTS)
         .functions(FunctionSig::status_functions())
         .function(FunctionSig::hash_files());
-    let mut g = Gen { m, file, options, wf: &wf, index: wf.job_index() };
+    let mut g = Gen { m, file, options, wf: &wf, index: wf.job_index(), matrix_filter: selection.matrix };
     let main = g.m.declare("workflow", FunctionKind::Workflow, 0);
     let mut ids = Vec::with_capacity(wf.jobs.len());
     for job in &wf.jobs {
@@ -183,7 +208,7 @@ fn compile_selected(source: &str, file: &str, job: Option<&str>) -> Result<Compi
     }
     let body = g.workflow_function(&order, &ids)?;
     g.m.define(main, body)?;
-    let counts: Vec<usize> = wf.jobs.iter().map(legs).collect();
+    let counts: Vec<usize> = wf.jobs.iter().map(|j| legs(j, selection.matrix)).collect();
     let manifest = Manifest::new(&wf, &counts);
     g.m.set_manifest(manifest.to_json().into_bytes());
     let module = g.m.finish()?;
@@ -194,10 +219,12 @@ fn compile_selected(source: &str, file: &str, job: Option<&str>) -> Result<Compi
 
 /// Returns how many legs `job` starts at most: its matrix combinations, one without a matrix,
 /// and GitHub's limit for a matrix computed at run time.
-fn legs(job: &Job) -> usize {
+fn legs(job: &Job, filter: &[(String, String)]) -> usize {
     match job.strategy.as_ref().and_then(|s| s.matrix.as_ref()) {
         None => 1,
-        Some(m) => crate::matrix::expand(m).map_or(crate::matrix::MAX_COMBINATIONS, |c| c.len()),
+        Some(m) => crate::matrix::expand(m).map_or(crate::matrix::MAX_COMBINATIONS, |c| {
+            c.iter().filter(|combo| keep_combination(filter, combo)).count()
+        }),
     }
 }
 
