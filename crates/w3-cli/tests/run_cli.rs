@@ -419,3 +419,53 @@ fn a_matrix_filter_selects_combinations() {
     let (code, out) = run(dir.path(), &["--sandbox", "none", "-W", "wf.yml", "--matrix", "nocolon"]);
     assert_eq!(code, Some(2), "{out}");
 }
+
+#[test]
+fn storage_persists_across_runs_with_a_state_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    let actions = dir.path().join("actions");
+    std::fs::create_dir_all(&actions).unwrap();
+    // `remember` writes a constant; `recall` reads it back and outputs the response (`value`).
+    let write = r#"{"storageWrite":{"key":"greeting","value":"hello"}}"#;
+    let read = r#"{"storageRead":{"key":"greeting"}}"#;
+    let module = |body: &str| {
+        format!(
+            "(module\n  (import \"w3\" \"host_call\" (func $call (param i32 i32) (result i32)))\n  (import \"w3\" \"response_read\" (func $read (param i32)))\n  (import \"w3\" \"output_write\" (func $out (param i32 i32)))\n  (memory (export \"memory\") 1)\n{body})\n"
+        )
+    };
+    let wat_string = |s: &str| s.replace('"', "\\\"");
+    std::fs::write(
+        actions.join("remember@v1.wat"),
+        module(&format!(
+            "  (data (i32.const 0) \"{}\")\n  (func (export \"run\") (result i32)\n    (drop (call $call (i32.const 0) (i32.const {})))\n    (i32.const 0))",
+            wat_string(write),
+            write.len()
+        )),
+    )
+    .unwrap();
+    std::fs::write(
+        actions.join("recall@v1.wat"),
+        module(&format!(
+            "  (data (i32.const 0) \"{}\")\n  (func (export \"run\") (result i32) (local $n i32)\n    (local.set $n (call $call (i32.const 0) (i32.const {})))\n    (if (i32.lt_s (local.get $n) (i32.const 0)) (then (return (i32.const 1))))\n    (call $read (i32.const 1024))\n    (call $out (i32.const 1024) (local.get $n))\n    (i32.const 0))",
+            wat_string(read),
+            read.len()
+        )),
+    )
+    .unwrap();
+    let both = "on: push\nw3:\n  storage: [read, write]\njobs:\n  a:\n    runs-on: w3/ubuntu-latest\n    steps:\n      - uses: w3/remember@v1\n      - id: r\n        uses: w3/recall@v1\n      - run: echo \"recalled ${{ steps.r.outputs.value }}\"\n";
+    let recall_only = both.replace("      - uses: w3/remember@v1\n", "");
+    std::fs::write(dir.path().join("wf.yml"), both).unwrap();
+    let base = ["--sandbox", "none", "-W", "wf.yml", "--actions-dir", "actions"];
+    let (code, out) = run(dir.path(), &[&base[..], &["--state", "state"]].concat());
+    assert_eq!(code, Some(0), "{out}");
+    assert!(out.contains("| recalled hello"), "{out}");
+    // A later run of the same workflow finds what the first one stored.
+    std::fs::write(dir.path().join("wf.yml"), &recall_only).unwrap();
+    let (code, out) = run(dir.path(), &[&base[..], &["--state", "state"]].concat());
+    assert_eq!(code, Some(0), "{out}");
+    assert!(out.contains("| recalled hello"), "{out}");
+    // Without a state directory, storage lasts for the run only.
+    let (code, out) = run(dir.path(), &base);
+    assert_eq!(code, Some(0), "{out}");
+    assert!(out.contains("| recalled null"), "{out}");
+}

@@ -8,7 +8,9 @@ use std::process::ExitCode;
 use std::time::Instant;
 use w3_host::sandbox::{Sandbox, SandboxOptions};
 use w3_host::workflow_commands;
-use w3_host::{HttpHost, HttpOptions, MemoryStore, StorageHost, StorageLimits, WorkflowId};
+use w3_host::{
+    EventLog, HttpHost, HttpOptions, MemoryStore, RedbStore, StateStore, StorageHost, StorageLimits, WorkflowId,
+};
 use w3_host_api::{Capabilities, HostCall, HostError, HostGasSchedule, HostPattern, HostResult};
 use w3_host_wasm::{ActionHost, ActionRuntime};
 use w3_runner::journal;
@@ -59,6 +61,10 @@ pub struct Args {
     /// Let `run:` steps use the network.
     #[arg(long)]
     pub allow_net: bool,
+    /// Keep the workflow storage and events Smart Actions use in DIR (a redb file), across
+    /// runs; without it they last for the run only.
+    #[arg(long, value_name = "DIR")]
+    pub state: Option<PathBuf>,
     /// A directory of Smart Actions (`NAME@VERSION.wasm` or `.wat`) for `uses: w3/NAME@VERSION`,
     /// besides the built-in ones.
     #[arg(long = "actions-dir", value_name = "DIR")]
@@ -198,8 +204,19 @@ struct LocalExecutor {
     http: Result<HttpHost, HostError>,
     /// The run's artifacts (`actions/upload-artifact`, `actions/download-artifact`).
     artifacts: w3_host::artifacts::ArtifactStore,
-    /// The run's storage and events, kept in memory for the run.
-    storage: std::sync::Mutex<StorageHost<MemoryStore>>,
+    /// The run's storage and events: in memory, or in `--state DIR`.
+    storage: std::sync::Mutex<Box<dyn StorageCalls>>,
+}
+
+/// Performs storage and event calls, whatever store keeps them.
+trait StorageCalls: Send {
+    fn perform(&mut self, call: &HostCall) -> Result<HostResult, HostError>;
+}
+
+impl<S: StateStore + EventLog + Send> StorageCalls for StorageHost<S> {
+    fn perform(&mut self, call: &HostCall) -> Result<HostResult, HostError> {
+        self.run_call(call)
+    }
 }
 
 /// Performs the host calls a Smart Action makes, as the step's own calls: checked against the
@@ -406,7 +423,7 @@ impl Executor for LocalExecutor {
                 Err(e) => Err(e.clone()),
             },
             HostCall::StorageRead { .. } | HostCall::StorageWrite { .. } | HostCall::EmitEvent { .. } => {
-                self.storage.lock().unwrap_or_else(|e| e.into_inner()).run_call(call)
+                self.storage.lock().unwrap_or_else(|e| e.into_inner()).perform(call)
             }
             other => Err(HostError::Unsupported(format!(
                 "`{}` calls are not supported by `w3 run` yet",
@@ -613,6 +630,17 @@ fn run_files(args: &Args, files: &[PathBuf], run: &RunInputs, event_file: &Path)
         opts.sandbox = if args.sandbox == SandboxKind::None { Sandbox::None } else { Sandbox::Bwrap };
         opts.network = args.allow_net || caps.network;
         opts.event_file = Some(event_file.to_path_buf());
+        let (id, limits) = (WorkflowId::new(name.as_str()), StorageLimits::default());
+        let storage: Box<dyn StorageCalls> = match &args.state {
+            Some(dir) => match RedbStore::open_in(dir) {
+                Ok(store) => Box::new(StorageHost::new(store, id, caps.clone(), limits)),
+                Err(e) => {
+                    eprintln!("w3 run: --state {}: {e}", dir.display());
+                    return ExitCode::from(2);
+                }
+            },
+            None => Box::new(StorageHost::new(MemoryStore::new(), id, caps.clone(), limits)),
+        };
         let exec = LocalExecutor {
             opts,
             workflow: name.trim_end_matches(".yml").trim_end_matches(".yaml").to_string(),
@@ -622,12 +650,7 @@ fn run_files(args: &Args, files: &[PathBuf], run: &RunInputs, event_file: &Path)
             actions: ActionRuntime::new(args.actions_dir.clone()),
             artifacts: w3_host::artifacts::ArtifactStore::new(event_file.with_file_name("artifacts")),
             http: HttpHost::new(HttpOptions::default()),
-            storage: std::sync::Mutex::new(StorageHost::new(
-                MemoryStore::new(),
-                WorkflowId::new(name.as_str()),
-                caps.clone(),
-                StorageLimits::default(),
-            )),
+            storage: std::sync::Mutex::new(storage),
             caps,
         };
         let parallel = args.parallel.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
