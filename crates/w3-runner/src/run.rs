@@ -173,6 +173,16 @@ pub fn capabilities(manifest: &[u8]) -> Capabilities {
     }
 }
 
+/// Returns the calls of `calls` not seen before, each with the job that made it, and notes them
+/// as seen.
+fn new_calls(vm: &Vm, seen: &mut BTreeSet<u64>, calls: Vec<PendingCall>) -> Vec<(String, PendingCall)> {
+    calls
+        .into_iter()
+        .filter(|c| seen.insert(c.call_index))
+        .map(|call| (job_of(vm.fiber_function(call.fiber).unwrap_or("workflow")).to_string(), call))
+        .collect()
+}
+
 /// Returns a VM that runs `module`'s workflow with `run`'s contexts.
 fn new_vm(module: VerifiedModule, run: &RunInputs) -> Result<Vm, RunError> {
     Vm::new(module, contexts(run), Config::default())
@@ -206,12 +216,7 @@ pub fn run_module(
         let outcome = loop {
             match vm.run()? {
                 RunState::Finished(outcome) => break outcome,
-                RunState::Pending(calls) => {
-                    for call in calls.into_iter().filter(|c| seen.insert(c.call_index)) {
-                        let job = job_of(vm.fiber_function(call.fiber).unwrap_or("workflow")).to_string();
-                        queue.push_back((job, call));
-                    }
-                }
+                RunState::Pending(calls) => queue.extend(new_calls(&vm, &mut seen, calls)),
             }
             while running < parallel {
                 let Some((job, call)) = queue.pop_front() else { break };
@@ -273,8 +278,7 @@ fn drive(
         match vm.run()? {
             RunState::Finished(outcome) => break outcome,
             RunState::Pending(calls) => {
-                for call in calls.into_iter().filter(|c| seen.insert(c.call_index)) {
-                    let job = job_of(vm.fiber_function(call.fiber).unwrap_or("workflow")).to_string();
+                for (job, call) in new_calls(&vm, &mut seen, calls) {
                     let a = answer(&job, &call)?;
                     if vm.answer(a.clone()).is_ok() {
                         journal.push(Entry { job, call: call.call, answer: a });
