@@ -8,14 +8,34 @@ use crate::call::{ActionRef, HostCall};
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct HostPattern(pub String);
 
+/// Splits `host[:port]` (an IPv6 literal in brackets, `[::1]:8080`) into host and port.
+fn split_port(s: &str) -> (&str, Option<&str>) {
+    if s.starts_with('[') {
+        return match s.find(']') {
+            Some(end) => (&s[..=end], s[end + 1..].strip_prefix(':')),
+            None => (s, None),
+        };
+    }
+    match s.rsplit_once(':') {
+        Some((host, port)) if !host.contains(':') => (host, Some(port)),
+        _ => (s, None),
+    }
+}
+
 impl HostPattern {
     /// Reports whether `host` (with `:port` when the URL has one) matches, ignoring ASCII case.
+    /// A pattern without a port allows every port; one with a port allows only that port.
     pub fn matches(&self, host: &str) -> bool {
         let pattern = self.0.to_ascii_lowercase();
         let host = host.to_ascii_lowercase();
-        match pattern.strip_prefix("*.") {
-            Some(suffix) => host.len() > suffix.len() + 1 && host.ends_with(&format!(".{suffix}")),
-            None => pattern == host || (!pattern.contains(':') && host.split(':').next() == Some(pattern.as_str())),
+        let (pattern_host, pattern_port) = split_port(&pattern);
+        let (host_name, port) = split_port(&host);
+        if pattern_port.is_some() && pattern_port != port {
+            return false;
+        }
+        match pattern_host.strip_prefix("*.") {
+            Some(suffix) => host_name.len() > suffix.len() + 1 && host_name.ends_with(&format!(".{suffix}")),
+            None => pattern_host == host_name,
         }
     }
 }
@@ -134,5 +154,12 @@ mod tests {
         assert!(caps.check(&http("http://127.0.0.1:9090/price")).is_err());
         assert!(caps.check(&http("https://user@api.example.com.evil.io/")).is_err());
         assert_eq!(caps.check(&http("ftp://x")), Err(PermissionError::BadUrl("ftp://x".into())));
+        // A wildcard allows every port too; IPv6 literals keep their colons.
+        assert!(caps.check(&http("https://data.chain.link:8443/feed")).is_ok());
+        let v6 = Capabilities { http: vec![HostPattern("[::1]:8080".into()), HostPattern("[fd00::2]".into())], ..caps };
+        assert!(v6.check(&http("http://[::1]:8080/p")).is_ok());
+        assert!(v6.check(&http("http://[::1]:9090/p")).is_err());
+        assert!(v6.check(&http("http://[fd00::2]:1234/p")).is_ok());
+        assert!(v6.check(&http("http://[fd00::3]/p")).is_err());
     }
 }
