@@ -213,6 +213,13 @@ fn a_journal_replays_without_running_anything() {
     let wf = "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - id: s\n        run: |\n          date +%s%N > stamp\n          echo \"t=$(cat stamp)\" >> \"$GITHUB_OUTPUT\"\n          echo \"token ${{ secrets.TOKEN }}\"\n      - run: echo \"got ${{ steps.s.outputs.t }}\"\n  b:\n    needs: a\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo b\n";
     std::fs::write(dir.path().join("wf.yml"), wf).unwrap();
     std::fs::write(dir.path().join("secrets.env"), "# test\nTOKEN='s3cr3t'\n").unwrap();
+    // A key that is not one is refused before any step runs.
+    std::fs::write(dir.path().join("bad.key"), b"short").unwrap();
+    let bad =
+        ["--sandbox", "none", "-W", "wf.yml", "--secret-file", "secrets.env", "--journal", "j", "--key", "bad.key"];
+    let (code, out) = run(dir.path(), &bad);
+    assert_eq!(code, Some(2), "{out}");
+    assert!(out.contains("an executor key is 32 bytes") && !dir.path().join("stamp").exists(), "{out}");
     let key = dir.path().join("keys/executor.key");
     let key = key.to_str().unwrap();
     let args = ["--sandbox", "none", "-W", "wf.yml", "--secret-file", "secrets.env", "--journal", "j", "--key", key];

@@ -149,7 +149,6 @@ const FILE_COMMANDS: [(&str, &str, Format); 5] = [
 /// format fails the step, as on GitHub, with the reason on stderr; the other files still count.
 fn read_file_commands(result: HostResult, files: &[FileCommand]) -> HostResult {
     let HostResult::Shell { mut exit_code, stdout, mut stderr, timed_out, files: _ } = result else { return result };
-    let mut out = StepFiles::default();
     // Workflow commands come first: the files are read after the step, so they win.
     let mut fx = workflow_commands::effects(&String::from_utf8_lossy(&stdout));
     let more = workflow_commands::effects(&String::from_utf8_lossy(&stderr));
@@ -162,35 +161,24 @@ fn read_file_commands(result: HostResult, files: &[FileCommand]) -> HostResult {
     if !fx.errors.is_empty() && exit_code == 0 {
         exit_code = 1;
     }
+    let mut out = StepFiles { outputs: fx.outputs, state: fx.state, ..StepFiles::default() };
     for f in files {
         let text = match std::fs::read(&f.host) {
             Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
             Err(_) => continue,
         };
-        let pairs = match f.format {
-            Format::Summary => {
-                out.summary = text;
-                continue;
-            }
-            Format::Paths => {
-                out.path = file_commands::parse_paths(&text);
-                continue;
-            }
-            Format::Pairs(slot) => (slot, file_commands::parse_pairs(&text)),
-        };
-        match pairs {
-            (slot, Ok(pairs)) => slot(&mut out).extend(pairs),
-            (_, Err(e)) => {
-                append_line(&mut stderr, &format!("Error: ${} {e}", f.var));
-                exit_code = if exit_code == 0 { 1 } else { exit_code };
-            }
+        match f.format {
+            Format::Summary => out.summary = text,
+            Format::Paths => out.path = file_commands::parse_paths(&text),
+            Format::Pairs(slot) => match file_commands::parse_pairs(&text) {
+                Ok(pairs) => slot(&mut out).extend(pairs),
+                Err(e) => {
+                    append_line(&mut stderr, &format!("Error: ${} {e}", f.var));
+                    exit_code = if exit_code == 0 { 1 } else { exit_code };
+                }
+            },
         }
     }
-    let (mut outputs, mut state) = (fx.outputs, fx.state);
-    outputs.append(&mut out.outputs);
-    state.append(&mut out.state);
-    out.outputs = outputs;
-    out.state = state;
     HostResult::Shell { exit_code, stdout, stderr, timed_out, files: out }
 }
 

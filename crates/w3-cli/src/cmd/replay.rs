@@ -34,12 +34,7 @@ fn journals(dir: &Path) -> Result<Vec<PathBuf>, String> {
 }
 
 pub fn run(args: Args) -> ExitCode {
-    let secrets = args.secret_file.as_deref().map_or(Ok(Vec::new()), super::run::dotenv).and_then(|mut s| {
-        super::run::pairs(&args.secrets, "secret").map(|more| {
-            s.extend(more);
-            s
-        })
-    });
+    let secrets = super::run::file_and_pairs(args.secret_file.as_deref(), &args.secrets, "secret");
     let (dirs, secrets) = match journals(&args.dir).and_then(|d| secrets.map(|s| (d, s))) {
         Ok(x) => x,
         Err(e) => {

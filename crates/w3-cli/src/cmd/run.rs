@@ -96,7 +96,7 @@ pub struct Args {
 /// Reads a file of `NAME=VALUE` lines: blank lines and `#` comments are skipped, `export ` is
 /// allowed before a name, and a value in single quotes is taken as written, one in double
 /// quotes with `\n`, `\"` and `\\` escapes.
-pub fn dotenv(path: &Path) -> Result<Vec<(String, String)>, String> {
+fn dotenv(path: &Path) -> Result<Vec<(String, String)>, String> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
     let mut out = Vec::new();
     for (i, line) in text.lines().enumerate() {
@@ -176,8 +176,16 @@ fn executor_key(path: Option<&Path>) -> Result<ed25519_dalek::SigningKey, String
     }
 }
 
+/// Returns the pairs of `file` (see [`dotenv`]), if given, then those of `args`, which win
+/// when both name a variable.
+pub fn file_and_pairs(file: Option<&Path>, args: &[String], what: &str) -> Result<Vec<(String, String)>, String> {
+    let mut out = file.map_or(Ok(Vec::new()), dotenv)?;
+    out.extend(pairs(args, what)?);
+    Ok(out)
+}
+
 /// Splits `NAME=VALUE` arguments.
-pub fn pairs(args: &[String], what: &str) -> Result<Vec<(String, String)>, String> {
+fn pairs(args: &[String], what: &str) -> Result<Vec<(String, String)>, String> {
     args.iter()
         .map(|a| {
             a.split_once('=')
@@ -241,8 +249,8 @@ impl LocalExecutor {
     /// masked.
     fn print(&self, job: &str, text: &str) {
         let mut out = std::io::stdout().lock();
+        let masks = self.secrets.lock().unwrap_or_else(|e| e.into_inner());
         for line in text.lines() {
-            let masks = self.secrets.lock().unwrap_or_else(|e| e.into_inner());
             let masked = masks.iter().fold(line.to_string(), |l, s| l.replace(s.as_str(), "***"));
             let _ = writeln!(out, "[{}/{job}]   | {masked}", self.workflow);
         }
@@ -376,7 +384,7 @@ impl Executor for LocalExecutor {
                 result
             }
             HostCall::ShellCommand { cmd, shell, env, path, workdir, timeout_ms } => {
-                // The step's env on top of the runner's: PATH, HOME, CI and the GITHUB_* names.
+                // The step's env on top of this machine's PATH and HOME.
                 let mut all = self.base_env.clone();
                 for (k, v) in env {
                     all.retain(|(b, _)| b != k);
@@ -466,16 +474,8 @@ fn inputs(args: &Args) -> Result<RunInputs, String> {
         }
         None => Value::from(w3_value::Object::new()),
     };
-    let mut secrets = match &args.secret_file {
-        Some(f) => dotenv(f)?,
-        None => Vec::new(),
-    };
-    secrets.extend(pairs(&args.secrets, "secret")?);
-    let mut env = match &args.env_file {
-        Some(f) => dotenv(f)?,
-        None => Vec::new(),
-    };
-    env.extend(pairs(&args.env, "env")?);
+    let secrets = file_and_pairs(args.secret_file.as_deref(), &args.secrets, "secret")?;
+    let env = file_and_pairs(args.env_file.as_deref(), &args.env, "env")?;
     let (sha, git_ref) = git_head(&workspace);
     Ok(RunInputs {
         workflow: String::new(),
@@ -591,6 +591,14 @@ fn run_files(args: &Args, files: &[PathBuf], run: &RunInputs, event_file: &Path)
             }
         }
     }
+    // A bad key is refused before anything runs, not after.
+    let key = match args.journal.as_ref().map(|_| executor_key(args.key.as_deref())).transpose() {
+        Ok(k) => k,
+        Err(e) => {
+            eprintln!("w3 run: {e}");
+            return ExitCode::from(2);
+        }
+    };
     let mut failed = false;
     let mut summary = Vec::new();
     for file in files {
@@ -611,12 +619,11 @@ fn run_files(args: &Args, files: &[PathBuf], run: &RunInputs, event_file: &Path)
                 return ExitCode::from(2);
             }
         };
-        let parsed = w3_dsl::ast::parse(&source).workflow;
-        if !parsed.as_ref().is_some_and(|wf| wf.on.iter().any(|e| e.name().value == run.event)) {
+        if !compiled.manifest.triggered_by(&run.event) {
             continue;
         }
         let mut run = run.clone();
-        run.workflow = parsed.and_then(|wf| wf.name.map(|n| n.value)).unwrap_or_else(|| file.display().to_string());
+        run.workflow = compiled.manifest.name().map_or_else(|| file.display().to_string(), str::to_string);
         let module = match w3_isa::verify(&compiled.module) {
             Ok(m) => m,
             Err(e) => {
@@ -656,16 +663,9 @@ fn run_files(args: &Args, files: &[PathBuf], run: &RunInputs, event_file: &Path)
         let parallel = args.parallel.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
         match run_module(module.clone(), &run, &exec, parallel) {
             Ok(report) => {
-                if let Some(dir) = &args.journal {
-                    let key = match executor_key(args.key.as_deref()) {
-                        Ok(k) => k,
-                        Err(e) => {
-                            eprintln!("w3 run: {e}");
-                            return ExitCode::from(2);
-                        }
-                    };
+                if let (Some(dir), Some(key)) = (&args.journal, &key) {
                     let dir = dir.join(&exec.workflow);
-                    let written = journal::write(&dir, &name, &selection, &source, &module, &run, &report, &key);
+                    let written = journal::write(&dir, &name, &selection, &source, &module, &run, &report, key);
                     match written {
                         Ok(record) => eprintln!(
                             "w3 run: journal of {} calls in {} (state {})",

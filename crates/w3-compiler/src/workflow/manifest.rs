@@ -183,6 +183,17 @@ impl Manifest {
         serde_json::to_string_pretty(&self.json).unwrap_or_default()
     }
 
+    /// Returns the workflow's `name:`, if it has one.
+    pub fn name(&self) -> Option<&str> {
+        self.json.get("name").and_then(Json::as_str)
+    }
+
+    /// Reports whether event `event` (such as `push`) triggers the workflow.
+    pub fn triggered_by(&self, event: &str) -> bool {
+        let triggers = self.json.get("triggers").and_then(Json::as_array);
+        triggers.is_some_and(|t| t.iter().any(|e| e.get("event").and_then(Json::as_str) == Some(event)))
+    }
+
     /// Returns the static bound of VM gas, if computed.
     pub fn vm_gas_bound(&self) -> Option<u64> {
         self.json.get("vmGasBound").and_then(Json::as_u64)
