@@ -8,7 +8,7 @@
 //! per run. Download copies one artifact into a directory of the workspace, or every artifact
 //! into a sub-directory named after it.
 
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 use w3_host_api::HostError;
 
 /// Where a run keeps its artifacts: one directory per artifact name.
@@ -37,23 +37,11 @@ fn check_name(name: &str) -> Result<(), HostError> {
     Ok(())
 }
 
-/// Resolves `path` against `workspace`, refusing anything outside it.
+/// Resolves `path` against `workspace`, refusing anything outside it (as a step's
+/// working directory is resolved).
 fn inside(workspace: &Path, path: &str) -> Result<PathBuf, HostError> {
-    let joined = workspace.join(path);
-    let mut clean = PathBuf::new();
-    for c in joined.components() {
-        match c {
-            Component::ParentDir => {
-                clean.pop();
-            }
-            Component::CurDir => {}
-            other => clean.push(other),
-        }
-    }
-    if !clean.starts_with(workspace) {
-        return Err(HostError::Denied(format!("`{path}` lies outside the workspace")));
-    }
-    Ok(clean)
+    crate::shell::resolve_workdir(workspace, path)
+        .map_err(|_| HostError::Denied(format!("`{path}` lies outside the workspace")))
 }
 
 /// Lists the regular files at `path`: itself, or every file under it.
