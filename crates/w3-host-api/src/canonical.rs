@@ -195,6 +195,12 @@ pub fn encode_result(result: &HostResult) -> Vec<u8> {
     w.bytes
 }
 
+/// Returns `bytes` as lower-case hexadecimal, as hashes, keys and random bytes are shown.
+pub fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    bytes.iter().flat_map(|b| [DIGITS[usize::from(b >> 4)], DIGITS[usize::from(b & 15)]]).map(char::from).collect()
+}
+
 /// Returns the blake3 hash of `bytes` under a domain tag, so hashes of different things never
 /// collide by construction.
 pub fn hash(domain: &str, bytes: &[u8]) -> [u8; 32] {

@@ -131,7 +131,7 @@ pub fn response(kind: HostCallKind, result: &HostResult) -> Value {
             o.insert("body", text(body));
         }
         HostResult::Bytes(Some(bytes)) if kind == HostCallKind::Random => {
-            o.insert("hex", Value::from(hex(bytes)));
+            o.insert("hex", Value::from(w3_host_api::canonical::hex(bytes)));
         }
         HostResult::Bytes(bytes) => o.insert("value", bytes.as_deref().map_or(Value::Null, text)),
         HostResult::Value(v) => o.insert("value", v.clone()),
@@ -150,11 +150,6 @@ pub fn response(kind: HostCallKind, result: &HostResult) -> Value {
 /// Returns bytes as a string value; invalid UTF-8 sequences become U+FFFD.
 fn text(bytes: &[u8]) -> Value {
     Value::from(String::from_utf8_lossy(bytes).into_owned())
-}
-
-fn hex(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    bytes.iter().flat_map(|b| [DIGITS[usize::from(b >> 4)], DIGITS[usize::from(b & 15)]]).map(char::from).collect()
 }
 
 #[cfg(test)]

@@ -18,7 +18,7 @@
 
 use crate::run::{replay_module, Entry, Report, RunError, RunInputs};
 use std::path::{Path, PathBuf};
-use w3_host_api::canonical::{encode_call, hash, request_hash, response_hash, Writer};
+use w3_host_api::canonical::{encode_call, hash, hex, request_hash, response_hash, Writer};
 use w3_host_api::decode::{read_receipt, DecodeError, Reader};
 use w3_host_api::receipt::verify_signed_chain;
 use w3_host_api::{decode, Answer, Evidence, Policy, Receipt, ReceiptChainError};
@@ -99,10 +99,6 @@ pub struct Journal {
     pub module: Vec<u8>,
     pub entries: Vec<Entry>,
     pub receipts: Vec<Receipt>,
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 fn secret_hash(value: &str) -> String {

@@ -214,13 +214,6 @@ fn text(bytes: &[u8]) -> Value {
     Value::from(String::from_utf8_lossy(bytes).into_owned())
 }
 
-fn hex(bytes: &[u8]) -> Value {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let s: String =
-        bytes.iter().flat_map(|b| [DIGITS[usize::from(b >> 4)], DIGITS[usize::from(b & 15)]]).map(char::from).collect();
-    Value::from(s)
-}
-
 fn pairs_object(pairs: &[(String, String)]) -> Value {
     Value::Object(pairs.iter().map(|(k, v)| (k.clone(), Value::from(v.as_str()))).collect::<Object>())
 }
@@ -257,7 +250,7 @@ pub(crate) fn answer_value(kind: HostCallKind, result: &Result<HostResult, HostE
         HostResult::Bytes(bytes) => {
             let value = match (bytes, kind) {
                 (None, _) => Value::Null,
-                (Some(b), HostCallKind::Random) => hex(b),
+                (Some(b), HostCallKind::Random) => Value::from(w3_host_api::canonical::hex(b)),
                 (Some(b), _) => text(b),
             };
             o.insert("value", value);
