@@ -375,8 +375,7 @@ impl Gen<'_> {
         // `github.job` is the job's id for everything the leg evaluates and runs.
         let mut obj = ObjectBuilder::new(&mut f, 1);
         let r = obj.key(self, &mut f, "job");
-        let k = self.m.string_constant(&job.id.value);
-        f.emit(Op::LoadConst { dst: r, k });
+        self.load_text(&mut f, r, &job.id.value);
         obj.finish(&mut f, value);
         let github = self.m.string("github");
         f.emit(Op::MergeContext { name: github, src: value });
@@ -442,16 +441,14 @@ impl Gen<'_> {
         self.outcome(f, result, outcome)?;
         f.jump(decided);
         f.bind(failed);
-        let k = self.m.string_constant("failure");
-        f.emit(Op::LoadConst { dst: outcome, k });
+        self.load_text(f, outcome, "failure");
         f.bind(decided);
         f.emit(Op::Move { dst: conclusion, src: outcome });
         if let Some(c) = &step.continue_on_error {
             let keep = f.label();
             self.expr_or_bool(f, c, t)?;
             f.jump_if_false(t, keep);
-            let k = self.m.string_constant("success");
-            f.emit(Op::LoadConst { dst: conclusion, k });
+            self.load_text(f, conclusion, "success");
             f.bind(keep);
         }
         f.emit(Op::StepEnd { step: tag, outcome, conclusion });
@@ -460,8 +457,7 @@ impl Gen<'_> {
         }
         f.jump(end);
         f.bind(skipped);
-        let k = self.m.string_constant("skipped");
-        f.emit(Op::LoadConst { dst: outcome, k });
+        self.load_text(f, outcome, "skipped");
         f.emit(Op::StepEnd { step: tag, outcome, conclusion: outcome });
         f.bind(end);
         f.release(mark);
@@ -482,8 +478,7 @@ impl Gen<'_> {
         f.jump_if_false(new, done);
         f.emit(Op::LoadContext { dst: old, name: hidden });
         f.jump_if_false(old, first);
-        let k = self.m.string_constant(":");
-        f.emit(Op::LoadConst { dst: sep, k });
+        self.load_text(f, sep, ":");
         f.emit(Op::Concat { dst: new, first: new, count: Imm16(3) });
         f.bind(first);
         f.emit(Op::SetContext { name: hidden, value: new });
@@ -550,12 +545,10 @@ impl Gen<'_> {
         f.emit(Op::GetProp { dst: t, obj: result, name: exit });
         // null (no exit code: not a process) and 0 succeed; anything else fails.
         f.jump_if_true(t, fail);
-        let k = self.m.string_constant("success");
-        f.emit(Op::LoadConst { dst: outcome, k });
+        self.load_text(f, outcome, "success");
         f.jump(end);
         f.bind(fail);
-        let k = self.m.string_constant("failure");
-        f.emit(Op::LoadConst { dst: outcome, k });
+        self.load_text(f, outcome, "failure");
         f.bind(end);
         Ok(())
     }
@@ -599,8 +592,7 @@ impl Gen<'_> {
                     f.emit(Op::LoadContext { dst: r, name });
                 }
                 let r = obj.key(self, f, "action");
-                let k = self.m.string_constant(&action_name(job, step));
-                f.emit(Op::LoadConst { dst: r, k });
+                self.load_text(f, r, &action_name(job, step));
                 let r = obj.key(self, f, "workdir");
                 self.optional(f, workdir, "", r)?;
                 let r = obj.key(self, f, "timeoutMinutes");
@@ -634,8 +626,7 @@ impl Gen<'_> {
                         let mut obj = ObjectBuilder::new(f, 3);
                         for (key, text) in [("name", name), ("version", version)] {
                             let r = obj.key(self, f, key);
-                            let k = self.m.string_constant(text);
-                            f.emit(Op::LoadConst { dst: r, k });
+                            self.load_text(f, r, text);
                         }
                         let r = obj.key(self, f, "input");
                         let mut input = ObjectBuilder::new(f, 2);
@@ -650,8 +641,7 @@ impl Gen<'_> {
                     None => {
                         let mut obj = ObjectBuilder::new(f, 3);
                         let r = obj.key(self, f, "uses");
-                        let k = self.m.string_constant(&uses.value);
-                        f.emit(Op::LoadConst { dst: r, k });
+                        self.load_text(f, r, &uses.value);
                         let r = obj.key(self, f, "with");
                         f.emit(Op::Move { dst: r, src: with_obj });
                         let r = obj.key(self, f, "env");

@@ -229,6 +229,12 @@ fn legs(job: &Job, filter: &[(String, String)]) -> usize {
 }
 
 impl Gen<'_> {
+    /// Emits `dst = "text"`.
+    pub(crate) fn load_text(&mut self, f: &mut FunctionBuilder, dst: w3_isa::Reg, text: &str) {
+        let k = self.m.string_constant(text);
+        f.emit(Op::LoadConst { dst, k });
+    }
+
     /// Compiles the entry point: starts each job (in `needs` order, handing it the fibers of
     /// the jobs it needs), then joins them all and returns `{jobs: {id: {result, outputs}}}`.
     fn workflow_function(

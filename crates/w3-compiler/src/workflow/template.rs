@@ -61,8 +61,7 @@ impl Gen<'_> {
             let r = Reg(first.0 + i as u16);
             match seg {
                 Segment::Literal { text, .. } => {
-                    let k = self.m.string_constant(text);
-                    f.emit(Op::LoadConst { dst: r, k });
+                    self.load_text(f, r, text);
                 }
                 Segment::Expression { source, offset, .. } => {
                     self.expression(f, s, source, *offset, r, &StatusMode::Step)?

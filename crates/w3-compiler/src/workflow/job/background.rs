@@ -168,12 +168,10 @@ impl Gen<'_> {
         f.emit(Op::Spawn { dst: slot, func, arg: t });
         f.jump(end);
         f.bind(failed);
-        let k = self.m.string_constant("failure");
-        f.emit(Op::LoadConst { dst: slot, k });
+        self.load_text(f, slot, "failure");
         f.jump(end);
         f.bind(skipped);
-        let k = self.m.string_constant("skipped");
-        f.emit(Op::LoadConst { dst: slot, k });
+        self.load_text(f, slot, "skipped");
         f.bind(end);
         f.release(mark);
         Ok(Started { step, kind, slot })
