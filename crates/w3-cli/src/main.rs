@@ -39,6 +39,12 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    // Inside a job's sandbox, the same binary starts the steps (see `w3_host::agent`).
+    let mut args = std::env::args_os().skip(1);
+    if args.next().is_some_and(|a| a == w3_host::agent::AGENT_ARG) {
+        let rest: Vec<String> = args.map(|a| a.to_string_lossy().into_owned()).collect();
+        return ExitCode::from(w3_host::agent::main_with_args(&rest).clamp(0, 255) as u8);
+    }
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {

@@ -405,10 +405,45 @@ jobs:
       - run: echo "server ${{ steps.server.outputs.served }} ${{ steps.server.outcome }} $SERVER_ENV"
 "#;
     std::fs::write(dir.path().join("wf.yml"), wf).unwrap();
-    let (code, out) = run(dir.path(), &["--sandbox", "none", "-W", "wf.yml", "--parallel", "2"]);
+    for sandbox in ["none", "bwrap"] {
+        let (code, out) = run(dir.path(), &["--sandbox", sandbox, "-W", "wf.yml", "--parallel", "2"]);
+        assert_eq!(code, Some(0), "{sandbox}: {out}");
+        assert!(out.contains("[wf/a]   | client read ready before the wait: ''"), "{sandbox}: {out}");
+        assert!(out.contains("[wf/a]   | server yes success set"), "{sandbox}: {out}");
+        let _ = std::fs::remove_file(dir.path().join("stop"));
+    }
+}
+
+#[test]
+fn a_jobs_steps_share_its_sandbox_and_what_they_leave_running() {
+    let dir = tempfile::tempdir().unwrap();
+    // The first step leaves a process running that keeps writing to the job's /tmp (and to the
+    // step's stdout, which must not kill it); the next step sees it still at work. Another
+    // job has a /tmp and processes of its own.
+    let wf = r#"on: push
+jobs:
+  a:
+    runs-on: ubuntu-latest
+    steps:
+      - run: |
+          (while :; do echo tick >> /tmp/ticks; echo tick; sleep 0.05; done) &
+          echo $! > /tmp/ticker
+      - run: |
+          before=$(wc -l < /tmp/ticks); sleep 0.5; after=$(wc -l < /tmp/ticks)
+          [ "$after" -gt "$before" ] && echo "a: still ticking"
+          kill "$(cat /tmp/ticker)"
+  b:
+    needs: a
+    runs-on: ubuntu-latest
+    steps:
+      - run: |
+          test -e /tmp/ticks && echo "b: sees a's tmp" || echo "b: own tmp"
+"#;
+    std::fs::write(dir.path().join("wf.yml"), wf).unwrap();
+    let (code, out) = run(dir.path(), &["-W", "wf.yml"]);
     assert_eq!(code, Some(0), "{out}");
-    assert!(out.contains("[wf/a]   | client read ready before the wait: ''"), "{out}");
-    assert!(out.contains("[wf/a]   | server yes success set"), "{out}");
+    assert!(out.contains("[wf/a]   | a: still ticking"), "{out}");
+    assert!(out.contains("[wf/b]   | b: own tmp"), "{out}");
 }
 
 #[test]

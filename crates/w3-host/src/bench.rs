@@ -3,8 +3,9 @@
 //! Where the time goes (2-core x86-64, as root, 50 runs of `bwrap ... /bin/true` each): a bare
 //! `true` 0.7 ms; bwrap with only the read-only `/usr` and its symlinks 2.0 ms; adding `/proc`
 //! 0.1 ms, `/dev` 0.4 ms, a network namespace 0.5–0.7 ms; the full set w3 uses 3.4 ms. One bwrap
-//! per step therefore cannot stay under 2 ms of overhead; one sandbox per job, with each step
-//! started inside it, can.
+//! per step therefore cannot stay under 2 ms of overhead; one sandbox per job
+//! ([`JobSandbox`]), with each step started inside it by the agent, can: it is measured here
+//! too, with the job sandbox's set-up.
 
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -12,6 +13,7 @@ use std::time::{Duration, Instant};
 use w3_host_api::Shell;
 
 use crate::error::SandboxError;
+use crate::job::JobSandbox;
 use crate::sandbox::{Sandbox, SandboxOptions};
 use crate::shell::{run, ShellRequest};
 
@@ -23,14 +25,19 @@ pub struct StepOverhead {
     pub bare: Duration,
     /// A `run: true` step with [`Sandbox::None`].
     pub unsandboxed: Duration,
-    /// A `run: true` step in bubblewrap.
+    /// A `run: true` step in a bubblewrap sandbox of its own.
     pub sandboxed: Duration,
+    /// A `run: true` step in a job's sandbox, when the options name an agent.
+    pub in_job: Option<Duration>,
+    /// Starting a job's sandbox (until its agent is ready), when the options name an agent.
+    pub job_setup: Option<Duration>,
 }
 
 impl StepOverhead {
-    /// Returns the sandboxed step's time above the bare shell's.
+    /// Returns a sandboxed step's time above the bare shell's: in a job's sandbox when
+    /// measured, else in a sandbox of its own.
     pub fn per_step(&self) -> Duration {
-        self.sandboxed.saturating_sub(self.bare)
+        self.in_job.unwrap_or(self.sandboxed).saturating_sub(self.bare)
     }
 }
 
@@ -43,6 +50,16 @@ pub fn step_overhead(opts: &SandboxOptions, samples: usize) -> Result<StepOverhe
     let direct = SandboxOptions { sandbox: Sandbox::None, ..opts.clone() };
     let boxed = SandboxOptions { sandbox: Sandbox::Bwrap, ..opts.clone() };
     let (mut bare, mut unsandboxed, mut sandboxed) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut in_job, mut job_setup) = (Vec::new(), Vec::new());
+    let job = match boxed.agent {
+        Some(_) => {
+            let start = Instant::now();
+            let job = JobSandbox::start(&boxed)?;
+            job_setup.push(start.elapsed());
+            Some(job)
+        }
+        None => None,
+    };
     for _ in 0..samples.max(1) {
         let start = Instant::now();
         Command::new("bash")
@@ -59,12 +76,22 @@ pub fn step_overhead(opts: &SandboxOptions, samples: usize) -> Result<StepOverhe
         let start = Instant::now();
         run(&req, &boxed)?;
         sandboxed.push(start.elapsed());
+        if let Some(job) = &job {
+            let start = Instant::now();
+            job.run(&req)?;
+            in_job.push(start.elapsed());
+            let start = Instant::now();
+            drop(JobSandbox::start(&boxed)?);
+            job_setup.push(start.elapsed());
+        }
     }
     Ok(StepOverhead {
         samples: bare.len(),
         bare: median(bare),
         unsandboxed: median(unsandboxed),
         sandboxed: median(sandboxed),
+        in_job: (!in_job.is_empty()).then(|| median(in_job)),
+        job_setup: (!job_setup.is_empty()).then(|| median(job_setup)),
     })
 }
 

@@ -17,12 +17,14 @@
 //! kept in memory ([`MemoryStore`]) or in a redb file in the run's directory ([`RedbStore`]).
 //! [`StorageHost`] performs the storage and event calls against them within [`StorageLimits`].
 
+pub mod agent;
 pub mod artifacts;
 pub mod bench;
 pub mod error;
 pub mod events;
 pub mod file_commands;
 pub mod http;
+pub mod job;
 mod process;
 pub mod sandbox;
 pub mod shell;
@@ -33,7 +35,8 @@ pub mod workflow_commands;
 pub use error::SandboxError;
 pub use events::{Event, EventLog};
 pub use http::{HttpHost, HttpOptions, HttpRequest};
-pub use sandbox::{Identity, Limits, Sandbox, SandboxOptions};
+pub use job::JobSandbox;
+pub use sandbox::{AgentCommand, Identity, Limits, Sandbox, SandboxOptions};
 pub use shell::{run, run_call, ShellRequest};
 pub use storage::{Entries, StateStore, StorageHost, StorageLimits, StoreError, WorkflowId};
 pub use store::{MemoryStore, RedbStore};

@@ -14,12 +14,10 @@ pub(crate) struct ChildSetup {
     pub limits: Limits,
     /// Switches to this identity (groups, gid, then uid) after setting the limits.
     pub identity: Option<Identity>,
-    /// Makes this descriptor available to the child as [`STATUS_FD`].
-    pub status_fd: Option<RawFd>,
+    /// Descriptors the child inherits, under the same numbers (every other one is closed on
+    /// `exec`).
+    pub inherit: Vec<RawFd>,
 }
-
-/// The descriptor number bwrap writes its JSON status on.
-pub(crate) const STATUS_FD: RawFd = 3;
 
 /// What came back from a finished (or killed) process.
 pub(crate) struct Finished {
@@ -40,11 +38,12 @@ pub(crate) fn pipe() -> Result<(OwnedFd, OwnedFd), SandboxError> {
     Ok(unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) })
 }
 
-/// Installs `setup` on `cmd`: a new session, rlimits, the status descriptor and the identity.
+/// Installs `setup` on `cmd`: a new session, rlimits, the inherited descriptors and the
+/// identity.
 fn install(cmd: &mut Command, setup: &ChildSetup) {
     let limits = setup.limits;
     let identity = setup.identity;
-    let status_fd = setup.status_fd;
+    let inherit = setup.inherit.clone();
     let hook = move || -> std::io::Result<()> {
         // Only async-signal-safe calls from here on: this runs between fork and exec.
         let check = |rc: libc::c_int| if rc == 0 { Ok(()) } else { Err(std::io::Error::last_os_error()) };
@@ -60,12 +59,8 @@ fn install(cmd: &mut Command, setup: &ChildSetup) {
             set(libc::RLIMIT_NPROC, limits.processes)?;
             set(libc::RLIMIT_AS, limits.address_space)?;
             set(libc::RLIMIT_CPU, limits.cpu_seconds)?;
-            if let Some(fd) = status_fd {
-                if fd == STATUS_FD {
-                    check(libc::fcntl(fd, libc::F_SETFD, 0))?;
-                } else if libc::dup2(fd, STATUS_FD) < 0 {
-                    return Err(std::io::Error::last_os_error());
-                }
+            for &fd in &inherit {
+                check(libc::fcntl(fd, libc::F_SETFD, 0))?;
             }
             if let Some(id) = identity {
                 check(libc::setgroups(0, std::ptr::null()))?;
@@ -92,8 +87,7 @@ pub(crate) fn run(
     limit: usize,
 ) -> Result<Finished, SandboxError> {
     cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
-    install(&mut cmd, setup);
-    let mut child = cmd.spawn().map_err(|e| SandboxError::io(format!("starting {:?}", cmd.get_program()), e))?;
+    let mut child = spawn(cmd, setup)?;
     let out = Collector::new(child.stdout.take().map(OwnedFd::from), limit);
     let err = Collector::new(child.stderr.take().map(OwnedFd::from), limit);
     let deadline = Instant::now().checked_add(timeout);
@@ -103,6 +97,12 @@ pub(crate) fn run(
     drain(&mut streams, Instant::now() + Duration::from_millis(200));
     let [out, err] = streams;
     Ok(Finished { status, stdout: out.finish(), stderr: err.finish(), timed_out })
+}
+
+/// Spawns `cmd` with `setup` installed; the caller has set its standard streams.
+pub(crate) fn spawn(mut cmd: Command, setup: &ChildSetup) -> Result<Child, SandboxError> {
+    install(&mut cmd, setup);
+    cmd.spawn().map_err(|e| SandboxError::io(format!("starting {:?}", cmd.get_program()), e))
 }
 
 /// Polls the output streams and the child until it exits or the deadline passes.
@@ -150,7 +150,7 @@ pub(crate) fn wait_gone(pid: u32, limit: Duration) {
 }
 
 /// Opens a pidfd for `pid`, readable once the process exits; `None` on kernels without it.
-fn pidfd_open(pid: u32) -> Option<OwnedFd> {
+pub(crate) fn pidfd_open(pid: u32) -> Option<OwnedFd> {
     // SAFETY: pidfd_open takes a pid and flags and returns a new descriptor or -1.
     let fd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid as libc::pid_t, 0) };
     // SAFETY: a non-negative result is a fresh descriptor we own.
@@ -158,7 +158,7 @@ fn pidfd_open(pid: u32) -> Option<OwnedFd> {
 }
 
 /// Waits up to `wait_ms` for output or the child's exit, then reads what arrived.
-fn poll_once(streams: &mut [Collector; 2], pidfd: Option<RawFd>, wait_ms: i32) {
+pub(crate) fn poll_once(streams: &mut [Collector; 2], pidfd: Option<RawFd>, wait_ms: i32) {
     let mut fds: Vec<libc::pollfd> = Vec::with_capacity(3);
     for s in streams.iter() {
         if let Some(fd) = &s.fd {
@@ -180,7 +180,7 @@ fn poll_once(streams: &mut [Collector; 2], pidfd: Option<RawFd>, wait_ms: i32) {
 }
 
 /// Reads the streams until both end or `until` passes.
-fn drain(streams: &mut [Collector; 2], until: Instant) {
+pub(crate) fn drain(streams: &mut [Collector; 2], until: Instant) {
     while streams.iter().any(|s| s.fd.is_some()) {
         let now = Instant::now();
         if now >= until {
@@ -192,7 +192,7 @@ fn drain(streams: &mut [Collector; 2], until: Instant) {
 }
 
 /// One output stream, read without blocking and kept up to a limit.
-struct Collector {
+pub(crate) struct Collector {
     fd: Option<OwnedFd>,
     buf: Vec<u8>,
     limit: usize,
@@ -201,7 +201,7 @@ struct Collector {
 
 impl Collector {
     /// Wraps `fd`, switching it to non-blocking reads.
-    fn new(fd: Option<OwnedFd>, limit: usize) -> Self {
+    pub(crate) fn new(fd: Option<OwnedFd>, limit: usize) -> Self {
         if let Some(fd) = &fd {
             // SAFETY: fcntl on a descriptor we own.
             unsafe {
@@ -214,7 +214,7 @@ impl Collector {
 
     /// Reads what is available now, up to 1 MiB so a flood cannot starve the timeout; closes
     /// the stream at its end.
-    fn read_available(&mut self) {
+    pub(crate) fn read_available(&mut self) {
         let Some(fd) = &self.fd else { return };
         let raw = fd.as_raw_fd();
         let mut chunk = [0u8; 64 * 1024];
@@ -236,6 +236,42 @@ impl Collector {
         }
     }
 
+    /// Returns the descriptor while the stream is open.
+    pub(crate) fn raw_fd(&self) -> Option<RawFd> {
+        self.fd.as_ref().map(AsRawFd::as_raw_fd)
+    }
+
+    /// Reads until nothing more is available right now; returns whether the stream is still
+    /// open (its writers may write more later).
+    pub(crate) fn read_now(&mut self) -> bool {
+        loop {
+            let before = self.buf.len() as u64 + self.dropped;
+            self.read_available();
+            if self.fd.is_none() || self.buf.len() as u64 + self.dropped == before {
+                return self.fd.is_some();
+            }
+        }
+    }
+
+    /// Hands the still-open stream to a thread that reads and drops whatever its writers (the
+    /// processes a step left running) write, until they close it, so they never block or die
+    /// of a broken pipe.
+    pub(crate) fn linger(&mut self) {
+        let Some(fd) = self.fd.take() else { return };
+        // SAFETY: fcntl on a descriptor we own: back to blocking reads.
+        unsafe {
+            let flags = libc::fcntl(fd.as_raw_fd(), libc::F_GETFL);
+            libc::fcntl(fd.as_raw_fd(), libc::F_SETFL, flags & !libc::O_NONBLOCK);
+        }
+        let spawned = std::thread::Builder::new().name("w3-step-output".into()).stack_size(64 << 10).spawn(move || {
+            let mut file = std::fs::File::from(fd);
+            let mut chunk = [0u8; 4096];
+            while std::io::Read::read(&mut file, &mut chunk).is_ok_and(|n| n > 0) {}
+        });
+        // Without a thread the stream is closed: later writes fail with a broken pipe.
+        drop(spawned);
+    }
+
     /// Keeps what fits under the limit and counts the rest.
     fn keep(&mut self, bytes: &[u8]) {
         let room = self.limit.saturating_sub(self.buf.len());
@@ -245,7 +281,7 @@ impl Collector {
     }
 
     /// Returns the kept bytes, with a marker when some were dropped.
-    fn finish(self) -> Vec<u8> {
+    pub(crate) fn finish(self) -> Vec<u8> {
         let mut buf = self.buf;
         if self.dropped > 0 {
             let marker = format!("\n[w3: output truncated: {} more bytes dropped]\n", self.dropped);

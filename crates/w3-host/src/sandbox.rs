@@ -79,6 +79,27 @@ pub struct SandboxOptions {
     /// The event payload file steps find at `$GITHUB_EVENT_PATH`: mounted read-only at
     /// [`EVENT_PATH`] inside the sandbox, given as it is without one.
     pub event_file: Option<PathBuf>,
+    /// The program that runs the sandbox agent ([`crate::agent`]): with one,
+    /// [`JobSandbox`](crate::job::JobSandbox) starts one sandbox per job and runs each step
+    /// inside it; without, each step gets a sandbox of its own.
+    pub agent: Option<AgentCommand>,
+}
+
+/// How to start the sandbox agent: a binary and the arguments that select the agent in it. The
+/// socket's and the binary's descriptor numbers are appended.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AgentCommand {
+    pub program: PathBuf,
+    pub args: Vec<String>,
+}
+
+impl AgentCommand {
+    /// The agent of the running binary, when it has one (the `w3` binary does:
+    /// `w3 __sandbox-agent`).
+    pub fn current_exe() -> Option<AgentCommand> {
+        let program = std::env::current_exe().ok()?;
+        Some(AgentCommand { program, args: vec![crate::agent::AGENT_ARG.to_string()] })
+    }
 }
 
 /// Where a sandboxed step finds the event payload, as in GitHub's container actions.
@@ -104,6 +125,7 @@ impl SandboxOptions {
             bwrap: None,
             read_only: read_only.iter().map(PathBuf::from).collect(),
             event_file: None,
+            agent: None,
         }
     }
 

@@ -23,8 +23,10 @@ use std::time::Duration;
 
 use w3_host_api::{HostCall, HostError, HostResult, Shell, StepFiles};
 
+use crate::agent::StepCommand;
 use crate::error::SandboxError;
-use crate::process::{self, ChildSetup, STATUS_FD};
+use crate::job::JobSandbox;
+use crate::process::{self, ChildSetup};
 use crate::sandbox::{self, BwrapPlan, Limits, Sandbox, SandboxOptions};
 use crate::{file_commands, workflow_commands};
 
@@ -63,10 +65,6 @@ pub fn run(req: &ShellRequest<'_>, opts: &SandboxOptions) -> Result<HostResult, 
     if !opts.workspace.is_absolute() {
         return Err(SandboxError::WorkspaceNotAbsolute(opts.workspace.clone()));
     }
-    let workdir = resolve_workdir(&opts.workspace, req.workdir)?;
-    if !workdir.is_dir() {
-        return Err(SandboxError::WorkdirMissing(workdir));
-    }
     let bwrap = match opts.sandbox {
         Sandbox::Bwrap if sandbox::running_as_root() && opts.step_identity().is_none() => {
             return Err(SandboxError::RootStep);
@@ -74,10 +72,43 @@ pub fn run(req: &ShellRequest<'_>, opts: &SandboxOptions) -> Result<HostResult, 
         Sandbox::Bwrap => Some(sandbox::find_bwrap(opts)?),
         Sandbox::None => None,
     };
+    match &bwrap {
+        Some(b) => run_with(req, opts, Exec::Bwrap(b)),
+        None => run_with(req, opts, Exec::Direct),
+    }
+}
+
+/// Runs `req` in `job`'s sandbox.
+pub(crate) fn run_in_job(req: &ShellRequest<'_>, job: &JobSandbox) -> Result<HostResult, SandboxError> {
+    run_with(req, job.options(), Exec::Job(job))
+}
+
+/// Where a step runs.
+#[derive(Clone, Copy)]
+enum Exec<'a> {
+    /// Directly, as the current user.
+    Direct,
+    /// In a bubblewrap sandbox of its own (this `bwrap` binary).
+    Bwrap(&'a Path),
+    /// In its job's sandbox.
+    Job(&'a JobSandbox),
+}
+
+/// Prepares the step's files and environment, runs it as `exec` says and reads its file
+/// commands.
+fn run_with(req: &ShellRequest<'_>, opts: &SandboxOptions, exec: Exec<'_>) -> Result<HostResult, SandboxError> {
+    if !opts.workspace.is_absolute() {
+        return Err(SandboxError::WorkspaceNotAbsolute(opts.workspace.clone()));
+    }
+    let workdir = resolve_workdir(&opts.workspace, req.workdir)?;
+    if !workdir.is_dir() {
+        return Err(SandboxError::WorkdirMissing(workdir));
+    }
+    let sandboxed = !matches!(exec, Exec::Direct);
     let temp = StepTemp::new(opts)?;
     let script = temp.write_script(req)?;
-    let files = temp.file_commands(bwrap.is_some());
-    if let Err(e) = temp.create_file_commands(&files, opts, bwrap.is_some()) {
+    let files = temp.file_commands(sandboxed);
+    if let Err(e) = temp.create_file_commands(&files, opts, sandboxed) {
         temp.clean_up(&script, &files);
         return Err(e);
     }
@@ -86,7 +117,7 @@ pub fn run(req: &ShellRequest<'_>, opts: &SandboxOptions) -> Result<HostResult, 
         req.env.iter().filter(|(k, _)| !files.iter().any(|f| f.var == k)).cloned().collect();
     env.extend(files.iter().map(|f| (f.var.to_string(), f.inside.clone())));
     if let Some(event) = &opts.event_file {
-        let inside = if bwrap.is_some() { sandbox::EVENT_PATH.into() } else { event.display().to_string() };
+        let inside = if sandboxed { sandbox::EVENT_PATH.into() } else { event.display().to_string() };
         env.retain(|(k, _)| k != "GITHUB_EVENT_PATH");
         env.push(("GITHUB_EVENT_PATH".to_string(), inside));
     }
@@ -97,9 +128,10 @@ pub fn run(req: &ShellRequest<'_>, opts: &SandboxOptions) -> Result<HostResult, 
         env.push(("PATH".to_string(), path));
     }
     let req = &ShellRequest { env: &env, ..*req };
-    let result = match &bwrap {
-        Some(bwrap) => run_sandboxed(req, opts, bwrap, &temp, &script, &workdir),
-        None => run_direct(req, opts, &temp.step_path(&script, false), &workdir),
+    let result = match exec {
+        Exec::Bwrap(bwrap) => run_sandboxed(req, opts, bwrap, &temp, &script, &workdir),
+        Exec::Direct => run_direct(req, opts, &temp.step_path(&script, false), &workdir),
+        Exec::Job(job) => run_job_step(req, job, &temp, &script, &workdir),
     };
     let result = result.map(|r| read_file_commands(r, &files));
     temp.clean_up(&script, &files);
@@ -193,12 +225,12 @@ fn run_sandboxed(
 ) -> Result<HostResult, SandboxError> {
     let (program, args) = command_line(req.shell, &temp.step_path(script, true), req.env, Some(opts))?;
     let (status_read, status_write) = process::pipe()?;
-    let plan = BwrapPlan { opts, temp: &temp.dir, workdir, status_fd: STATUS_FD };
+    let plan = BwrapPlan { opts, temp: &temp.dir, workdir, status_fd: status_write.as_raw_fd() };
     let mut cmd = Command::new(bwrap);
     cmd.args(sandbox::bwrap_args(&plan)).arg(program).args(args);
     cmd.env_clear().envs(req.env.iter().map(|(k, v)| (k, v))).current_dir("/");
     let setup =
-        ChildSetup { limits: opts.limits, identity: opts.step_identity(), status_fd: Some(status_write.as_raw_fd()) };
+        ChildSetup { limits: opts.limits, identity: opts.step_identity(), inherit: vec![status_write.as_raw_fd()] };
     let finished = process::run(cmd, &setup, timeout(req, opts), opts.output_limit);
     drop(status_write);
     let finished = finished?;
@@ -222,6 +254,30 @@ fn run_sandboxed(
     })
 }
 
+/// Runs the script in its job's sandbox.
+fn run_job_step(
+    req: &ShellRequest<'_>,
+    job: &JobSandbox,
+    temp: &StepTemp,
+    script: &str,
+    workdir: &Path,
+) -> Result<HostResult, SandboxError> {
+    let opts = job.options();
+    let (program, args) = command_line(req.shell, &temp.step_path(script, true), req.env, Some(opts))?;
+    // Every shell exports its working directory; bubblewrap sets it for a sandbox's first process.
+    let mut env: Vec<String> = req.env.iter().filter(|(k, _)| k != "PWD").map(|(k, v)| format!("{k}={v}")).collect();
+    env.push(format!("PWD={}", workdir.display()));
+    let cmd = StepCommand { program, args, env, cwd: workdir.to_path_buf() };
+    let finished = job.exec(&cmd, timeout(req, opts), opts.output_limit)?;
+    Ok(HostResult::Shell {
+        exit_code: process::exit_code(finished.status),
+        stdout: finished.stdout,
+        stderr: finished.stderr,
+        timed_out: finished.timed_out,
+        files: StepFiles::default(),
+    })
+}
+
 /// Runs the script directly, as the current user.
 fn run_direct(
     req: &ShellRequest<'_>,
@@ -234,7 +290,7 @@ fn run_direct(
     cmd.args(args).env_clear().envs(req.env.iter().map(|(k, v)| (k, v))).current_dir(workdir);
     // The process limit counts every process of the user, most of them not the step's.
     let limits = Limits { processes: None, ..opts.limits };
-    let setup = ChildSetup { limits, identity: None, status_fd: None };
+    let setup = ChildSetup { limits, identity: None, inherit: Vec::new() };
     let finished = process::run(cmd, &setup, timeout(req, opts), opts.output_limit)?;
     Ok(HostResult::Shell {
         exit_code: process::exit_code(finished.status),
@@ -254,7 +310,7 @@ fn timeout(req: &ShellRequest<'_>, opts: &SandboxOptions) -> Duration {
 }
 
 /// Adds what usually causes a bubblewrap set-up failure to its message.
-fn setup_hint(message: String, opts: &SandboxOptions) -> String {
+pub(crate) fn setup_hint(message: String, opts: &SandboxOptions) -> String {
     let mut out = if message.is_empty() { "bwrap exited before starting the step".to_string() } else { message };
     if out.contains("Permission denied") || out.contains("Operation not permitted") {
         out.push_str(&format!(
@@ -268,7 +324,7 @@ fn setup_hint(message: String, opts: &SandboxOptions) -> String {
 }
 
 /// Reads whatever bwrap wrote on its status descriptor.
-fn read_status(fd: &OwnedFd) -> String {
+pub(crate) fn read_status(fd: &OwnedFd) -> String {
     let raw = fd.as_raw_fd();
     let mut out = Vec::new();
     let mut chunk = [0u8; 4096];
@@ -288,7 +344,7 @@ fn read_status(fd: &OwnedFd) -> String {
 }
 
 /// Finds `"key": <number>` in bwrap's JSON status lines.
-fn json_number(status: &str, key: &str) -> Option<u64> {
+pub(crate) fn json_number(status: &str, key: &str) -> Option<u64> {
     let quoted = format!("\"{key}\"");
     let rest = &status[status.find(&quoted)? + quoted.len()..];
     let rest = rest.trim_start().strip_prefix(':')?.trim_start();

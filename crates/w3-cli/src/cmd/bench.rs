@@ -56,8 +56,10 @@ pub enum What {
         #[arg(long = "w3-arg", value_name = "ARG", allow_hyphen_values = true)]
         w3_args: Vec<String>,
     },
-    /// Measure what a sandboxed `run:` step costs: the median wall time of a `true` step in
-    /// bubblewrap, without a sandbox, and of a bare `bash -c true`, interleaved in one run.
+    /// Measure what a sandboxed `run:` step costs: the median wall time of a `true` step in a
+    /// job's sandbox (as `w3 run` runs steps), in a bubblewrap sandbox of its own, without a
+    /// sandbox, and of a bare `bash -c true`, interleaved in one run; and the job sandbox's
+    /// set-up.
     Sandbox {
         /// Runs of each kind; the medians are reported.
         #[arg(long, default_value_t = 20)]
@@ -190,7 +192,8 @@ fn bench_sandbox(samples: usize) -> ExitCode {
     let ws = std::env::temp_dir().join(format!("w3-bench-sandbox-{}", std::process::id()));
     let measured = (|| -> Result<w3_host::bench::StepOverhead, String> {
         std::fs::create_dir_all(&ws).map_err(|e| format!("creating {}: {e}", ws.display()))?;
-        let opts = w3_host::SandboxOptions::new(&ws);
+        let mut opts = w3_host::SandboxOptions::new(&ws);
+        opts.agent = w3_host::AgentCommand::current_exe();
         opts.prepare_workspace().map_err(|e| e.to_string())?;
         w3_host::bench::step_overhead(&opts, samples).map_err(|e| e.to_string())
     })();
@@ -208,7 +211,9 @@ fn bench_sandbox(samples: usize) -> ExitCode {
         "samples": o.samples,
         "bare_bash_ms": ms(o.bare),
         "unsandboxed_step_ms": ms(o.unsandboxed),
-        "sandboxed_step_ms": ms(o.sandboxed),
+        "own_sandbox_step_ms": ms(o.sandboxed),
+        "job_sandbox_step_ms": o.in_job.map(ms),
+        "job_sandbox_setup_ms": o.job_setup.map(ms),
         "per_step_overhead_ms": ms(o.per_step()),
     });
     println!("{out}");

@@ -5,12 +5,14 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::time::Instant;
-use w3_host::sandbox::{Sandbox, SandboxOptions};
+use w3_host::sandbox::{AgentCommand, Sandbox, SandboxOptions};
 use w3_host::workflow_commands;
 use w3_host::{
     EventLog, HttpHost, HttpOptions, MemoryStore, RedbStore, StateStore, StorageHost, StorageLimits, WorkflowId,
 };
+use w3_host::{JobSandbox, ShellRequest};
 use w3_host_api::{Capabilities, HostCall, HostError, HostGasSchedule, HostPattern, HostResult};
 use w3_host_wasm::{ActionHost, ActionRuntime};
 use w3_runner::journal;
@@ -214,6 +216,9 @@ struct LocalExecutor {
     artifacts: w3_host::artifacts::ArtifactStore,
     /// The run's storage and events: in memory, or in `--state DIR`.
     storage: std::sync::Mutex<Box<dyn StorageCalls>>,
+    /// One sandbox per job, started with the job's first step and ended with the run, so a
+    /// job's steps share its processes and `/tmp` as on a runner.
+    jobs: std::sync::Mutex<std::collections::BTreeMap<String, Arc<JobSandbox>>>,
 }
 
 /// Performs storage and event calls, whatever store keeps them.
@@ -245,6 +250,30 @@ impl ActionHost for ActionCalls<'_> {
 }
 
 impl LocalExecutor {
+    /// Runs a shell step: in its job's sandbox when steps are sandboxed and this binary carries
+    /// the sandbox agent, else as `opts` says.
+    fn shell(&self, job: &str, call: &HostCall) -> Result<HostResult, HostError> {
+        let HostCall::ShellCommand { cmd, shell, env, path, workdir, timeout_ms } = call else {
+            return w3_host::shell::run_call(call, &self.opts);
+        };
+        if self.opts.sandbox != Sandbox::Bwrap || self.opts.agent.is_none() {
+            return w3_host::shell::run_call(call, &self.opts);
+        }
+        let sandbox = {
+            let mut jobs = self.jobs.lock().unwrap_or_else(|e| e.into_inner());
+            match jobs.get(job) {
+                Some(s) => s.clone(),
+                None => {
+                    let started = Arc::new(JobSandbox::start(&self.opts).map_err(HostError::from)?);
+                    jobs.insert(job.to_string(), started.clone());
+                    started
+                }
+            }
+        };
+        let req = ShellRequest { cmd, shell, env, path, workdir, timeout_ms: *timeout_ms };
+        sandbox.run(&req).map_err(HostError::from)
+    }
+
     /// Prints `text` line by line as `[workflow/job]   | line`, as act does, with secret values
     /// masked.
     fn print(&self, job: &str, text: &str) {
@@ -398,7 +427,7 @@ impl Executor for LocalExecutor {
                     workdir: workdir.clone(),
                     timeout_ms: *timeout_ms,
                 };
-                let result = w3_host::shell::run_call(&call, &self.opts);
+                let result = self.shell(job, &call);
                 if let Ok(HostResult::Shell { stdout, stderr, exit_code, .. }) = &result {
                     self.print_output(job, stdout);
                     self.print_output(job, stderr);
@@ -637,6 +666,7 @@ fn run_files(args: &Args, files: &[PathBuf], run: &RunInputs, event_file: &Path)
         opts.sandbox = if args.sandbox == SandboxKind::None { Sandbox::None } else { Sandbox::Bwrap };
         opts.network = args.allow_net || caps.network;
         opts.event_file = Some(event_file.to_path_buf());
+        opts.agent = AgentCommand::current_exe();
         let (id, limits) = (WorkflowId::new(name.as_str()), StorageLimits::default());
         let storage: Box<dyn StorageCalls> = match &args.state {
             Some(dir) => match RedbStore::open_in(dir) {
@@ -658,6 +688,7 @@ fn run_files(args: &Args, files: &[PathBuf], run: &RunInputs, event_file: &Path)
             artifacts: w3_host::artifacts::ArtifactStore::new(event_file.with_file_name("artifacts")),
             http: HttpHost::new(HttpOptions::default()),
             storage: std::sync::Mutex::new(storage),
+            jobs: std::sync::Mutex::default(),
             caps,
         };
         let parallel = args.parallel.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
