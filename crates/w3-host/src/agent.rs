@@ -6,7 +6,7 @@
 //! sandbox runs this agent, and each step is a request to it over a Unix socket. The request
 //! carries the step's command line, environment and working directory as bytes, and three
 //! descriptors as `SCM_RIGHTS`: the write ends of the step's stdout and stderr pipes and of a
-//! status pipe. The agent starts the step with those as its output (in a session of its own,
+//! status pipe. The agent starts the step with those as its output (in a process group of its own,
 //! inheriting the sandbox's identity and rlimits), and when the step ends writes `exit N` or
 //! `signal N` on the status pipe and closes it; a step that cannot be started gets `error ...`.
 //! The host reads the output pipes itself, so nothing is copied twice.
@@ -229,10 +229,9 @@ fn start(body: &[u8], fds: Vec<OwnedFd>) -> Option<Running> {
     command.args(&cmd.args).env_clear().current_dir(&cmd.cwd);
     command.envs(cmd.env.iter().map(|v| v.split_once('=').unwrap_or((v, ""))));
     command.stdin(Stdio::null()).stdout(Stdio::from(stdout)).stderr(Stdio::from(stderr));
-    // SAFETY: setsid is async-signal-safe and touches no memory.
-    unsafe {
-        command.pre_exec(|| if libc::setsid() < 0 { Err(std::io::Error::last_os_error()) } else { Ok(()) });
-    }
+    // A process group of its own, as a shell gives each job; set by posix_spawn, which is
+    // cheaper than fork for the agent.
+    command.process_group(0);
     match command.spawn() {
         Ok(child) => {
             // SAFETY: pidfd_open takes a pid and flags and returns a new descriptor or -1.
