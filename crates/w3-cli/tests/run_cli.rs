@@ -511,3 +511,79 @@ fn storage_persists_across_runs_with_a_state_directory() {
     assert_eq!(code, Some(0), "{out}");
     assert!(out.contains("| recalled null"), "{out}");
 }
+
+#[test]
+fn max_parallel_and_fail_fast_shape_a_matrix() {
+    let dir = tempfile::tempdir().unwrap();
+    let wf = r#"on: push
+jobs:
+  serial:
+    runs-on: ubuntu-latest
+    strategy:
+      max-parallel: 1
+      matrix:
+        n: [1, 2, 3]
+    steps:
+      - run: |
+          echo "start ${{ matrix.n }}" >> order.txt; sleep 0.2; echo "end ${{ matrix.n }}" >> order.txt
+  check:
+    needs: serial
+    runs-on: ubuntu-latest
+    steps:
+      - run: echo "order $(tr '\n' ',' < order.txt)"
+  fast:
+    runs-on: ubuntu-latest
+    strategy:
+      max-parallel: 1
+      matrix:
+        n: [1, 2, 3]
+    steps:
+      - run: |
+          echo "fast leg ${{ matrix.n }}"
+          [ ${{ matrix.n }} != 2 ]
+  slow:
+    runs-on: ubuntu-latest
+    strategy:
+      fail-fast: false
+      max-parallel: 1
+      matrix:
+        n: [1, 2, 3]
+    steps:
+      - run: |
+          echo "slow leg ${{ matrix.n }}"
+          [ ${{ matrix.n }} != 2 ]
+  gen:
+    runs-on: ubuntu-latest
+    outputs:
+      m: ${{ steps.m.outputs.m }}
+    steps:
+      - id: m
+        run: echo 'm={"n":[1,2,3]}' >> "$GITHUB_OUTPUT"
+  dynamic:
+    needs: gen
+    runs-on: ubuntu-latest
+    strategy:
+      max-parallel: 1
+      matrix: ${{ fromJSON(needs.gen.outputs.m) }}
+    steps:
+      - run: |
+          echo "start ${{ matrix.n }}" >> dynamic.txt; sleep 0.2; echo "end ${{ matrix.n }}" >> dynamic.txt
+          [ ${{ matrix.n }} != 2 ]
+  dynamic-check:
+    needs: dynamic
+    if: always()
+    runs-on: ubuntu-latest
+    steps:
+      - run: echo "dynamic $(tr '\n' ',' < dynamic.txt)"
+"#;
+    std::fs::write(dir.path().join("wf.yml"), wf).unwrap();
+    let (code, out) = run(dir.path(), &["--sandbox", "none", "-W", "wf.yml", "--parallel", "4"]);
+    assert_eq!(code, Some(1), "{out}");
+    assert!(out.contains("| order start 1,end 1,start 2,end 2,start 3,end 3,"), "one leg at a time: {out}");
+    // The same for a matrix known only at run time, where fail-fast stops after leg 2.
+    assert!(out.contains("| dynamic start 1,end 1,start 2,end 2,"), "{out}");
+    // fail-fast (the default) cancels the legs not started when one fails; without it, all run.
+    let legs = |name: &str| out.lines().filter(|l| l.contains(&format!("| {name} leg "))).count();
+    assert_eq!((legs("fast"), legs("slow")), (2, 3), "{out}");
+    assert!(out.lines().any(|l| l.starts_with("wf") && l.contains("fast") && l.ends_with("failure")), "{out}");
+}

@@ -130,18 +130,36 @@ impl Gen<'_> {
         let n = count(combos.len(), "the matrix")?;
         let handles = f.regs(n.max(1));
         let arg = f.reg();
-        for (i, combo) in combos.iter().enumerate() {
-            let mut obj = ObjectBuilder::new(f, 2);
-            let m = obj.key(self, f, "matrix");
-            let k = constant(&mut self.m, combo);
-            f.emit(Op::LoadConst { dst: m, k });
-            let s = obj.key(self, f, "strategy");
-            let k = constant(&mut self.m, &strategy(job, i, combos.len()));
-            f.emit(Op::LoadConst { dst: s, k });
-            obj.finish(f, arg);
-            f.emit(Op::Spawn { dst: Reg(handles.0 + i as u16), func: leg, arg });
+        let legs = self.leg_state(f);
+        let (batch, fail_fast) = (max_parallel(job).unwrap_or(combos.len()).max(1), fail_fast(job));
+        let stop = f.label();
+        for (b, chunk) in combos.chunks(batch).enumerate() {
+            // With fail-fast, a leg that failed cancels the legs not started yet.
+            if b > 0 && fail_fast {
+                f.jump_if_true(legs.failed, stop);
+            }
+            let first = b * batch;
+            for (j, combo) in chunk.iter().enumerate() {
+                let i = first + j;
+                let mut obj = ObjectBuilder::new(f, 2);
+                let m = obj.key(self, f, "matrix");
+                let k = constant(&mut self.m, combo);
+                f.emit(Op::LoadConst { dst: m, k });
+                let s = obj.key(self, f, "strategy");
+                let k = constant(&mut self.m, &strategy(job, i, combos.len()));
+                f.emit(Op::LoadConst { dst: s, k });
+                obj.finish(f, arg);
+                f.emit(Op::Spawn { dst: Reg(handles.0 + i as u16), func: leg, arg });
+            }
+            // max-parallel: the next legs start when these have ended.
+            if first + chunk.len() < combos.len() {
+                for j in 0..chunk.len() {
+                    self.join_leg(f, &legs, Reg(handles.0 + (first + j) as u16));
+                }
+            }
         }
-        self.join_legs(f, job, handles, n, dst)
+        f.bind(stop);
+        self.join_legs(f, job, &legs, handles, n, dst)
     }
 
     /// Starts the legs of a matrix known only at run time (`${{ fromJSON(...) }}`, or rows and
@@ -193,7 +211,19 @@ impl Gen<'_> {
             let h = Reg(handles.0 + i);
             f.emit(Op::LoadNull { dst: h });
         }
+        let legs = self.leg_state(f);
+        let batch = max_parallel(job).map_or(limit, |p| p.clamp(1, usize::from(limit)) as u16);
         for i in 0..limit {
+            if i > 0 && i % batch == 0 {
+                // max-parallel: the legs started so far end before the next start; with
+                // fail-fast, a failed one cancels the rest.
+                for j in i - batch..i {
+                    self.join_leg(f, &legs, Reg(handles.0 + j));
+                }
+                if fail_fast(job) {
+                    f.jump_if_true(legs.failed, started);
+                }
+            }
             let ki = self.m.number(f64::from(i));
             f.emit(Op::LoadConst { dst: k, k: ki });
             f.emit(Op::Ge { dst: t, a: k, b: total });
@@ -207,7 +237,7 @@ impl Gen<'_> {
             f.emit(Op::Spawn { dst: Reg(handles.0 + i), func: leg, arg });
         }
         f.bind(started);
-        self.join_legs(f, job, handles, limit, dst)
+        self.join_legs(f, job, &legs, handles, limit, dst)
     }
 
     /// Builds the `strategy` context of leg `index` of `total` legs into `dst`.
@@ -308,42 +338,58 @@ impl Gen<'_> {
         }
     }
 
+    /// Allocates and clears the registers that gather the legs' results.
+    fn leg_state(&mut self, f: &mut FunctionBuilder) -> Legs {
+        let legs = Legs { t: f.reg(), k: f.reg(), outputs: f.reg(), failed: f.reg(), cancelled: f.reg() };
+        f.emit(Op::LoadBool { dst: legs.failed, value: w3_isa::Imm8(0) });
+        f.emit(Op::LoadBool { dst: legs.cancelled, value: w3_isa::Imm8(0) });
+        f.emit(Op::LoadNull { dst: legs.outputs });
+        legs
+    }
+
+    /// Waits for the leg whose handle is in `handle` (nothing when it is null: not started, or
+    /// joined already), notes whether it failed or was cancelled and keeps its outputs; the
+    /// handle is null afterwards.
+    fn join_leg(&mut self, f: &mut FunctionBuilder, legs: &Legs, handle: Reg) {
+        let Legs { t, k, outputs, failed, cancelled } = *legs;
+        let (status, result, outs) = (self.m.string("status"), self.m.string("result"), self.m.string("outputs"));
+        let (kf, kc) = (self.m.string_constant("failure"), self.m.string_constant("cancelled"));
+        let skip = f.label();
+        f.jump_if_false(handle, skip);
+        f.emit(Op::Join { dst: handle, fiber: handle });
+        f.emit(Op::GetProp { dst: t, obj: handle, name: status });
+        let (not_failed, not_cancelled) = (f.label(), f.label());
+        f.emit(Op::LoadConst { dst: k, k: kf });
+        f.emit(Op::Eq { dst: k, a: t, b: k });
+        f.jump_if_false(k, not_failed);
+        f.emit(Op::LoadBool { dst: failed, value: w3_isa::Imm8(1) });
+        f.bind(not_failed);
+        f.emit(Op::LoadConst { dst: k, k: kc });
+        f.emit(Op::Eq { dst: k, a: t, b: k });
+        f.jump_if_false(k, not_cancelled);
+        f.emit(Op::LoadBool { dst: cancelled, value: w3_isa::Imm8(1) });
+        f.bind(not_cancelled);
+        f.emit(Op::GetProp { dst: t, obj: handle, name: result });
+        f.emit(Op::GetProp { dst: outputs, obj: t, name: outs });
+        f.emit(Op::LoadNull { dst: handle });
+        f.bind(skip);
+    }
+
+    /// Joins the legs still running and leaves the job's `{result, outputs}` in `dst`.
     fn join_legs(
         &mut self,
         f: &mut FunctionBuilder,
         job: &Job,
+        legs: &Legs,
         handles: Reg,
         n: u16,
         dst: Reg,
     ) -> Result<(), CompileError> {
-        let (t, k, outputs, failed, cancelled) = (f.reg(), f.reg(), f.reg(), f.reg(), f.reg());
-        let (status, result, outs) = (self.m.string("status"), self.m.string("result"), self.m.string("outputs"));
-        f.emit(Op::LoadBool { dst: failed, value: w3_isa::Imm8(0) });
-        f.emit(Op::LoadBool { dst: cancelled, value: w3_isa::Imm8(0) });
-        f.emit(Op::LoadNull { dst: outputs });
-        let (kf, kc) = (self.m.string_constant("failure"), self.m.string_constant("cancelled"));
         for i in 0..n {
-            let joined = Reg(handles.0 + i);
-            // A leg a dynamic matrix did not start has no handle.
-            let skip = f.label();
-            f.jump_if_false(joined, skip);
-            f.emit(Op::Join { dst: joined, fiber: joined });
-            f.emit(Op::GetProp { dst: t, obj: joined, name: status });
-            let (not_failed, not_cancelled) = (f.label(), f.label());
-            f.emit(Op::LoadConst { dst: k, k: kf });
-            f.emit(Op::Eq { dst: k, a: t, b: k });
-            f.jump_if_false(k, not_failed);
-            f.emit(Op::LoadBool { dst: failed, value: w3_isa::Imm8(1) });
-            f.bind(not_failed);
-            f.emit(Op::LoadConst { dst: k, k: kc });
-            f.emit(Op::Eq { dst: k, a: t, b: k });
-            f.jump_if_false(k, not_cancelled);
-            f.emit(Op::LoadBool { dst: cancelled, value: w3_isa::Imm8(1) });
-            f.bind(not_cancelled);
-            f.emit(Op::GetProp { dst: t, obj: joined, name: result });
-            f.emit(Op::GetProp { dst: outputs, obj: t, name: outs });
-            f.bind(skip);
+            self.join_leg(f, legs, Reg(handles.0 + i));
         }
+        let Legs { t, outputs, failed, cancelled, .. } = *legs;
+        let (kf, kc) = (self.m.string_constant("failure"), self.m.string_constant("cancelled"));
         // A job that continues on error succeeds whatever its legs did.
         if let Some(c) = &job.continue_on_error {
             let done = f.label();
@@ -708,18 +754,34 @@ fn outputs_field(kind: HostKind) -> Option<&'static str> {
     }
 }
 
+/// The registers that gather a job's leg results.
+#[derive(Clone, Copy)]
+struct Legs {
+    t: Reg,
+    k: Reg,
+    /// The outputs of the last leg joined.
+    outputs: Reg,
+    /// Whether a leg failed, or was cancelled.
+    failed: Reg,
+    cancelled: Reg,
+}
+
+/// Returns the job's `strategy.fail-fast` (a literal; `true` by default, as on GitHub).
+fn fail_fast(job: &Job) -> bool {
+    job.strategy.as_ref().and_then(|s| s.fail_fast.as_ref()).and_then(|v| v.literal().copied()).unwrap_or(true)
+}
+
+/// Returns the job's literal `strategy.max-parallel`, when it has one that limits anything.
+fn max_parallel(job: &Job) -> Option<usize> {
+    let p = job.strategy.as_ref().and_then(|s| s.max_parallel.as_ref()).and_then(|v| v.literal().copied())?;
+    (p.is_finite() && p >= 1.0).then_some(p.min(f64::from(u16::MAX)) as usize)
+}
+
 /// Returns the `strategy` context of leg `index` of `total`.
 fn strategy(job: &Job, index: usize, total: usize) -> Value {
     let mut o = Object::new();
-    let fail_fast =
-        job.strategy.as_ref().and_then(|s| s.fail_fast.as_ref()).and_then(|v| v.literal().copied()).unwrap_or(true);
-    let max_parallel = job
-        .strategy
-        .as_ref()
-        .and_then(|s| s.max_parallel.as_ref())
-        .and_then(|v| v.literal().copied())
-        .unwrap_or(total as f64);
-    o.insert("fail-fast", Value::Bool(fail_fast));
+    let max_parallel = max_parallel(job).map_or(total as f64, |p| p as f64);
+    o.insert("fail-fast", Value::Bool(fail_fast(job)));
     o.insert("job-index", Value::Number(index as f64));
     o.insert("job-total", Value::Number(total as f64));
     o.insert("max-parallel", Value::Number(max_parallel));
