@@ -587,3 +587,37 @@ jobs:
     assert_eq!((legs("fast"), legs("slow")), (2, 3), "{out}");
     assert!(out.lines().any(|l| l.starts_with("wf") && l.contains("fast") && l.ends_with("failure")), "{out}");
 }
+
+#[test]
+fn a_terminal_gets_a_live_line_per_running_step() {
+    let dir = tempfile::tempdir().unwrap();
+    let wf = "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo before; sleep 1; echo after\n";
+    std::fs::write(dir.path().join("wf.yml"), wf).unwrap();
+    let w3 = env!("CARGO_BIN_EXE_w3");
+    // `script` runs w3 on a pseudo-terminal, as a user's shell would.
+    let on_terminal = |ci: Option<&str>| {
+        let mut cmd = Command::new("script");
+        cmd.args(["-qec", &format!("{w3} run -W wf.yml --sandbox none"), "/dev/null"]).current_dir(dir.path());
+        match ci {
+            Some(v) => cmd.env("CI", v),
+            None => cmd.env_remove("CI"),
+        };
+        let out = cmd.output().expect("`script` (util-linux) runs commands on a terminal");
+        assert_eq!(out.status.code(), Some(0));
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let text = on_terminal(None);
+    assert!(text.contains("[wf/a] run: echo before; sleep 1; echo after"), "a spinner line: {text}");
+    assert!(text.contains("[wf/a]   | before") && text.contains("[wf/a]   | after"), "{text}");
+    // CI logs stay plain, terminal or not.
+    let text = on_terminal(Some("true"));
+    assert!(!text.contains('\u{1b}') && text.contains("[wf/a]   | after"), "{text}");
+    let out = Command::new(w3)
+        .args(["run", "-W", "wf.yml", "--sandbox", "none"])
+        .current_dir(dir.path())
+        .env_remove("CI")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(!text.contains('\u{1b}') && text.contains("[wf/a]   | after"), "{text}");
+}

@@ -13,6 +13,8 @@ use w3_host::{
     EventLog, HttpHost, HttpOptions, MemoryStore, RedbStore, StateStore, StorageHost, StorageLimits, WorkflowId,
 };
 use w3_host::{JobSandbox, ShellRequest};
+
+use super::progress::Progress;
 use w3_host_api::{Capabilities, HostCall, HostError, HostGasSchedule, HostPattern, HostResult};
 use w3_host_wasm::{ActionHost, ActionRuntime};
 use w3_runner::journal;
@@ -75,6 +77,10 @@ pub struct Args {
     /// number of cores.
     #[arg(long, value_name = "N")]
     pub parallel: Option<usize>,
+    /// A live line per running step below the log: `auto` shows it when stdout is a terminal
+    /// and `CI` is not set.
+    #[arg(long, value_enum, value_name = "WHEN", default_value = "auto")]
+    pub progress: super::progress::When,
     /// Let HTTP host calls (Smart Actions) reach HOST[:PORT] too, beyond the workflow's
     /// `w3.http` (repeatable; `*.example.com` for subdomains).
     #[arg(long = "allow-http", value_name = "HOST")]
@@ -219,6 +225,8 @@ struct LocalExecutor {
     /// One sandbox per job, started with the job's first step and ended with the run, so a
     /// job's steps share its processes and `/tmp` as on a runner.
     jobs: std::sync::Mutex<std::collections::BTreeMap<String, Arc<JobSandbox>>>,
+    /// The live display on a terminal.
+    progress: Progress,
 }
 
 /// Performs storage and event calls, whatever store keeps them.
@@ -277,6 +285,12 @@ impl LocalExecutor {
     /// Prints `text` line by line as `[workflow/job]   | line`, as act does, with secret values
     /// masked.
     fn print(&self, job: &str, text: &str) {
+        self.progress.suspend(|| self.write_lines(job, text));
+    }
+
+    /// Writes `text` as [`LocalExecutor::print`] says, with the progress display suspended by
+    /// the caller.
+    fn write_lines(&self, job: &str, text: &str) {
         let mut out = std::io::stdout().lock();
         let masks = self.secrets.lock().unwrap_or_else(|e| e.into_inner());
         for line in text.lines() {
@@ -339,12 +353,17 @@ impl LocalExecutor {
     /// `ACTIONS_STEP_DEBUG`).
     fn print_output(&self, job: &str, output: &[u8]) {
         let text = String::from_utf8_lossy(output);
+        self.progress.suspend(|| self.write_output(job, &text));
+    }
+
+    /// Writes a step's output for [`LocalExecutor::print_output`].
+    fn write_output(&self, job: &str, text: &str) {
         // One step's lines stay together while jobs run side by side (the lock is reentrant).
         let _together = std::io::stdout().lock();
-        for line in workflow_commands::scan(&text) {
+        for line in workflow_commands::scan(text) {
             let c = match line {
                 workflow_commands::Line::Text(t) => {
-                    self.print(job, t);
+                    self.write_lines(job, t);
                     continue;
                 }
                 workflow_commands::Line::Command(c) => c,
@@ -359,9 +378,9 @@ impl LocalExecutor {
                         masks.sort_by_key(|s| std::cmp::Reverse(s.len()));
                     }
                 }
-                "group" => self.print(job, &format!("::group::{}", c.message)),
-                "endgroup" => self.print(job, "::endgroup::"),
-                "debug" if self.debug => self.print(job, &format!("Debug: {}", c.message)),
+                "group" => self.write_lines(job, &format!("::group::{}", c.message)),
+                "endgroup" => self.write_lines(job, "::endgroup::"),
+                "debug" if self.debug => self.write_lines(job, &format!("Debug: {}", c.message)),
                 "notice" | "warning" | "error" => {
                     let kind = match c.name.as_str() {
                         "notice" => "Notice",
@@ -374,13 +393,13 @@ impl LocalExecutor {
                         _ => String::new(),
                     };
                     let title = c.prop("title").map(|t| format!("{t}: ")).unwrap_or_default();
-                    self.print(job, &format!("{kind}{place}: {title}{}", c.message));
+                    self.write_lines(job, &format!("{kind}{place}: {title}{}", c.message));
                 }
-                "set-output" => self.print(
+                "set-output" => self.write_lines(
                     job,
                     "Warning: the `set-output` command is deprecated; write `name=value` to $GITHUB_OUTPUT instead",
                 ),
-                "save-state" => self.print(
+                "save-state" => self.write_lines(
                     job,
                     "Warning: the `save-state` command is deprecated; write `name=value` to $GITHUB_STATE instead",
                 ),
@@ -404,6 +423,7 @@ impl Executor for LocalExecutor {
             return (Err(e), schedule.upfront(call));
         }
         let start = Instant::now();
+        let _spinner = self.progress.call(&format!("{}/{job}", self.workflow), call);
         let result = match call {
             HostCall::GithubAction { uses, with, .. } => {
                 let result = self.github_action(uses, with);
@@ -689,6 +709,7 @@ fn run_files(args: &Args, files: &[PathBuf], run: &RunInputs, event_file: &Path)
             http: HttpHost::new(HttpOptions::default()),
             storage: std::sync::Mutex::new(storage),
             jobs: std::sync::Mutex::default(),
+            progress: Progress::new(args.progress),
             caps,
         };
         let parallel = args.parallel.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
