@@ -26,6 +26,7 @@ use std::time::{Duration, Instant};
 use w3_host_api::HostResult;
 
 use crate::agent::{self, StepCommand, READY};
+use crate::cgroup::JobCgroup;
 use crate::error::SandboxError;
 use crate::process::{self, ChildSetup, Collector, Finished};
 use crate::sandbox::{self, AgentCommand, BwrapPlan, Sandbox, SandboxOptions};
@@ -48,6 +49,8 @@ pub struct JobSandbox {
     dir: PathBuf,
     /// The sandbox running now, if any.
     live: Mutex<Option<Arc<Live>>>,
+    /// The job's control groups, when the host has them; removed after the sandbox ends.
+    cgroup: Option<JobCgroup>,
 }
 
 impl std::fmt::Debug for JobSandbox {
@@ -95,9 +98,23 @@ impl JobSandbox {
             }
             opts.temp = Some(tmp);
         }
-        let job = JobSandbox { opts, bwrap, agent, dir, live: Mutex::new(None) };
+        let name = dir.file_name().map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+        let cgroup = match JobCgroup::create(&name, &opts.cgroup) {
+            Ok(c) => c,
+            Err(e) => {
+                let _ = std::fs::remove_dir_all(&dir);
+                return Err(e);
+            }
+        };
+        let job = JobSandbox { opts, bwrap, agent, dir, live: Mutex::new(None), cgroup };
         job.live()?;
         Ok(job)
+    }
+
+    /// The control groups the job's processes are counted in ([`SandboxOptions::cgroup`]);
+    /// empty where the host has none for w3.
+    pub fn cgroups(&self) -> &[PathBuf] {
+        self.cgroup.as_ref().map_or(&[], |c| c.dirs())
     }
 
     /// The options steps run with (`temp` is the job's `/tmp`).
@@ -233,6 +250,7 @@ impl Live {
             limits: opts.limits,
             identity: opts.step_identity(),
             inherit: vec![status_w.as_raw_fd(), inside.as_raw_fd(), exe.as_raw_fd()],
+            cgroups: job.cgroup.as_ref().map(|c| c.procs_files().to_vec()).unwrap_or_default(),
         };
         let (tx, rx) = std::sync::mpsc::channel();
         let keeper = std::thread::Builder::new()

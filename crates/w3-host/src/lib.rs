@@ -20,6 +20,7 @@
 pub mod agent;
 pub mod artifacts;
 pub mod bench;
+pub mod cgroup;
 pub mod error;
 pub mod events;
 pub mod file_commands;
@@ -32,6 +33,7 @@ pub mod storage;
 pub mod store;
 pub mod workflow_commands;
 
+pub use cgroup::CgroupLimits;
 pub use error::SandboxError;
 pub use events::{Event, EventLog};
 pub use http::{HttpHost, HttpOptions, HttpRequest};

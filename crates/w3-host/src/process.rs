@@ -17,6 +17,8 @@ pub(crate) struct ChildSetup {
     /// Descriptors the child inherits, under the same numbers (every other one is closed on
     /// `exec`).
     pub inherit: Vec<RawFd>,
+    /// `cgroup.procs` files the child joins (writing `0`), before it changes identity.
+    pub cgroups: Vec<std::ffi::CString>,
 }
 
 /// What came back from a finished (or killed) process.
@@ -44,6 +46,7 @@ fn install(cmd: &mut Command, setup: &ChildSetup) {
     let limits = setup.limits;
     let identity = setup.identity;
     let inherit = setup.inherit.clone();
+    let cgroups = setup.cgroups.clone();
     let hook = move || -> std::io::Result<()> {
         // Only async-signal-safe calls from here on: this runs between fork and exec.
         let check = |rc: libc::c_int| if rc == 0 { Ok(()) } else { Err(std::io::Error::last_os_error()) };
@@ -61,6 +64,17 @@ fn install(cmd: &mut Command, setup: &ChildSetup) {
             set(libc::RLIMIT_CPU, limits.cpu_seconds)?;
             for &fd in &inherit {
                 check(libc::fcntl(fd, libc::F_SETFD, 0))?;
+            }
+            for procs in &cgroups {
+                let fd = libc::open(procs.as_ptr(), libc::O_WRONLY | libc::O_CLOEXEC);
+                if fd < 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                let written = libc::write(fd, b"0".as_ptr().cast(), 1);
+                libc::close(fd);
+                if written != 1 {
+                    return Err(std::io::Error::last_os_error());
+                }
             }
             if let Some(id) = identity {
                 check(libc::setgroups(0, std::ptr::null()))?;

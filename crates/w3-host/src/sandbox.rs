@@ -5,6 +5,7 @@ use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use crate::cgroup::CgroupLimits;
 use crate::error::SandboxError;
 
 /// Which sandbox runs shell steps.
@@ -83,6 +84,9 @@ pub struct SandboxOptions {
     /// [`JobSandbox`](crate::job::JobSandbox) starts one sandbox per job and runs each step
     /// inside it; without, each step gets a sandbox of its own.
     pub agent: Option<AgentCommand>,
+    /// Limits for a job's sandbox as a whole, in control groups where the host has them
+    /// ([`crate::cgroup`]); only [`JobSandbox`](crate::job::JobSandbox) applies them.
+    pub cgroup: CgroupLimits,
 }
 
 /// How to start the sandbox agent: a binary and the arguments that select the agent in it. The
@@ -126,6 +130,7 @@ impl SandboxOptions {
             read_only: read_only.iter().map(PathBuf::from).collect(),
             event_file: None,
             agent: None,
+            cgroup: CgroupLimits { memory: None, pids: Some(4096) },
         }
     }
 

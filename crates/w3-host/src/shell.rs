@@ -229,8 +229,12 @@ fn run_sandboxed(
     let mut cmd = Command::new(bwrap);
     cmd.args(sandbox::bwrap_args(&plan)).arg(program).args(args);
     cmd.env_clear().envs(req.env.iter().map(|(k, v)| (k, v))).current_dir("/");
-    let setup =
-        ChildSetup { limits: opts.limits, identity: opts.step_identity(), inherit: vec![status_write.as_raw_fd()] };
+    let setup = ChildSetup {
+        limits: opts.limits,
+        identity: opts.step_identity(),
+        inherit: vec![status_write.as_raw_fd()],
+        cgroups: Vec::new(),
+    };
     let finished = process::run(cmd, &setup, timeout(req, opts), opts.output_limit);
     drop(status_write);
     let finished = finished?;
@@ -290,7 +294,7 @@ fn run_direct(
     cmd.args(args).env_clear().envs(req.env.iter().map(|(k, v)| (k, v))).current_dir(workdir);
     // The process limit counts every process of the user, most of them not the step's.
     let limits = Limits { processes: None, ..opts.limits };
-    let setup = ChildSetup { limits, identity: None, inherit: Vec::new() };
+    let setup = ChildSetup { limits, identity: None, inherit: Vec::new(), cgroups: Vec::new() };
     let finished = process::run(cmd, &setup, timeout(req, opts), opts.output_limit)?;
     Ok(HostResult::Shell {
         exit_code: process::exit_code(finished.status),

@@ -9,7 +9,9 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use w3_host::sandbox::running_as_root;
-use w3_host::{AgentCommand, Identity, JobSandbox, Sandbox, SandboxError, SandboxOptions, ShellRequest};
+use w3_host::{
+    AgentCommand, CgroupLimits, Identity, JobSandbox, Limits, Sandbox, SandboxError, SandboxOptions, ShellRequest,
+};
 use w3_host_api::{HostCall, HostError, HostResult, Shell, StepFiles};
 
 /// The variables naming a step's file commands.
@@ -530,4 +532,35 @@ fn a_job_sandbox_that_cannot_start_says_why() {
     let msg = f.run(&Shell::Custom("/nonexistent/shell {0}".into()), "true", "", 0).unwrap_err().to_string();
     assert!(msg.contains("/nonexistent/shell"), "{msg}");
     assert_eq!(f.bash("echo fine").stdout, "fine\n");
+}
+
+#[test]
+fn a_job_is_limited_as_a_whole_in_control_groups() {
+    let mut f = Fixture::job("cgroup", 61025);
+    // No rlimits: whatever stops the step here is the job's control groups.
+    f.opts.limits = Limits { processes: None, address_space: None, cpu_seconds: None };
+    f.opts.cgroup = CgroupLimits { memory: Some(256 << 20), pids: Some(64) };
+    assert_eq!(f.bash("echo up").stdout, "up\n");
+    let dirs = f.sandbox.borrow().as_ref().map(|(_, job)| job.cgroups().to_vec()).unwrap_or_default();
+    if running_as_root() {
+        assert!(!dirs.is_empty(), "as root on a host with cgroup v1 memory and pids, a job gets control groups");
+    }
+    if dirs.is_empty() {
+        eprintln!("no control groups for w3 on this host: the rlimits are the only limits");
+        return;
+    }
+    // 1 GiB in a job held to 256 MiB: the kernel kills the hog, and only it.
+    let out = f.run(&Shell::Python, "b = bytearray(1 << 30)\nprint('allocated', len(b))", "", 20_000).unwrap();
+    assert_eq!(out.code, 137, "{out:?}");
+    assert!(!out.stdout.contains("allocated"), "{out:?}");
+    assert_eq!(f.bash("echo still up").stdout, "still up\n");
+    // A fork bomb meets the job's process count.
+    let out = f.run(&Shell::Bash, "bomb() { bomb | bomb & }; bomb; sleep 30", "", 3000).unwrap();
+    assert!(out.stderr.contains("Resource temporarily unavailable"), "{out:?}");
+    assert_eq!(f.leftover_pids(), Vec::<u32>::new());
+    // The groups go with the job.
+    f.sandbox.borrow_mut().take();
+    for dir in dirs {
+        assert!(!dir.exists(), "{} was not removed", dir.display());
+    }
 }

@@ -247,11 +247,13 @@ struct ActionCalls<'a> {
     job: &'a str,
     /// The gas of the calls made so far.
     gas: u64,
+    /// The step's gas limit: the action's calls together never get more.
+    limit: u64,
 }
 
 impl ActionHost for ActionCalls<'_> {
     fn call(&mut self, call: HostCall) -> Result<HostResult, HostError> {
-        let (result, gas) = self.exec.execute(self.job, &call, u64::MAX);
+        let (result, gas) = self.exec.execute(self.job, &call, self.limit.saturating_sub(self.gas));
         self.gas = self.gas.saturating_add(gas);
         result
     }
@@ -462,7 +464,7 @@ impl Executor for LocalExecutor {
                 Ok(HostResult::Done)
             }
             HostCall::InvokeAction { action, input } => {
-                let mut host = ActionCalls { exec: self, job, gas: 0 };
+                let mut host = ActionCalls { exec: self, job, gas: 0, limit: gas_limit };
                 let outcome = self.actions.invoke(action, input, gas_limit, &mut host);
                 let host_gas = host.gas;
                 return match outcome {
