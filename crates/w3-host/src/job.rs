@@ -240,7 +240,15 @@ impl Live {
             .map_err(|e| SandboxError::io(format!("opening the sandbox agent {}", job.agent.program.display()), e))?;
         let (host, inside) = UnixStream::pair().map_err(|e| SandboxError::io("creating the agent's socket", e))?;
         let (status_r, status_w) = process::pipe()?;
-        let plan = BwrapPlan { opts, temp, workdir: &opts.workspace, status_fd: status_w.as_raw_fd() };
+        let seccomp = if opts.seccomp { crate::seccomp::pipes()? } else { Vec::new() };
+        let seccomp_fds: Vec<i32> = seccomp.iter().map(AsRawFd::as_raw_fd).collect();
+        let plan = BwrapPlan {
+            opts,
+            temp,
+            workdir: &opts.workspace,
+            status_fd: status_w.as_raw_fd(),
+            seccomp_fds: &seccomp_fds,
+        };
         let mut cmd = Command::new(&job.bwrap);
         cmd.args(sandbox::bwrap_args(&plan)).arg(format!("/proc/self/fd/{}", exe.as_raw_fd()));
         cmd.args(&job.agent.args).arg(inside.as_raw_fd().to_string()).arg(exe.as_raw_fd().to_string());
@@ -249,7 +257,10 @@ impl Live {
         let setup = ChildSetup {
             limits: opts.limits,
             identity: opts.step_identity(),
-            inherit: vec![status_w.as_raw_fd(), inside.as_raw_fd(), exe.as_raw_fd()],
+            inherit: [status_w.as_raw_fd(), inside.as_raw_fd(), exe.as_raw_fd()]
+                .into_iter()
+                .chain(seccomp_fds.iter().copied())
+                .collect(),
             cgroups: job.cgroup.as_ref().map(|c| c.procs_files().to_vec()).unwrap_or_default(),
         };
         let (tx, rx) = std::sync::mpsc::channel();
@@ -259,7 +270,7 @@ impl Live {
             .spawn(move || {
                 let spawned = process::spawn(cmd, &setup);
                 // The descriptors are the sandbox's now.
-                drop((inside, exe, status_w));
+                drop((inside, exe, status_w, seccomp));
                 match spawned {
                     Ok(mut child) => {
                         let pidfd = process::pidfd_open(child.id());

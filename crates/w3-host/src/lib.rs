@@ -28,6 +28,7 @@ pub mod http;
 pub mod job;
 mod process;
 pub mod sandbox;
+mod seccomp;
 pub mod shell;
 pub mod storage;
 pub mod store;

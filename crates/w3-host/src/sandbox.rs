@@ -87,6 +87,8 @@ pub struct SandboxOptions {
     /// Limits for a job's sandbox as a whole, in control groups where the host has them
     /// ([`crate::cgroup`]); only [`JobSandbox`](crate::job::JobSandbox) applies them.
     pub cgroup: CgroupLimits,
+    /// Installs the seccomp filters of [`crate::seccomp`] in the sandbox.
+    pub seccomp: bool,
 }
 
 /// How to start the sandbox agent: a binary and the arguments that select the agent in it. The
@@ -131,6 +133,7 @@ impl SandboxOptions {
             event_file: None,
             agent: None,
             cgroup: CgroupLimits { memory: None, pids: Some(4096) },
+            seccomp: true,
         }
     }
 
@@ -238,6 +241,8 @@ pub(crate) struct BwrapPlan<'a> {
     pub workdir: &'a Path,
     /// The file descriptor bwrap reports its child's exit status on.
     pub status_fd: i32,
+    /// Descriptors bwrap reads seccomp programs from.
+    pub seccomp_fds: &'a [i32],
 }
 
 /// Returns bwrap's arguments up to and including `--`; the command follows.
@@ -270,6 +275,10 @@ pub(crate) fn bwrap_args(plan: &BwrapPlan<'_>) -> Vec<OsString> {
         push(&["--ro-bind".as_ref(), event.as_os_str(), EVENT_PATH.as_ref()]);
     }
     push(&["--remount-ro".as_ref(), "/".as_ref(), "--chdir".as_ref(), plan.workdir.as_os_str()]);
+    for fd in plan.seccomp_fds {
+        let fd = fd.to_string();
+        push(&["--add-seccomp-fd".as_ref(), fd.as_ref()]);
+    }
     let fd = plan.status_fd.to_string();
     push(&["--json-status-fd".as_ref(), fd.as_ref(), "--".as_ref()]);
     a

@@ -225,18 +225,21 @@ fn run_sandboxed(
 ) -> Result<HostResult, SandboxError> {
     let (program, args) = command_line(req.shell, &temp.step_path(script, true), req.env, Some(opts))?;
     let (status_read, status_write) = process::pipe()?;
-    let plan = BwrapPlan { opts, temp: &temp.dir, workdir, status_fd: status_write.as_raw_fd() };
+    let seccomp = if opts.seccomp { crate::seccomp::pipes()? } else { Vec::new() };
+    let seccomp_fds: Vec<i32> = seccomp.iter().map(AsRawFd::as_raw_fd).collect();
+    let plan =
+        BwrapPlan { opts, temp: &temp.dir, workdir, status_fd: status_write.as_raw_fd(), seccomp_fds: &seccomp_fds };
     let mut cmd = Command::new(bwrap);
     cmd.args(sandbox::bwrap_args(&plan)).arg(program).args(args);
     cmd.env_clear().envs(req.env.iter().map(|(k, v)| (k, v))).current_dir("/");
     let setup = ChildSetup {
         limits: opts.limits,
         identity: opts.step_identity(),
-        inherit: vec![status_write.as_raw_fd()],
+        inherit: [status_write.as_raw_fd()].into_iter().chain(seccomp_fds.iter().copied()).collect(),
         cgroups: Vec::new(),
     };
     let finished = process::run(cmd, &setup, timeout(req, opts), opts.output_limit);
-    drop(status_write);
+    drop((status_write, seccomp));
     let finished = finished?;
     let status = read_status(&status_read);
     if let Some(pid) = json_number(&status, "child-pid") {

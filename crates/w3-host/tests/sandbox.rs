@@ -564,3 +564,18 @@ fn a_job_is_limited_as_a_whole_in_control_groups() {
         assert!(!dir.exists(), "{} was not removed", dir.display());
     }
 }
+
+#[test]
+fn seccomp_refuses_what_steps_have_no_use_for() {
+    for mut f in Fixture::both("seccomp", 61026) {
+        let script = "unshare -U true && echo NESTED\n\
+                      python3 -c \"import threading; t = threading.Thread(target=lambda: print('thread ran')); t.start(); t.join()\"";
+        let out = f.bash(script);
+        assert!(!out.stdout.contains("NESTED"), "no namespaces inside the sandbox: {out:?}");
+        assert!(out.stderr.contains("Operation not permitted"), "{out:?}");
+        assert!(out.stdout.contains("thread ran"), "threads still start (clone3 falls back to clone): {out:?}");
+        f.opts.seccomp = false;
+        let out = f.bash("unshare -U true && echo NESTED");
+        assert_eq!(out.stdout, "NESTED\n", "without the filter the same step may: {out:?}");
+    }
+}

@@ -65,6 +65,10 @@ pub struct Args {
     /// Let `run:` steps use the network.
     #[arg(long)]
     pub allow_net: bool,
+    /// Let sandboxed steps make the system calls the seccomp filter refuses (new namespaces,
+    /// mounts, the kernel keyring, bpf, perf events...).
+    #[arg(long)]
+    pub no_seccomp: bool,
     /// Keep the workflow storage and events Smart Actions use in DIR (a redb file), across
     /// runs; without it they last for the run only.
     #[arg(long, value_name = "DIR")]
@@ -689,6 +693,7 @@ fn run_files(args: &Args, files: &[PathBuf], run: &RunInputs, event_file: &Path)
         opts.network = args.allow_net || caps.network;
         opts.event_file = Some(event_file.to_path_buf());
         opts.agent = AgentCommand::current_exe();
+        opts.seccomp = !args.no_seccomp;
         let (id, limits) = (WorkflowId::new(name.as_str()), StorageLimits::default());
         let storage: Box<dyn StorageCalls> = match &args.state {
             Some(dir) => match RedbStore::open_in(dir) {
