@@ -240,8 +240,7 @@ impl Live {
             .map_err(|e| SandboxError::io(format!("opening the sandbox agent {}", job.agent.program.display()), e))?;
         let (host, inside) = UnixStream::pair().map_err(|e| SandboxError::io("creating the agent's socket", e))?;
         let (status_r, status_w) = process::pipe()?;
-        let seccomp = if opts.seccomp { crate::seccomp::pipes()? } else { Vec::new() };
-        let seccomp_fds: Vec<i32> = seccomp.iter().map(AsRawFd::as_raw_fd).collect();
+        let (seccomp, seccomp_fds) = crate::seccomp::pipes_for(opts)?;
         let plan = BwrapPlan {
             opts,
             temp,

@@ -17,7 +17,7 @@
 
 use std::collections::BTreeMap;
 use std::io::Write;
-use std::os::fd::OwnedFd;
+use std::os::fd::{AsRawFd, OwnedFd, RawFd};
 use std::sync::OnceLock;
 
 use seccompiler::{
@@ -25,6 +25,7 @@ use seccompiler::{
 };
 
 use crate::error::SandboxError;
+use crate::sandbox::SandboxOptions;
 
 /// System calls refused whatever their arguments.
 const REFUSED: &[libc::c_long] = &[
@@ -87,9 +88,17 @@ fn arch() -> Option<TargetArch> {
     }
 }
 
+/// Returns the pipes bubblewrap reads the filters from when `opts` asks for them, and their
+/// descriptor numbers.
+pub(crate) fn pipes_for(opts: &SandboxOptions) -> Result<(Vec<OwnedFd>, Vec<RawFd>), SandboxError> {
+    let pipes = if opts.seccomp { pipes()? } else { Vec::new() };
+    let fds = pipes.iter().map(AsRawFd::as_raw_fd).collect();
+    Ok((pipes, fds))
+}
+
 /// Returns pipes from which bubblewrap reads the filter programs, one per program (none on
 /// architectures without filters).
-pub(crate) fn pipes() -> Result<Vec<OwnedFd>, SandboxError> {
+fn pipes() -> Result<Vec<OwnedFd>, SandboxError> {
     static PROGRAMS: OnceLock<Result<Vec<Vec<u8>>, String>> = OnceLock::new();
     let programs = PROGRAMS.get_or_init(|| programs().map_err(|e| e.to_string()));
     let programs = programs.as_ref().map_err(|e| SandboxError::Setup(e.clone()))?;

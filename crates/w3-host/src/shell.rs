@@ -225,8 +225,7 @@ fn run_sandboxed(
 ) -> Result<HostResult, SandboxError> {
     let (program, args) = command_line(req.shell, &temp.step_path(script, true), req.env, Some(opts))?;
     let (status_read, status_write) = process::pipe()?;
-    let seccomp = if opts.seccomp { crate::seccomp::pipes()? } else { Vec::new() };
-    let seccomp_fds: Vec<i32> = seccomp.iter().map(AsRawFd::as_raw_fd).collect();
+    let (seccomp, seccomp_fds) = crate::seccomp::pipes_for(opts)?;
     let plan =
         BwrapPlan { opts, temp: &temp.dir, workdir, status_fd: status_write.as_raw_fd(), seccomp_fds: &seccomp_fds };
     let mut cmd = Command::new(bwrap);
@@ -252,13 +251,18 @@ fn run_sandboxed(
         let message = String::from_utf8_lossy(&finished.stderr).trim().to_string();
         return Err(SandboxError::Setup(setup_hint(message, opts)));
     }
-    Ok(HostResult::Shell {
+    Ok(shell_result(finished))
+}
+
+/// The answer for a finished step, before its file commands are read.
+fn shell_result(finished: process::Finished) -> HostResult {
+    HostResult::Shell {
         exit_code: process::exit_code(finished.status),
         stdout: finished.stdout,
         stderr: finished.stderr,
         timed_out: finished.timed_out,
         files: StepFiles::default(),
-    })
+    }
 }
 
 /// Runs the script in its job's sandbox.
@@ -276,13 +280,7 @@ fn run_job_step(
     env.push(format!("PWD={}", workdir.display()));
     let cmd = StepCommand { program, args, env, cwd: workdir.to_path_buf() };
     let finished = job.exec(&cmd, timeout(req, opts), opts.output_limit)?;
-    Ok(HostResult::Shell {
-        exit_code: process::exit_code(finished.status),
-        stdout: finished.stdout,
-        stderr: finished.stderr,
-        timed_out: finished.timed_out,
-        files: StepFiles::default(),
-    })
+    Ok(shell_result(finished))
 }
 
 /// Runs the script directly, as the current user.
@@ -299,13 +297,7 @@ fn run_direct(
     let limits = Limits { processes: None, ..opts.limits };
     let setup = ChildSetup { limits, identity: None, inherit: Vec::new(), cgroups: Vec::new() };
     let finished = process::run(cmd, &setup, timeout(req, opts), opts.output_limit)?;
-    Ok(HostResult::Shell {
-        exit_code: process::exit_code(finished.status),
-        stdout: finished.stdout,
-        stderr: finished.stderr,
-        timed_out: finished.timed_out,
-        files: StepFiles::default(),
-    })
+    Ok(shell_result(finished))
 }
 
 /// Returns the step's timeout: its own when shorter than the sandbox's.
