@@ -6,6 +6,7 @@
 //! order on chain), so a replay resumes fibers exactly as the original run did.
 
 use crate::call::HostCall;
+use crate::receipt::Policy;
 use crate::result::{HostError, HostResult};
 
 /// A call the VM is waiting on.
@@ -18,6 +19,11 @@ pub struct PendingCall {
     pub call: HostCall,
     /// The most gas the call may use.
     pub gas_limit: u64,
+    /// The step that made the call: its position in its job, from 1; 0 for calls outside a
+    /// step.
+    pub step: u32,
+    /// The verification policy the call runs under: its step's innermost `verification:`.
+    pub policy: Policy,
 }
 
 /// A host's answer to a pending call.

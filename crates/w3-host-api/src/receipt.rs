@@ -14,6 +14,23 @@ pub enum Policy {
     Shadow = 3,
 }
 
+impl Policy {
+    /// The policy's name as workflows write it (`none`, `onchain`, `tee`, `shadow`).
+    pub const fn name(self) -> &'static str {
+        match self {
+            Policy::None => "none",
+            Policy::Onchain => "onchain",
+            Policy::Tee => "tee",
+            Policy::Shadow => "shadow",
+        }
+    }
+
+    /// Returns the policy named `name`.
+    pub fn from_name(name: &str) -> Option<Policy> {
+        [Policy::None, Policy::Onchain, Policy::Tee, Policy::Shadow].into_iter().find(|p| p.name() == name)
+    }
+}
+
 /// What backs a result beyond the executor's word.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Evidence {

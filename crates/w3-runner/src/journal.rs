@@ -21,7 +21,7 @@ use std::path::{Path, PathBuf};
 use w3_host_api::canonical::{encode_call, hash, hex, request_hash, response_hash, Writer};
 use w3_host_api::decode::{read_receipt, DecodeError, Reader};
 use w3_host_api::receipt::verify_signed_chain;
-use w3_host_api::{decode, Answer, Evidence, Policy, Receipt, ReceiptChainError};
+use w3_host_api::{decode, Answer, Evidence, Receipt, ReceiptChainError};
 use w3_isa::VerifiedModule;
 use w3_value::Value;
 
@@ -188,13 +188,13 @@ pub fn write(
             version: 1,
             run_id: id,
             job: e.job.clone(),
-            step: 0,
+            step: e.step,
             call_index: e.answer.call_index,
             call_kind: e.call.kind(),
             request_hash: request_hash(&e.call),
             response_hash: answer_hash(&e.answer),
             gas_used: e.answer.gas_used,
-            policy: Policy::None,
+            policy: e.policy,
             evidence: Evidence::None,
             executor_key: [0; 32],
             prev_receipt_hash: prev,
@@ -255,9 +255,10 @@ pub fn read(dir: &Path) -> Result<Journal, JournalError> {
         let answer = decode::decode_answer(&r.bytes("answer").map_err(calls)?).map_err(calls)?;
         let receipt = r.bytes("receipt").map_err(calls)?;
         let mut rr = Reader::new(&receipt);
-        receipts.push(read_receipt(&mut rr).map_err(calls)?);
+        let receipt = read_receipt(&mut rr).map_err(calls)?;
         rr.finish().map_err(calls)?;
-        entries.push(Entry { job, call, answer });
+        entries.push(Entry { job, step: receipt.step, policy: receipt.policy, call, answer });
+        receipts.push(receipt);
     }
     r.finish().map_err(calls)?;
     Ok(Journal { record, source, module, entries, receipts })

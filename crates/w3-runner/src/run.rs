@@ -3,7 +3,7 @@
 //! replayed without running anything), and reports how each job ended.
 
 use std::collections::BTreeSet;
-use w3_host_api::{ActionRef, Answer, Capabilities, HostCall, HostError, HostPattern, HostResult, PendingCall};
+use w3_host_api::{ActionRef, Answer, Capabilities, HostCall, HostError, HostPattern, HostResult, PendingCall, Policy};
 use w3_isa::VerifiedModule;
 use w3_value::{Object, Value};
 use w3_vm::{Config, Outcome, RunState, Vm, VmError};
@@ -60,6 +60,9 @@ impl Default for RunInputs {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Entry {
     pub job: String,
+    /// The step that made the call (from 1; 0 outside steps) and its verification policy.
+    pub step: u32,
+    pub policy: Policy,
     pub call: HostCall,
     pub answer: Answer,
 }
@@ -225,7 +228,7 @@ pub fn run_module(
                 scope.spawn(move || {
                     let (result, gas_used) = executor.execute(&job, &call.call, call.gas_limit);
                     let answer = Answer { call_index: call.call_index, result, gas_used };
-                    let _ = tx.send(Entry { job, call: call.call, answer });
+                    let _ = tx.send(Entry { job, step: call.step, policy: call.policy, call: call.call, answer });
                 });
             }
             if running == 0 {
@@ -260,6 +263,15 @@ pub fn replay_module(module: VerifiedModule, run: &RunInputs, journal: &[Entry])
                 call.call, entry.job, entry.call
             )));
         }
+        if (entry.step, entry.policy) != (call.step, call.policy) {
+            return Err(no_answer(format!(
+                "step {} under policy `{}` makes the call, the journal recorded step {} under `{}`",
+                call.step,
+                call.policy.name(),
+                entry.step,
+                entry.policy.name()
+            )));
+        }
         Ok(entry.answer.clone())
     })
 }
@@ -281,7 +293,7 @@ fn drive(
                 for (job, call) in new_calls(&vm, &mut seen, calls) {
                     let a = answer(&job, &call)?;
                     if vm.answer(a.clone()).is_ok() {
-                        journal.push(Entry { job, call: call.call, answer: a });
+                        journal.push(Entry { job, step: call.step, policy: call.policy, call: call.call, answer: a });
                     }
                 }
             }

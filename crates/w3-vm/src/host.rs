@@ -4,7 +4,7 @@
 //! `docs/vm.md` §5.
 
 use crate::error::Fault;
-use w3_host_api::{ActionRef, HostCall, HostCallKind, HostError, HostResult, HttpMethod, LogLevel, Shell};
+use w3_host_api::{ActionRef, HostCall, HostCallKind, HostError, HostResult, HttpMethod, LogLevel, Policy, Shell};
 use w3_value::{Object, Value};
 
 /// The timeout of a shell step when the request names none: GitHub's 360 minutes.
@@ -167,6 +167,22 @@ fn shell_env(r: &Request<'_>) -> Result<Vec<(String, String)>, Fault> {
     Ok(env)
 }
 
+/// Returns where a request comes from, as compiled step code records it beside the call's
+/// fields: `step` (the step's position in its job, from 1) and `verification` (its policy).
+/// Requests without them, and malformed ones, come from no step and run under no policy.
+pub(crate) fn origin(request: &Value) -> (u32, Policy) {
+    let Value::Object(o) = request else { return (0, Policy::None) };
+    let step = match o.get("step") {
+        Some(Value::Number(n)) if n.fract() == 0.0 && *n >= 0.0 && *n <= f64::from(u32::MAX) => *n as u32,
+        _ => 0,
+    };
+    let policy = match o.get("verification") {
+        Some(Value::String(s)) => Policy::from_name(s).unwrap_or(Policy::None),
+        _ => Policy::None,
+    };
+    (step, policy)
+}
+
 /// Returns the call that request object `request` describes for `kind`.
 pub(crate) fn request(kind: HostCallKind, request: &Value) -> Result<HostCall, Fault> {
     let r = Request { kind, object: request.as_object() };
@@ -268,6 +284,17 @@ mod tests {
 
     fn json(text: &str) -> Value {
         w3_value::parse_json(text).unwrap()
+    }
+
+    #[test]
+    fn a_request_says_which_step_made_it_and_under_which_policy() {
+        assert_eq!(origin(&json(r#"{"cmd":"x","step":3,"verification":"tee"}"#)), (3, Policy::Tee));
+        assert_eq!(origin(&json(r#"{"cmd":"x","step":1,"verification":"shadow"}"#)), (1, Policy::Shadow));
+        assert_eq!(origin(&json(r#"{"cmd":"x"}"#)), (0, Policy::None));
+        // Anything else is no step and no policy, never a fault.
+        assert_eq!(origin(&json(r#"{"step":1.5,"verification":"strict"}"#)), (0, Policy::None));
+        assert_eq!(origin(&json(r#"{"step":-1,"verification":7}"#)), (0, Policy::None));
+        assert_eq!(origin(&json("[1]")), (0, Policy::None));
     }
 
     #[test]

@@ -261,7 +261,17 @@ impl Vm {
     pub fn pending(&self) -> Vec<PendingCall> {
         (self.st.pending.iter())
             .filter(|c| !c.answered)
-            .map(|c| PendingCall { fiber: c.fiber, call_index: c.index, call: c.call.clone(), gas_limit: c.gas_limit })
+            .map(|c| {
+                let (step, policy) = crate::host::origin(&c.request);
+                PendingCall {
+                    fiber: c.fiber,
+                    call_index: c.index,
+                    call: c.call.clone(),
+                    gas_limit: c.gas_limit,
+                    step,
+                    policy,
+                }
+            })
             .collect()
     }
 
