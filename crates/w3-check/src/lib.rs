@@ -6,10 +6,12 @@
 
 pub mod config;
 pub mod knowledge;
+pub mod load;
 pub mod output;
 pub mod rules;
 
 pub use config::{Config, ConfigError};
+pub use load::{load_errors, rejected_by_github};
 
 use std::path::Path;
 use w3_dsl::ast::Workflow;

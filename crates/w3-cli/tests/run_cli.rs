@@ -621,3 +621,20 @@ fn a_terminal_gets_a_live_line_per_running_step() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(!text.contains('\u{1b}') && text.contains("[wf/a]   | after"), "{text}");
 }
+
+#[test]
+fn workflows_github_refuses_to_load_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    // `env` is not available in a job's `env:`, and job `b` needs a job that does not exist.
+    let wf = "on: push\nenv:\n  A: x\njobs:\n  a:\n    runs-on: ubuntu-latest\n    env:\n      B: ${{ env.A }}\n    steps:\n      - run: echo \"$B\"\n  b:\n    needs: zzz\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo b\n";
+    std::fs::write(dir.path().join("wf.yml"), wf).unwrap();
+    let (code, out) = run(dir.path(), &["--sandbox", "none", "-W", "wf.yml"]);
+    assert_eq!(code, Some(2), "{out}");
+    assert!(out.contains("wf.yml:8:14: context \"env\" is not allowed here."), "{out}");
+    assert!(out.contains("wf.yml:11:3: job \"b\" needs job \"zzz\" which does not exist"), "{out}");
+    assert!(!out.contains("| "), "nothing ran: {out}");
+    let o =
+        Command::new(env!("CARGO_BIN_EXE_w3")).args(["compile", "wf.yml"]).current_dir(dir.path()).output().unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("[job-needs]"));
+}

@@ -39,6 +39,20 @@ fn report(path: &Path, e: &CompileError) {
     }
 }
 
+/// Prints what GitHub would refuse in the workflow at `path` when it loads it (unavailable
+/// contexts, unknown needs, expressions that do not parse...) and returns whether there was
+/// nothing: such a workflow is not compiled or run, as GitHub would not run it.
+pub fn load_check(path: &Path, bytes: &[u8]) -> bool {
+    let config = w3_check::Config::default();
+    let cx = w3_check::Context { config: &config, project_root: None, now: 0 };
+    let errors = w3_check::load_errors(bytes, &cx);
+    let shown = path.display().to_string();
+    for d in &errors {
+        eprintln!("{}", d.render(&shown));
+    }
+    errors.is_empty()
+}
+
 fn read(path: &Path) -> Result<Vec<u8>, ExitCode> {
     std::fs::read(path).map_err(|e| {
         eprintln!("w3: cannot read {}: {e}", path.display());
@@ -51,6 +65,9 @@ fn compile_file(path: &Path, bytes: &[u8]) -> Result<w3_compiler::Compiled, Exit
         eprintln!("{}: the file is not valid UTF-8 [compile]", path.display());
         return Err(ExitCode::from(1));
     };
+    if !load_check(path, bytes) {
+        return Err(ExitCode::from(1));
+    }
     let name = path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned());
     compile_workflow(source, &name).map_err(|e| {
         report(path, &e);

@@ -665,6 +665,9 @@ fn run_files(args: &Args, files: &[PathBuf], run: &RunInputs, event_file: &Path)
                 return ExitCode::from(2);
             }
         };
+        if !super::compile::load_check(file, source.as_bytes()) {
+            return ExitCode::from(2);
+        }
         let selection = w3_compiler::Selection { job: args.job.as_deref(), matrix: &matrix };
         let compiled = w3_compiler::compile_selection(&source, &name, &selection);
         let compiled = match compiled {
