@@ -131,7 +131,25 @@ pub fn loose_cmp(a: &Value, b: &Value) -> Option<Ordering> {
 }
 
 /// Returns the result of `a op b`.
+#[inline]
 pub fn compare(op: CompareOp, a: &Value, b: &Value) -> bool {
+    // Two numbers need no coercion: IEEE comparison is GitHub's (NaN is unequal and unordered,
+    // and `<=` is `<` or `==`). The common case, inlined into callers such as the VM's loop.
+    if let (Value::Number(x), Value::Number(y)) = (a, b) {
+        return match op {
+            CompareOp::Eq => x == y,
+            CompareOp::Ne => x != y,
+            CompareOp::Lt => x < y,
+            CompareOp::Le => x <= y,
+            CompareOp::Gt => x > y,
+            CompareOp::Ge => x >= y,
+        };
+    }
+    compare_coerced(op, a, b)
+}
+
+/// Returns the result of `a op b` with GitHub's coercions (any kinds).
+fn compare_coerced(op: CompareOp, a: &Value, b: &Value) -> bool {
     let less = || loose_cmp(a, b) == Some(Ordering::Less);
     let greater = || loose_cmp(a, b) == Some(Ordering::Greater);
     match op {
@@ -176,5 +194,18 @@ mod tests {
         assert!(!compare(CompareOp::Gt, &Value::from("abc"), &v(f64::NAN)));
         // 3 < 2 < 1 is (false) < 1, which is 0 < 1.
         assert!(compare(CompareOp::Lt, &Value::Bool(false), &v(1.0)));
+    }
+
+    #[test]
+    fn numbers_compare_as_coerced_values_do() {
+        let ops = [CompareOp::Eq, CompareOp::Ne, CompareOp::Lt, CompareOp::Le, CompareOp::Gt, CompareOp::Ge];
+        let numbers = [0.0, -0.0, 1.0, -2.5, f64::NAN, f64::INFINITY, f64::NEG_INFINITY];
+        for op in ops {
+            for x in numbers {
+                for y in numbers {
+                    assert_eq!(compare(op, &v(x), &v(y)), compare_coerced(op, &v(x), &v(y)), "{x} {op} {y}");
+                }
+            }
+        }
     }
 }
