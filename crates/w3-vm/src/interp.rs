@@ -31,6 +31,25 @@ pub(crate) enum Exit {
 }
 
 /// Runs fiber `fid` (taken out of `st.fibers` as `fiber`) until it suspends, ends or faults.
+///
+/// # Register access
+///
+/// Register operands are read and written without bounds checks (`val!`, `set!`), which the
+/// common instructions would otherwise spend most of their time on. That is sound because:
+///
+/// 1. the verifier (`docs/isa.md` §9, items 5 and 7) proves every register operand of a
+///    function below its register count, and `Code::registers` is that count; a frame's result
+///    register (`Ret::dst`, and `dst + 1` after `TryCall`) is such an operand of its caller
+///    (`Vm::restore` checks the same of a snapshot's frames);
+/// 2. the running frame's registers are `base .. base + registers` of `fiber.values` and
+///    `fiber.metas`, and `frame!` checks that both vectors are that long whenever the loop
+///    (re)loads a frame (on entry, `Call` and `Return`), faulting otherwise;
+/// 3. between two frame loads nothing shortens them: only `Call` (which grows them, then
+///    reloads), `Return` and `Halt` (which shorten them, then reload or stop) change their
+///    lengths in the loop, and the helpers the loop calls (`ops`, `steps`, `sched::spawn`,
+///    `host`) do not touch a fiber's registers.
+///
+/// Register ranges (`MakeArray`, `Concat`, `Call`, ...) stay checked: those ops are heavy.
 #[allow(clippy::too_many_lines)] // the dispatch loop: see the module documentation
 pub(crate) fn interpret(p: &Program, st: &mut State, fid: u32, fiber: &mut Fiber) -> Exit {
     let Some(top) = fiber.frames.last().copied() else {
@@ -75,17 +94,58 @@ pub(crate) fn interpret(p: &Program, st: &mut State, fid: u32, fiber: &mut Fiber
             }
         };
     }
-    // Writes register `$dst`, accounting the bytes it holds.
-    macro_rules! set {
-        ($dst:expr, $value:expr, $meta:expr) => {{
+    // Checks that the frame just loaded has its registers (see "Register access" above).
+    macro_rules! frame {
+        () => {
+            let len = fiber.values.len();
+            if base + usize::from(code.registers) > len || fiber.metas.len() != len {
+                fault!(Fault::Internal("a frame's registers are missing".into()));
+            }
+        };
+    }
+    // Returns register `$r` of the current frame.
+    macro_rules! val {
+        ($r:expr) => {{
+            let i = r!($r);
+            debug_assert!(i < fiber.values.len());
+            // SAFETY: `$r` is a register operand of the running function, so `i` is in bounds
+            // (see "Register access" above).
+            unsafe { fiber.values.get_unchecked(i) }
+        }};
+    }
+    // Returns the accounting of register `$r` of the current frame.
+    macro_rules! meta {
+        ($r:expr) => {{
+            let i = r!($r);
+            debug_assert!(i < fiber.metas.len());
+            // SAFETY: as for `val!`.
+            *unsafe { fiber.metas.get_unchecked(i) }
+        }};
+    }
+    // Sets the accounting of register `$dst`, just written, to `$meta`.
+    macro_rules! account {
+        ($dst:expr, $meta:expr) => {{
             let i = r!($dst);
             let meta: Meta = $meta;
-            let old = fiber.metas[i].bytes;
-            fiber.values[i] = $value;
-            fiber.metas[i] = meta;
+            debug_assert!(i < fiber.metas.len());
+            // SAFETY: `$dst` is a register operand of the running function, so `i` is in bounds
+            // (see "Register access" above).
+            let old = std::mem::replace(unsafe { fiber.metas.get_unchecked_mut(i) }, meta).bytes;
             if meta.bytes != old {
                 attempt!(st.hold(u64::from(old), u64::from(meta.bytes)));
             }
+        }};
+    }
+    // Writes register `$dst`, accounting the bytes it holds.
+    macro_rules! set {
+        ($dst:expr, $value:expr, $meta:expr) => {{
+            let value: Value = $value;
+            let i = r!($dst);
+            debug_assert!(i < fiber.values.len());
+            // SAFETY: `$dst` is a register operand of the running function, so `i` is in bounds
+            // (see "Register access" above).
+            *unsafe { fiber.values.get_unchecked_mut(i) } = value;
+            account!($dst, $meta);
         }};
     }
     macro_rules! set_bool {
@@ -93,17 +153,20 @@ pub(crate) fn interpret(p: &Program, st: &mut State, fid: u32, fiber: &mut Fiber
             set!($dst, Value::Bool($b), Meta::ZERO)
         };
     }
-    // Charges per-byte gas for `$n` bytes.
+    // Charges per-byte gas for `$n` bytes (nothing to charge for none).
     macro_rules! bytes {
         ($n:expr) => {
             if p.metering {
-                attempt!(st.charge(($n as u64).saturating_mul(p.per_byte)));
+                let n = $n as u64;
+                if n != 0 {
+                    attempt!(st.charge(n.saturating_mul(p.per_byte)));
+                }
             }
         };
     }
     macro_rules! cmp {
         ($op:expr, $dst:expr, $a:expr, $b:expr) => {{
-            let (x, y) = (&fiber.values[r!($a)], &fiber.values[r!($b)]);
+            let (x, y) = (val!($a), val!($b));
             let result = compare($op, x, y);
             if p.metering {
                 let n = ops::compared_bytes(x, y);
@@ -120,18 +183,23 @@ pub(crate) fn interpret(p: &Program, st: &mut State, fid: u32, fiber: &mut Fiber
         }};
     }
 
+    frame!();
     loop {
         let Some(&inst) = insts.get(pc) else {
             fault!(Fault::Internal("the program counter left the function".into()));
         };
         pc += 1;
         let op = match inst {
-            Inst::Charge(block) => {
+            Inst::Op(op) => op,
+            Inst::Charge(gas) => {
+                attempt!(st.charge(u64::from(gas)));
+                continue;
+            }
+            Inst::ChargeBlock(block) => {
                 let gas = code.block_gas.get(block as usize).copied().unwrap_or(0);
                 attempt!(st.charge(gas));
                 continue;
             }
-            Inst::Op(op) => op,
         };
         match op {
             Op::Nop {} => {}
@@ -139,12 +207,22 @@ pub(crate) fn interpret(p: &Program, st: &mut State, fid: u32, fiber: &mut Fiber
             Op::LoadBool { dst, value } => set_bool!(dst, value.0 == 1),
             Op::LoadConst { dst, k } => {
                 let (value, meta) = &p.constants[k.0 as usize];
-                set!(dst, value.clone(), *meta);
+                let i = r!(dst);
+                // SAFETY: `dst` is a register operand (see "Register access" above).
+                unsafe { fiber.values.get_unchecked_mut(i) }.clone_from(value);
+                account!(dst, *meta);
             }
             Op::Move { dst, src } => {
-                let i = r!(src);
-                let (value, meta) = (fiber.values[i].clone(), fiber.metas[i]);
-                set!(dst, value, meta);
+                // Moving a register onto itself changes nothing.
+                if dst != src {
+                    let (d, m) = (r!(dst), meta!(src));
+                    let values = fiber.values.as_mut_ptr();
+                    // SAFETY: `dst` and `src` are register operands, so both indices are in
+                    // bounds (see "Register access" above), and they differ, so the two
+                    // references do not overlap.
+                    unsafe { (*values.add(d)).clone_from(&*values.add(r!(src))) };
+                    account!(dst, m);
+                }
             }
             Op::LoadContext { dst, name } => {
                 let (value, meta) = match fiber.contexts.get(&p.folded[name.0 as usize]) {
@@ -154,20 +232,17 @@ pub(crate) fn interpret(p: &Program, st: &mut State, fid: u32, fiber: &mut Fiber
                 set!(dst, value, meta);
             }
             Op::GetProp { dst, obj, name } => {
-                let i = r!(obj);
-                let value = w3_value::property(&fiber.values[i], p.string(name));
-                let meta = meta::shared(&value, fiber.metas[i].depth);
+                let value = w3_value::property(val!(obj), p.string(name));
+                let meta = meta::shared(&value, meta!(obj).depth);
                 set!(dst, value, meta);
             }
             Op::Index { dst, obj, key } => {
-                let i = r!(obj);
-                let value = w3_value::index(&fiber.values[i], &fiber.values[r!(key)]);
-                let meta = meta::shared(&value, fiber.metas[i].depth);
+                let value = w3_value::index(val!(obj), val!(key));
+                let meta = meta::shared(&value, meta!(obj).depth);
                 set!(dst, value, meta);
             }
             Op::Filter { dst, obj } => {
-                let i = r!(obj);
-                made!(dst, ops::filter(&fiber.values[i], fiber.metas[i], &st.limits));
+                made!(dst, ops::filter(val!(obj), meta!(obj), &st.limits));
             }
             Op::MakeArray { dst, first, count } => {
                 let (s, n) = (r!(first), count.0 as usize);
@@ -178,11 +253,11 @@ pub(crate) fn interpret(p: &Program, st: &mut State, fid: u32, fiber: &mut Fiber
                 made!(dst, ops::make_object(&fiber.values[s..s + n], &fiber.metas[s..s + n], &st.limits));
             }
             Op::Not { dst, a } => {
-                let b = !fiber.values[r!(a)].is_truthy();
+                let b = !val!(a).is_truthy();
                 set_bool!(dst, b);
             }
             Op::Truthy { dst, a } => {
-                let b = fiber.values[r!(a)].is_truthy();
+                let b = val!(a).is_truthy();
                 set_bool!(dst, b);
             }
             Op::Eq { dst, a, b } => cmp!(CompareOp::Eq, dst, a, b),
@@ -192,7 +267,7 @@ pub(crate) fn interpret(p: &Program, st: &mut State, fid: u32, fiber: &mut Fiber
             Op::Gt { dst, a, b } => cmp!(CompareOp::Gt, dst, a, b),
             Op::Ge { dst, a, b } => cmp!(CompareOp::Ge, dst, a, b),
             Op::TypeOf { dst, a } => {
-                let kind = match fiber.values[r!(a)] {
+                let kind = match val!(a) {
                     Value::Null => 0.0,
                     Value::Bool(_) => 1.0,
                     Value::Number(_) => 2.0,
@@ -202,7 +277,7 @@ pub(crate) fn interpret(p: &Program, st: &mut State, fid: u32, fiber: &mut Fiber
                 };
                 set!(dst, Value::Number(kind), Meta::ZERO);
             }
-            Op::ToStr { dst, src } => made!(dst, ops::to_str(&fiber.values[r!(src)], &st.limits)),
+            Op::ToStr { dst, src } => made!(dst, ops::to_str(val!(src), &st.limits)),
             Op::Concat { dst, first, count } => {
                 let (s, n) = (r!(first), count.0 as usize);
                 made!(dst, ops::concat(&fiber.values[s..s + n], &st.limits));
@@ -241,15 +316,16 @@ pub(crate) fn interpret(p: &Program, st: &mut State, fid: u32, fiber: &mut Fiber
                     ret: Ret { dst: dst.0, catch },
                 });
                 (func, code, insts, pc, base) = (callee.0, target, &target.insts, 0, new_base);
+                frame!();
             }
             Op::Jump { target } => pc = target.0 as usize,
             Op::JumpIfTrue { cond, target } => {
-                if fiber.values[r!(cond)].is_truthy() {
+                if val!(cond).is_truthy() {
                     pc = target.0 as usize;
                 }
             }
             Op::JumpIfFalse { cond, target } => {
-                if !fiber.values[r!(cond)].is_truthy() {
+                if !val!(cond).is_truthy() {
                     pc = target.0 as usize;
                 }
             }
@@ -266,6 +342,7 @@ pub(crate) fn interpret(p: &Program, st: &mut State, fid: u32, fiber: &mut Fiber
                 code = &p.code[func as usize];
                 insts = &code.insts;
                 (pc, base) = (caller.pc as usize, caller.base as usize);
+                frame!();
                 set!(Reg(frame.ret.dst), value, meta);
                 if frame.ret.catch {
                     set!(Reg(frame.ret.dst.saturating_add(1)), Value::Null, Meta::ZERO);

@@ -13,10 +13,21 @@ use w3_value::{Array, Object, Value};
 /// Holds one executable instruction.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Inst {
-    /// Charges the static gas of block `n` of the function (see [`Code::block_gas`]).
+    /// Charges this much gas: the static gas of the block it heads, when that fits in a `u32`
+    /// (always, in practice), so the charge needs no table lookup.
     Charge(u32),
+    /// Charges the static gas of block `n` of the function (see [`Code::block_gas`]), for a
+    /// block too costly for [`Inst::Charge`].
+    ChargeBlock(u32),
     /// Runs an instruction; a jump's target is an index into [`Code::insts`].
     Op(Op),
+}
+
+impl Inst {
+    /// Returns whether the instruction charges a block's gas (heads a block, when metering).
+    pub fn is_charge(&self) -> bool {
+        matches!(self, Inst::Charge(_) | Inst::ChargeBlock(_))
+    }
 }
 
 /// Holds one function ready to run.
@@ -47,7 +58,7 @@ impl Code {
         for (n, block) in f.blocks().iter().enumerate() {
             code.leaders.push((block.start, code.insts.len() as u32));
             if metering {
-                code.insts.push(Inst::Charge(n as u32));
+                code.insts.push(u32::try_from(block.gas).map_or(Inst::ChargeBlock(n as u32), Inst::Charge));
                 code.offsets.push(block.start);
             }
             for instr in f.block_instructions(block) {
@@ -204,10 +215,11 @@ mod tests {
         let module = Arc::new(verify(&m.finish().unwrap()).unwrap());
         let p = Program::new(module.clone(), true);
         let code = &p.code[0];
-        assert!(matches!(code.insts[0], Inst::Charge(0)));
+        let gas = |block: usize| Inst::Charge(module.functions()[0].blocks()[block].gas as u32);
+        assert_eq!(code.insts[0], gas(0));
         assert_eq!(code.insts.len(), 4 + 3);
         let Inst::Op(Op::JumpIfFalse { target, .. }) = code.insts[2] else { panic!() };
-        assert!(matches!(code.insts[target.0 as usize], Inst::Charge(2)));
+        assert_eq!(code.insts[target.0 as usize], gas(2));
         assert_eq!(p.constants[1].1, Meta { bytes: 16 + 4, depth: 1 });
         let plain = Program::new(module, false);
         assert_eq!(plain.code[0].insts.len(), 4);

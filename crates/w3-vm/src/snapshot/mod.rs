@@ -55,7 +55,7 @@ fn meta(w: &mut Writer, m: Meta) {
 fn pc(w: &mut Writer, p: &Program, func: u32, pc: u32) {
     let code = &p.code[func as usize];
     w.u32(code.offsets.get(pc as usize).copied().unwrap_or(u32::MAX));
-    w.bool(!matches!(code.insts.get(pc as usize), Some(Inst::Charge(_))));
+    w.bool(!code.insts.get(pc as usize).is_some_and(Inst::is_charge));
 }
 
 fn write_state<'a>(vm: &'a Vm, g: &mut Graph<'a>, w: &mut Writer) {

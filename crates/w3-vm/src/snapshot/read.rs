@@ -134,7 +134,7 @@ impl Decoder<'_> {
         if code.offsets.get(at) != Some(&offset) {
             return Err(r.invalid("offset"));
         }
-        let charge = matches!(code.insts.get(at), Some(Inst::Charge(_)));
+        let charge = code.insts.get(at).is_some_and(Inst::is_charge);
         match (charge, charged) {
             (true, true) => Ok(at as u32 + 1),
             (_, false) if !charge => Err(r.invalid("offset")),
