@@ -44,6 +44,8 @@ pub fn access(target: &Value, key: Key<'_>) -> Value {
         Value::Array(array) if array.is_filtered() => map_filtered(array, key),
         Value::Object(object) => match key {
             Key::Wildcard => Value::Array(Array::filtered(object.values().cloned().collect())),
+            // A property name is looked up as it is, without a copy.
+            Key::Name(name) => object.get(name).cloned().unwrap_or(Value::Null),
             _ => string_key(key).and_then(|k| object.get(&k).cloned()).unwrap_or(Value::Null),
         },
         Value::Array(array) => match key {

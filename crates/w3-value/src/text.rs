@@ -35,6 +35,10 @@ pub fn eq_ignore_case(a: &str, b: &str) -> bool {
 
 /// Returns how `a` orders against `b` ignoring case.
 pub fn cmp_ignore_case(a: &str, b: &str) -> Ordering {
+    // ASCII is one UTF-16 unit per byte, folded to upper case.
+    if a.is_ascii() && b.is_ascii() {
+        return a.bytes().map(|c| c.to_ascii_uppercase()).cmp(b.bytes().map(|c| c.to_ascii_uppercase()));
+    }
     utf16_units(a).cmp(utf16_units(b))
 }
 
@@ -101,6 +105,12 @@ mod tests {
         assert_eq!(cmp_ignore_case("abc", "AB"), Ordering::Greater);
         // U+FFFF sorts after the surrogates of U+10000, as in UTF-16.
         assert_eq!(cmp_ignore_case("\u{ffff}", "\u{10000}"), Ordering::Greater);
+        let words = ["", "a", "A", "ab", "aB", "b", "[", "_", "`", "z{", "Z", "~", "0x1", "abc"];
+        for x in words {
+            for y in words {
+                assert_eq!(cmp_ignore_case(x, y), utf16_units(x).cmp(utf16_units(y)), "{x} {y}");
+            }
+        }
     }
 
     #[test]

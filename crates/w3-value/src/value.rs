@@ -374,6 +374,15 @@ impl Object {
 
     /// Returns the value of `key`, ignoring case.
     pub fn get(&self, key: &str) -> Option<&Value> {
+        // Small objects (most contexts and answers) are scanned: comparing a few short keys
+        // costs less than hashing one. Keys are stored folded, and an ASCII key folds to its
+        // upper case, so the comparison is the map's.
+        if self.entries.len() <= SCAN && key.is_ascii() {
+            let same = |folded: &str| {
+                folded.len() == key.len() && folded.bytes().zip(key.bytes()).all(|(f, k)| f == k.to_ascii_uppercase())
+            };
+            return self.entries.iter().find(|(folded, _)| same(folded)).map(|(_, (_, v))| v);
+        }
         with_folded(key, |k| self.entries.get(k)).map(|(_, v)| v)
     }
 
@@ -407,6 +416,9 @@ impl Object {
         self.entries.values().map(|(_, v)| v)
     }
 }
+
+/// Bounds the objects whose keys [`Object::get`] scans instead of hashing.
+const SCAN: usize = 8;
 
 /// Calls `f` with the folded form of `key`. Short ASCII keys (almost every property name) are
 /// folded into a stack buffer, so a lookup does not allocate.
@@ -448,6 +460,25 @@ mod tests {
         assert_eq!(o.len(), 2);
         assert_eq!(o.get("simple"), Some(&Value::from(2.0)));
         assert_eq!(o.keys().collect::<Vec<_>>(), ["simPLE", "other"]);
+    }
+
+    #[test]
+    fn small_and_large_objects_find_the_same_keys() {
+        let keys = ["alpha", "BETA", "straße", "ǅ", "x1", "", "Gamma", "delta", "eps", "zeta"];
+        for n in [1, SCAN, keys.len()] {
+            let o: Object = keys[..n].iter().enumerate().map(|(i, k)| (*k, Value::from(i as f64))).collect();
+            for (i, k) in keys[..n].iter().enumerate() {
+                for probe in [k.to_string(), k.to_uppercase(), k.to_lowercase(), fold(k)] {
+                    let want = with_folded(&probe, |f| o.entries.get(f)).map(|(_, v)| v);
+                    assert_eq!(o.get(&probe), want, "{probe}");
+                    if probe.eq_ignore_ascii_case(k) {
+                        assert_eq!(o.get(&probe), Some(&Value::from(i as f64)), "{probe}");
+                    }
+                }
+            }
+            assert_eq!(o.get("missing"), None);
+            assert_eq!(o.get("alph"), None);
+        }
     }
 
     #[test]
