@@ -10,18 +10,41 @@ use w3_isa::{Constant, Op, Target, VerifiedFunction, VerifiedModule};
 use w3_value::text::fold;
 use w3_value::{Array, Object, Value};
 
-/// Holds one executable instruction.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Inst {
-    /// Charges this much gas: the static gas of the block it heads, when that fits in a `u32`
-    /// (always, in practice), so the charge needs no table lookup.
-    Charge(u32),
-    /// Charges the static gas of block `n` of the function (see [`Code::block_gas`]), for a
-    /// block too costly for [`Inst::Charge`].
-    ChargeBlock(u32),
-    /// Runs an instruction; a jump's target is an index into [`Code::insts`].
-    Op(Op),
+// Generates `Inst` from the op table: every ISA instruction as a variant of its own, next to
+// the block charges, so the dispatch loop is a single `match` with one jump table (a nested
+// `Inst::Op(Op)` costs a compare-and-branch per instruction before the table).
+macro_rules! define_inst {
+    ($(
+        $(#[doc = $doc:literal])*
+        $name:ident = $code:literal { $($field:ident : $kind:ident),* }
+            gas $gas:literal, bytes $bytes:literal, block $block:literal, term $term:literal;
+    )*) => {
+        /// Holds one executable instruction: a block charge, or an ISA instruction (see
+        /// [`Op`]) whose jump target is an index into [`Code::insts`].
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        pub(crate) enum Inst {
+            /// Charges this much gas: the static gas of the block it heads, when that fits in
+            /// a `u32` (always, in practice), so the charge needs no table lookup.
+            Charge(u32),
+            /// Charges the static gas of block `n` of the function (see
+            /// [`Code::block_gas`]), for a block too costly for [`Inst::Charge`].
+            ChargeBlock(u32),
+            $(
+                $(#[doc = $doc])*
+                $name { $($field: w3_isa::$kind),* },
+            )*
+        }
+
+        impl From<Op> for Inst {
+            fn from(op: Op) -> Inst {
+                match op {
+                    $(Op::$name { $($field),* } => Inst::$name { $($field),* },)*
+                }
+            }
+        }
+    };
 }
+w3_isa::for_each_op!(define_inst);
 
 impl Inst {
     /// Returns whether the instruction charges a block's gas (heads a block, when metering).
@@ -55,28 +78,28 @@ impl Code {
             leaders: Vec::with_capacity(f.blocks().len()),
             registers: raw.registers,
         };
+        let mut at = 0u32;
+        for block in f.blocks() {
+            code.leaders.push((block.start, at));
+            at += u32::from(metering) + f.block_instructions(block).len() as u32;
+        }
+        // The verifier guarantees every target starts an instruction, and targets are leaders.
+        let leaders = &code.leaders;
+        let leader = |offset: u32| leaders.binary_search_by_key(&offset, |l| l.0).map_or(0, |at| leaders[at].1);
         for (n, block) in f.blocks().iter().enumerate() {
-            code.leaders.push((block.start, code.insts.len() as u32));
             if metering {
                 code.insts.push(u32::try_from(block.gas).map_or(Inst::ChargeBlock(n as u32), Inst::Charge));
                 code.offsets.push(block.start);
             }
             for instr in f.block_instructions(block) {
-                code.insts.push(Inst::Op(instr.op));
-                code.offsets.push(instr.offset);
-            }
-        }
-        // The verifier guarantees every target starts an instruction, and targets are leaders.
-        let leaders = std::mem::take(&mut code.leaders);
-        let leader = |offset: u32| leaders.binary_search_by_key(&offset, |l| l.0).map_or(0, |at| leaders[at].1);
-        for inst in &mut code.insts {
-            if let Inst::Op(op) = inst {
+                let mut op = instr.op;
                 if let Some(t) = op.target() {
                     op.set_target(Target(leader(t.0)));
                 }
+                code.insts.push(Inst::from(op));
+                code.offsets.push(instr.offset);
             }
         }
-        code.leaders = leaders;
         code
     }
 }
@@ -218,7 +241,7 @@ mod tests {
         let gas = |block: usize| Inst::Charge(module.functions()[0].blocks()[block].gas as u32);
         assert_eq!(code.insts[0], gas(0));
         assert_eq!(code.insts.len(), 4 + 3);
-        let Inst::Op(Op::JumpIfFalse { target, .. }) = code.insts[2] else { panic!() };
+        let Inst::JumpIfFalse { target, .. } = code.insts[2] else { panic!() };
         assert_eq!(code.insts[target.0 as usize], gas(2));
         assert_eq!(p.constants[1].1, Meta { bytes: 16 + 4, depth: 1 });
         let plain = Program::new(module, false);
