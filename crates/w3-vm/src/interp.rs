@@ -164,6 +164,17 @@ pub(crate) fn interpret(p: &Program, st: &mut State, fid: u32, fiber: &mut Fiber
             }
         };
     }
+    // Charges the block control just reached (after a jump, whose both ways lead to a block
+    // head) here instead of in a dispatch of its own. The same charge at the same point: the
+    // `Charge` instruction is consumed, so a fault is located at it, the block's head.
+    macro_rules! enter {
+        () => {
+            if let Some(&Inst::Charge(gas)) = insts.get(pc) {
+                pc += 1;
+                attempt!(st.charge(u64::from(gas)));
+            }
+        };
+    }
     macro_rules! cmp {
         ($op:expr, $dst:expr, $a:expr, $b:expr) => {{
             let (x, y) = (val!($a), val!($b));
@@ -318,16 +329,21 @@ pub(crate) fn interpret(p: &Program, st: &mut State, fid: u32, fiber: &mut Fiber
                 (func, code, insts, pc, base) = (callee.0, target, &target.insts, 0, new_base);
                 frame!();
             }
-            Inst::Jump { target } => pc = target.0 as usize,
+            Inst::Jump { target } => {
+                pc = target.0 as usize;
+                enter!();
+            }
             Inst::JumpIfTrue { cond, target } => {
                 if val!(cond).is_truthy() {
                     pc = target.0 as usize;
                 }
+                enter!();
             }
             Inst::JumpIfFalse { cond, target } => {
                 if !val!(cond).is_truthy() {
                     pc = target.0 as usize;
                 }
+                enter!();
             }
             Inst::Return { src } => {
                 let i = r!(src);
