@@ -1,12 +1,14 @@
 //! Runs one fiber: the dispatch loop.
 //!
 //! The loop is one function with one `match` on purpose. The current function's code, the
-//! program counter and the frame's register base live in locals, so the common instructions
-//! (moves, loads, comparisons, jumps) are a load, a jump-table branch and a few stores, with no
-//! call and no re-reading of the frame. Splitting it into a function per op would force the
-//! locals through memory on every instruction; the heavier ops call out to `ops`, `steps` and
-//! `sched`, where their cost dwarfs the call. This is the one place in the crate allowed to be
-//! long (see `STYLE.md`: hot paths are the exception).
+//! program counter and the frame's register base live in locals, so an instruction costs a
+//! load, a jump-table branch and its own work, with no call and no re-reading of the frame.
+//! The heavier ops call out to `ops`, `steps` and `sched`, where their cost dwarfs the call.
+//! The simple instructions (charges, loads, moves, comparisons, jumps: most of what compiled
+//! code runs) run in an inner loop, `simple::run`, inlined here: it keeps its few locals in
+//! machine registers, which the outer loop, with everything its heavy instructions need alive,
+//! cannot. This is the one place in the crate allowed to be long (see `STYLE.md`: hot paths
+//! are the exception).
 
 use crate::error::{Fault, Location};
 use crate::fiber::{Fiber, Frame, Ret, Wait};
@@ -14,11 +16,12 @@ use crate::meta::{self, clamp, shallow_bytes, Meta};
 use crate::ops;
 use crate::program::{Code, Inst, Program};
 use crate::sched;
+use crate::simple;
 use crate::state::{Pending, State};
 use crate::{host, steps};
 use w3_host_api::HostCallKind;
 use w3_isa::{Reg, StatusKind};
-use w3_value::{compare, CompareOp, Value};
+use w3_value::Value;
 
 /// Says why the dispatch loop stopped.
 pub(crate) enum Exit {
@@ -164,28 +167,6 @@ pub(crate) fn interpret(p: &Program, st: &mut State, fid: u32, fiber: &mut Fiber
             }
         };
     }
-    // Charges the block control just reached (after a jump, whose both ways lead to a block
-    // head) here instead of in a dispatch of its own. The same charge at the same point: the
-    // `Charge` instruction is consumed, so a fault is located at it, the block's head.
-    macro_rules! enter {
-        () => {
-            if let Some(&Inst::Charge(gas)) = insts.get(pc) {
-                pc += 1;
-                attempt!(st.charge(u64::from(gas)));
-            }
-        };
-    }
-    macro_rules! cmp {
-        ($op:expr, $dst:expr, $a:expr, $b:expr) => {{
-            let (x, y) = (val!($a), val!($b));
-            let result = compare($op, x, y);
-            if p.metering {
-                let n = ops::compared_bytes(x, y);
-                bytes!(n);
-            }
-            set_bool!($dst, result);
-        }};
-    }
     macro_rules! made {
         ($dst:expr, $made:expr) => {{
             let made = attempt!($made);
@@ -202,33 +183,6 @@ pub(crate) fn interpret(p: &Program, st: &mut State, fid: u32, fiber: &mut Fiber
         pc += 1;
         // One flat `match` over the instruction, block charges included: one jump table.
         match inst {
-            Inst::Charge(gas) => attempt!(st.charge(u64::from(gas))),
-            Inst::ChargeBlock(block) => {
-                let gas = code.block_gas.get(block as usize).copied().unwrap_or(0);
-                attempt!(st.charge(gas));
-            }
-            Inst::Nop {} => {}
-            Inst::LoadNull { dst } => set!(dst, Value::Null, Meta::ZERO),
-            Inst::LoadBool { dst, value } => set_bool!(dst, value.0 == 1),
-            Inst::LoadConst { dst, k } => {
-                let (value, meta) = &p.constants[k.0 as usize];
-                let i = r!(dst);
-                // SAFETY: `dst` is a register operand (see "Register access" above).
-                unsafe { fiber.values.get_unchecked_mut(i) }.clone_from(value);
-                account!(dst, *meta);
-            }
-            Inst::Move { dst, src } => {
-                // Moving a register onto itself changes nothing.
-                if dst != src {
-                    let (d, m) = (r!(dst), meta!(src));
-                    let values = fiber.values.as_mut_ptr();
-                    // SAFETY: `dst` and `src` are register operands, so both indices are in
-                    // bounds (see "Register access" above), and they differ, so the two
-                    // references do not overlap.
-                    unsafe { (*values.add(d)).clone_from(&*values.add(r!(src))) };
-                    account!(dst, m);
-                }
-            }
             Inst::LoadContext { dst, name } => {
                 let (value, meta) = match fiber.contexts.get(&p.folded[name.0 as usize]) {
                     Some(e) => (e.value.clone(), Meta { bytes: clamp(shallow_bytes(&e.value)), depth: e.meta.depth }),
@@ -256,31 +210,6 @@ pub(crate) fn interpret(p: &Program, st: &mut State, fid: u32, fiber: &mut Fiber
             Inst::MakeObject { dst, first, count } => {
                 let (s, n) = (r!(first), 2 * count.0 as usize);
                 made!(dst, ops::make_object(&fiber.values[s..s + n], &fiber.metas[s..s + n], &st.limits));
-            }
-            Inst::Not { dst, a } => {
-                let b = !val!(a).is_truthy();
-                set_bool!(dst, b);
-            }
-            Inst::Truthy { dst, a } => {
-                let b = val!(a).is_truthy();
-                set_bool!(dst, b);
-            }
-            Inst::Eq { dst, a, b } => cmp!(CompareOp::Eq, dst, a, b),
-            Inst::Ne { dst, a, b } => cmp!(CompareOp::Ne, dst, a, b),
-            Inst::Lt { dst, a, b } => cmp!(CompareOp::Lt, dst, a, b),
-            Inst::Le { dst, a, b } => cmp!(CompareOp::Le, dst, a, b),
-            Inst::Gt { dst, a, b } => cmp!(CompareOp::Gt, dst, a, b),
-            Inst::Ge { dst, a, b } => cmp!(CompareOp::Ge, dst, a, b),
-            Inst::TypeOf { dst, a } => {
-                let kind = match val!(a) {
-                    Value::Null => 0.0,
-                    Value::Bool(_) => 1.0,
-                    Value::Number(_) => 2.0,
-                    Value::String(_) => 3.0,
-                    Value::Array(_) => 4.0,
-                    Value::Object(_) => 5.0,
-                };
-                set!(dst, Value::Number(kind), Meta::ZERO);
             }
             Inst::ToStr { dst, src } => made!(dst, ops::to_str(val!(src), &st.limits)),
             Inst::Concat { dst, first, count } => {
@@ -329,21 +258,39 @@ pub(crate) fn interpret(p: &Program, st: &mut State, fid: u32, fiber: &mut Fiber
                 (func, code, insts, pc, base) = (callee.0, target, &target.insts, 0, new_base);
                 frame!();
             }
-            Inst::Jump { target } => {
-                pc = target.0 as usize;
-                enter!();
+            // Simple instructions run in a loop of their own (see `simple`), from this one to
+            // the next instruction it does not handle.
+            Inst::Charge(gas) => attempt!(st.charge(u64::from(gas))),
+            Inst::ChargeBlock(block) => {
+                let gas = code.block_gas.get(block as usize).copied().unwrap_or(0);
+                attempt!(st.charge(gas));
             }
-            Inst::JumpIfTrue { cond, target } => {
-                if val!(cond).is_truthy() {
-                    pc = target.0 as usize;
+            Inst::Nop {}
+            | Inst::LoadNull { .. }
+            | Inst::LoadBool { .. }
+            | Inst::LoadConst { .. }
+            | Inst::Move { .. }
+            | Inst::Not { .. }
+            | Inst::Truthy { .. }
+            | Inst::Eq { .. }
+            | Inst::Ne { .. }
+            | Inst::Lt { .. }
+            | Inst::Le { .. }
+            | Inst::Gt { .. }
+            | Inst::Ge { .. }
+            | Inst::TypeOf { .. }
+            | Inst::Jump { .. }
+            | Inst::JumpIfTrue { .. }
+            | Inst::JumpIfFalse { .. } => {
+                pc -= 1;
+                let regs = base..base + usize::from(code.registers);
+                let (Some(values), Some(metas)) = (fiber.values.get_mut(regs.clone()), fiber.metas.get_mut(regs))
+                else {
+                    fault!(Fault::Internal("a frame's registers are missing".into()));
+                };
+                if let Err(f) = simple::run(p, st, code, &mut pc, values, metas) {
+                    fault!(f);
                 }
-                enter!();
-            }
-            Inst::JumpIfFalse { cond, target } => {
-                if !val!(cond).is_truthy() {
-                    pc = target.0 as usize;
-                }
-                enter!();
             }
             Inst::Return { src } => {
                 let i = r!(src);

@@ -27,6 +27,7 @@ mod meta;
 mod ops;
 mod program;
 mod sched;
+mod simple;
 mod snapshot;
 mod state;
 mod steps;
