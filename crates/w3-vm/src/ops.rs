@@ -81,7 +81,10 @@ pub(crate) fn to_str(value: &Value, limits: &Limits) -> Result<Made, Fault> {
 /// Returns the string conversions of `values` joined (`Concat`), failing as soon as the text
 /// would outgrow the value limit.
 pub(crate) fn concat(values: &[Value], limits: &Limits) -> Result<Made, Fault> {
-    let mut text = String::new();
+    // Room for the strings and a short conversion of anything else, so the text is usually
+    // allocated once.
+    let room: usize = values.iter().map(|v| v.as_str().map_or(24, str::len)).sum();
+    let mut text = String::with_capacity(room.min(limits.max_value_bytes as usize));
     let limit = limits.max_value_bytes as usize;
     for v in values {
         let piece = v.to_str();
