@@ -136,16 +136,22 @@ pub fn compare(op: CompareOp, a: &Value, b: &Value) -> bool {
     // Two numbers need no coercion: IEEE comparison is GitHub's (NaN is unequal and unordered,
     // and `<=` is `<` or `==`). The common case, inlined into callers such as the VM's loop.
     if let (Value::Number(x), Value::Number(y)) = (a, b) {
-        return match op {
-            CompareOp::Eq => x == y,
-            CompareOp::Ne => x != y,
-            CompareOp::Lt => x < y,
-            CompareOp::Le => x <= y,
-            CompareOp::Gt => x > y,
-            CompareOp::Ge => x >= y,
-        };
+        return compare_numbers(op, *x, *y);
     }
     compare_coerced(op, a, b)
+}
+
+/// Returns the result of `x op y` for two numbers, what [`compare`] gives for them.
+#[inline]
+pub fn compare_numbers(op: CompareOp, x: f64, y: f64) -> bool {
+    match op {
+        CompareOp::Eq => x == y,
+        CompareOp::Ne => x != y,
+        CompareOp::Lt => x < y,
+        CompareOp::Le => x <= y,
+        CompareOp::Gt => x > y,
+        CompareOp::Ge => x >= y,
+    }
 }
 
 /// Returns the result of `a op b` with GitHub's coercions (any kinds).

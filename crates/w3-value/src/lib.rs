@@ -33,7 +33,7 @@ mod value;
 
 pub use access::{access, filter, index, property, Key};
 pub use builtins::{call, BuiltinFunction, Held};
-pub use compare::{compare, loose_cmp, loose_eq, CompareOp};
+pub use compare::{compare, compare_numbers, loose_cmp, loose_eq, CompareOp};
 pub use error::ValueError;
 pub use json::{parse_json, to_json_text, JsonStyle, NonFinite};
 pub use memory::{size_of, string_size, Mark, Memory, StringBuilder, DEFAULT_MAX_MEMORY};
