@@ -167,6 +167,17 @@ pub(crate) fn interpret(p: &Program, st: &mut State, fid: u32, fiber: &mut Fiber
             }
         };
     }
+    // Charges the block control just reached by a call or a return (both lead to a block
+    // head) here instead of in a dispatch of its own. The same charge at the same point: the
+    // `Charge` instruction is consumed, so a fault is located at it, the block's head.
+    macro_rules! enter {
+        () => {
+            if let Some(&Inst::Charge(gas)) = insts.get(pc) {
+                pc += 1;
+                attempt!(st.charge(u64::from(gas)));
+            }
+        };
+    }
     macro_rules! made {
         ($dst:expr, $made:expr) => {{
             let made = attempt!($made);
@@ -257,6 +268,7 @@ pub(crate) fn interpret(p: &Program, st: &mut State, fid: u32, fiber: &mut Fiber
                 });
                 (func, code, insts, pc, base) = (callee.0, target, &target.insts, 0, new_base);
                 frame!();
+                enter!();
             }
             // Simple instructions run in a loop of their own (see `simple`), from this one to
             // the next instruction it does not handle.
@@ -310,6 +322,7 @@ pub(crate) fn interpret(p: &Program, st: &mut State, fid: u32, fiber: &mut Fiber
                 if frame.ret.catch {
                     set!(Reg(frame.ret.dst.saturating_add(1)), Value::Null, Meta::ZERO);
                 }
+                enter!();
             }
             Inst::Halt {} => {
                 let released = fiber.truncate(0);

@@ -15,7 +15,7 @@ use crate::meta::Meta;
 use crate::ops;
 use crate::program::{Code, Inst, Program};
 use crate::state::State;
-use w3_value::{compare, CompareOp, Value};
+use w3_value::{compare, compare_numbers, CompareOp, Value};
 
 /// Runs simple instructions of `code` from `*pc` until one that is not simple, leaving `*pc`
 /// at it. On a fault, `*pc` is just past the instruction that raised it.
@@ -86,13 +86,20 @@ pub(crate) fn run(
     macro_rules! cmp {
         ($op:expr, $dst:expr, $a:expr, $b:expr) => {{
             let (x, y) = (val!($a), val!($b));
-            let result = compare($op, x, y);
-            if p.metering {
-                let n = ops::compared_bytes(x, y);
-                if n != 0 {
-                    attempt!(st.charge(n.saturating_mul(p.per_byte)));
+            // Two numbers read no string bytes, so they need no per-byte charge.
+            let result = match (x, y) {
+                (Value::Number(x), Value::Number(y)) => compare_numbers($op, *x, *y),
+                _ => {
+                    let result = compare($op, x, y);
+                    if p.metering {
+                        let n = ops::compared_bytes(x, y);
+                        if n != 0 {
+                            attempt!(st.charge(n.saturating_mul(p.per_byte)));
+                        }
+                    }
+                    result
                 }
-            }
+            };
             set!($dst, Value::Bool(result), Meta::ZERO);
         }};
     }
