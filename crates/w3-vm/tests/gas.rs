@@ -3,8 +3,8 @@
 
 mod common;
 
-use common::{contexts, expr_module, run_with};
-use w3_isa::{FuncId, Imm16, Op};
+use common::{contexts, expr_module, module, run_with};
+use w3_isa::{FuncId, FunctionBuilder, FunctionKind, Imm16, Imm8, Op};
 use w3_vm::testing::ScriptedHost;
 use w3_vm::{Config, Fault, Vm};
 
@@ -83,6 +83,50 @@ fn running_out_of_gas_stops_at_a_block_head_deterministically() {
     let mut vm = Vm::with_entry(m.clone(), FuncId(0), contexts("{}"), Config::with_gas(1_000)).unwrap();
     let _ = vm.run();
     assert_eq!(vm.run().unwrap_err(), error, "a failed run keeps failing the same way");
+}
+
+#[test]
+fn every_out_of_gas_point_is_the_head_of_the_block_reached() {
+    // main: b0 `JumpIfFalse` (not taken, falls through) | b1 `Call helper` | helper's only
+    // block | b2 `Jump` | (b3, never run) | b4 `Return`. Control reaches each block by a
+    // different way: entry, fall-through after a jump, call, return, jump.
+    let m = module(|m| {
+        let helper = m.declare("helper", FunctionKind::Expression, 1);
+        let mut f = FunctionBuilder::new(0);
+        let (cond, out, end, skip) = (f.reg(), f.reg(), f.label(), f.label());
+        f.emit(Op::LoadBool { dst: cond, value: Imm8(1) });
+        f.jump_if_false(cond, skip);
+        f.emit(Op::Call { dst: out, func: helper, first: cond, argc: Imm8(1) });
+        f.jump(end);
+        f.bind(skip);
+        f.emit(Op::Nop {});
+        f.bind(end);
+        f.emit(Op::Return { src: out });
+        m.function("main", FunctionKind::Expression, f).unwrap();
+        let mut h = FunctionBuilder::new(1);
+        h.emit(Op::Not { dst: w3_isa::Reg(0), a: w3_isa::Reg(0) });
+        h.emit(Op::Return { src: w3_isa::Reg(0) });
+        m.define(helper, h).unwrap();
+    });
+    let (helper, main) = (&m.functions()[0], &m.functions()[1]);
+    let (mb, hb) = (main.blocks(), helper.blocks());
+    assert_eq!((mb.len(), hb.len()), (5, 1));
+    let path = [(1, &mb[0]), (1, &mb[1]), (0, &hb[0]), (1, &mb[2]), (1, &mb[4])];
+    let total: u64 = path.iter().map(|(_, b)| b.gas).sum();
+    let mut reached = 0;
+    for limit in 0..total {
+        let mut vm = Vm::with_entry(m.clone(), FuncId(1), contexts("{}"), Config::with_gas(limit)).unwrap();
+        let error = vm.run().unwrap_err();
+        assert_eq!((error.fault, vm.gas_used()), (Fault::OutOfGas { limit }, limit));
+        while path[..=reached].iter().map(|(_, b)| b.gas).sum::<u64>() <= limit {
+            reached += 1;
+        }
+        let (function, block) = path[reached];
+        let at = error.at.unwrap();
+        assert_eq!((at.function, at.offset), (function, block.start), "limit {limit}");
+    }
+    let outcome = run_with(&m, contexts("{}"), Config::with_gas(total)).unwrap();
+    assert_eq!((outcome.gas_used, outcome.result), (total, w3_value::Value::Bool(false)));
 }
 
 #[test]
