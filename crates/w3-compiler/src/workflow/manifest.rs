@@ -210,16 +210,40 @@ pub fn static_gas_bound(verified: &VerifiedModule, job_ids: &[&str], legs: &[usi
     let job_ids: std::collections::HashMap<&str, usize> = job_ids.iter().enumerate().map(|(i, id)| (*id, i)).collect();
     let module = verified.module();
     let mut total: u64 = 0;
+    // What one per-byte instruction can cost: no value it reads or makes exceeds the memory limit.
+    let per_byte_op = (w3_value::DEFAULT_MAX_MEMORY as u64).saturating_mul(u64::from(schedule.per_byte));
     for (i, f) in verified.functions().iter().enumerate() {
-        let static_gas: u64 = f.blocks().iter().map(|b| b.gas).sum();
-        let per_byte_ops = f.instructions().iter().filter(|i| i.op.opcode().info().per_byte).count() as u64;
-        let bytes = per_byte_ops
-            .saturating_mul(w3_value::DEFAULT_MAX_MEMORY as u64)
-            .saturating_mul(u64::from(schedule.per_byte));
         let runs = job_runs(module, i, &job_ids, legs);
-        total = total.saturating_add(static_gas.saturating_add(bytes).saturating_mul(runs));
+        total = total.saturating_add(function_bound(f, per_byte_op).saturating_mul(runs));
     }
     total
+}
+
+/// Returns the most gas one invocation of `f` can use: the costliest path through its blocks
+/// (each block's gas, and `per_byte_op` for each per-byte instruction in it). Compiled code
+/// only jumps forward, so the blocks form a DAG walked once from the last; a backward edge
+/// (never emitted, but a module could have one) falls back to the sum of every block.
+fn function_bound(f: &w3_isa::VerifiedFunction, per_byte_op: u64) -> u64 {
+    let blocks = f.blocks();
+    let cost = |b: &w3_isa::BasicBlock| {
+        let per_byte = f.block_instructions(b).iter().filter(|i| i.op.opcode().info().per_byte).count() as u64;
+        b.gas.saturating_add(per_byte.saturating_mul(per_byte_op))
+    };
+    let mut best = vec![0u64; blocks.len()];
+    for (n, block) in blocks.iter().enumerate().rev() {
+        let Some(last) = f.block_instructions(block).last() else { continue };
+        let info = last.op.opcode().info();
+        let mut successors: Vec<usize> = last.op.target().and_then(|t| f.block_at(t.0)).into_iter().collect();
+        if !info.terminator && n + 1 < blocks.len() {
+            successors.push(n + 1);
+        }
+        if successors.iter().any(|&s| s <= n) {
+            return blocks.iter().map(cost).fold(0, u64::saturating_add);
+        }
+        let next = successors.iter().map(|&s| best[s]).max().unwrap_or(0);
+        best[n] = cost(block).saturating_add(next);
+    }
+    best.first().copied().unwrap_or(0)
 }
 
 /// Returns how often function `i` runs: the job function (`job X`) once, the leg function
@@ -237,4 +261,37 @@ fn job_runs(module: &Module, i: usize, job_ids: &std::collections::HashMap<&str,
 
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_bound_follows_the_costliest_path_not_every_block() {
+        // Each step's `if:` chooses between running and skipping: the paths exclude each other.
+        let src = "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - if: github.ref == 'refs/heads/main'\n        run: echo main\n      - if: failure()\n        run: echo failed\n";
+        let compiled = crate::compile_workflow(src, "w.yml").unwrap();
+        let verified = w3_isa::verify(&compiled.module).unwrap();
+        let per_byte =
+            (w3_value::DEFAULT_MAX_MEMORY as u64).saturating_mul(u64::from(verified.gas_schedule().per_byte));
+        let mut some_branching = false;
+        for f in verified.functions() {
+            let every_block: u64 = f
+                .blocks()
+                .iter()
+                .map(|b| {
+                    let n = f.block_instructions(b).iter().filter(|i| i.op.opcode().info().per_byte).count() as u64;
+                    b.gas + n * per_byte
+                })
+                .sum();
+            let bound = function_bound(f, per_byte);
+            assert!(bound <= every_block);
+            let entry = f.blocks().first().map_or(0, |b| b.gas);
+            assert!(bound >= entry);
+            some_branching |= bound < every_block;
+        }
+        assert!(some_branching, "a function with exclusive branches is bounded below the sum of its blocks");
+        assert_eq!(compiled.manifest.vm_gas_bound(), Some(static_gas_bound(&verified, &["a"], &[1])));
+    }
 }
