@@ -1,8 +1,9 @@
 //! `w3 run` against the workflows under `tests/act/`, each compared with what GitHub (and act,
 //! where act agrees with GitHub's documentation) prints for it.
 //!
-//! Every `tests/act/NAME.yml` except `gap-*.yml` is copied alone into a fresh temporary directory
-//! as `.github/workflows/NAME.yml` and run there with `w3 run --sandbox none -W ...`. The lines of
+//! Every `tests/act/NAME.yml` except `gap-*.yml` is copied into a fresh temporary directory as
+//! `.github/workflows/NAME.yml`, with the files of `tests/act/NAME/` when that directory exists
+//! (actions the workflow uses), and run there with `w3 run --sandbox none -W ...`. The lines of
 //! its output that start with `OUT:` (after the `[workflow/job]   | ` prefix), sorted, then
 //! `EXIT:<code>`, must equal `tests/act/NAME.expected`. Those files are recorded from act with
 //! `tests/act/record-act.sh`, or written from GitHub's documentation where act departs from it
@@ -44,6 +45,7 @@ fn observe(workflow: &Path) -> String {
     let rel = Path::new(".github/workflows").join(name);
     std::fs::create_dir_all(dir.path().join(".github/workflows")).unwrap();
     std::fs::copy(workflow, dir.path().join(&rel)).unwrap();
+    copy_tree(&workflow.with_extension(""), dir.path());
     let out = Command::new(env!("CARGO_BIN_EXE_w3"))
         .args(["run", "--sandbox", "none", "-W"])
         .arg(&rel)
@@ -65,6 +67,21 @@ fn observe(workflow: &Path) -> String {
     let code = out.status.code().map_or_else(|| "signal".to_string(), |c| c.to_string());
     lines.push(format!("EXIT:{code}"));
     lines.join("\n") + "\n"
+}
+
+/// Copies the files under `from` (if it is a directory) into `to`.
+fn copy_tree(from: &Path, to: &Path) {
+    let Ok(entries) = std::fs::read_dir(from) else { return };
+    for e in entries {
+        let path = e.unwrap().path();
+        let target = to.join(path.file_name().unwrap());
+        if path.is_dir() {
+            std::fs::create_dir_all(&target).unwrap();
+            copy_tree(&path, &target);
+        } else {
+            std::fs::copy(&path, &target).unwrap();
+        }
+    }
 }
 
 fn read(path: &Path) -> Option<String> {
@@ -111,4 +128,27 @@ fn w3_run_matches_the_recorded_behaviour() {
         }
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// `gap-uses.yml` writes its local action in a step, at run time. w3 compiles local actions
+/// when the workflow is deployed, so the run stops before any step with a compile error naming
+/// the missing file and why (see `tests/act/README.md`).
+#[test]
+fn an_action_written_at_run_time_is_a_clear_compile_error() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join(".github/workflows")).unwrap();
+    let rel = ".github/workflows/gap-uses.yml";
+    std::fs::copy(act_dir().join("gap-uses.yml"), dir.path().join(rel)).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_w3"))
+        .args(["run", "--sandbox", "none", "-W", rel])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(String::from_utf8_lossy(&out.stdout).is_empty(), "no step runs");
+    // The position is the `uses:` value's; the root is the directory `w3 run` runs in.
+    let at = "gap-uses.yml: 30:15: ./local-action/action.yml not found under ";
+    let why = ": w3 compiles local actions at deploy time, so they must be in the repository";
+    assert!(stderr.contains(at) && stderr.contains(why), "{stderr}");
 }

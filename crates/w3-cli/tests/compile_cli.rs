@@ -115,3 +115,68 @@ fn whole_corpus_compiles_identically_in_two_processes() {
         files.len()
     );
 }
+
+/// Copies the files under `from` into `to`.
+fn copy_tree(from: &Path, to: &Path) {
+    for e in std::fs::read_dir(from).unwrap() {
+        let path = e.unwrap().path();
+        let target = to.join(path.file_name().unwrap());
+        if path.is_dir() {
+            std::fs::create_dir_all(&target).unwrap();
+            copy_tree(&path, &target);
+        } else {
+            std::fs::copy(&path, &target).unwrap();
+        }
+    }
+}
+
+#[test]
+fn local_actions_compile_identically_from_anywhere_and_their_files_count() {
+    // The same repository in two places, compiled from different directories: no path of the
+    // machine reaches the module.
+    let act = repo().join("tests/act");
+    let mut modules = Vec::new();
+    let dirs = [tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap()];
+    for (i, dir) in dirs.iter().enumerate() {
+        let root = dir.path().join(format!("repo{i}"));
+        std::fs::create_dir_all(root.join(".git")).unwrap();
+        std::fs::create_dir_all(root.join(".github/workflows")).unwrap();
+        std::fs::copy(act.join("composite.yml"), root.join(".github/workflows/composite.yml")).unwrap();
+        copy_tree(&act.join("composite"), &root);
+        let out = dir.path().join("m.w3m");
+        let cwd = if i == 0 { root.clone() } else { dir.path().to_path_buf() };
+        let wf = root.join(".github/workflows/composite.yml");
+        let o = Command::new(env!("CARGO_BIN_EXE_w3"))
+            .args(["compile", wf.to_str().unwrap(), "-o", out.to_str().unwrap()])
+            .current_dir(cwd)
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+        modules.push(std::fs::read(&out).unwrap());
+    }
+    assert_eq!(modules[0], modules[1], "the module depends on where it was compiled");
+    // An action's file is part of the module, even where the code it compiles to is the same.
+    let root = dirs[0].path().join("repo0");
+    let js = root.join("actions/js/index.js");
+    std::fs::write(&js, std::fs::read_to_string(&js).unwrap() + "// changed\n").unwrap();
+    let wf = root.join(".github/workflows/composite.yml");
+    let o = w3(&["compile", wf.to_str().unwrap(), "-o", dirs[0].path().join("n.w3m").to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0));
+    assert_ne!(std::fs::read(dirs[0].path().join("n.w3m")).unwrap(), modules[0]);
+    let m = w3(&["compile", "--manifest", wf.to_str().unwrap()]);
+    let m: serde_json::Value = serde_json::from_slice(&m.stdout).unwrap();
+    let files: Vec<&str> = m["actionFiles"].as_array().unwrap().iter().map(|f| f["file"].as_str().unwrap()).collect();
+    assert_eq!(
+        files,
+        [
+            "actions/fail/action.yml",
+            "actions/greet/action.yml",
+            "actions/js/action.yml",
+            "actions/js/cleanup.js",
+            "actions/js/index.js",
+            "actions/nested/action.yml",
+            "actions/wrap-js/action.yml"
+        ]
+    );
+    assert_eq!(m["capabilities"]["githubActions"], serde_json::json!(["actions/checkout@v4"]));
+}

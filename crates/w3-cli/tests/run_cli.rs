@@ -272,6 +272,79 @@ fn github_actions_checkout_is_built_in_and_others_fail_clearly() {
 }
 
 #[test]
+fn actions_come_from_the_repository_and_the_action_dir_and_journals_keep_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path();
+    let write = |path: &str, text: &str| {
+        let path = p.join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    };
+    write(".github/actions/hello/action.yml", "inputs:\n  who:\n    default: you\noutputs:\n  said:\n    value: ${{ steps.s.outputs.said }}\nruns:\n  using: composite\n  steps:\n    - id: s\n      shell: bash\n      run: |\n        echo \"hello ${{ inputs.who }}\"\n        echo \"said=hello\" >> \"$GITHUB_OUTPUT\"\n");
+    write(
+        "acts/o/remote@v1/tool/action.yml",
+        "runs:\n  using: composite\n  steps:\n    - shell: bash\n      run: cat \"$GITHUB_ACTION_PATH/data.txt\"\n",
+    );
+    write("acts/o/remote@v1/tool/data.txt", "data from the action dir\n");
+    let wf = "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - id: h\n        uses: ./.github/actions/hello\n        with:\n          who: w3\n      - run: echo \"output ${{ steps.h.outputs.said }}\"\n      - uses: o/remote/tool@v1\n      - uses: o/missing@v2\n";
+    write("wf.yml", wf);
+    let key = p.join("executor.key");
+    let args =
+        ["--sandbox", "none", "-W", "wf.yml", "--action-dir", "acts", "--journal", "j", "--key", key.to_str().unwrap()];
+    let (code, out) = run(p, &args);
+    assert_eq!(code, Some(1), "{out}");
+    let missing = format!(
+        "`o/missing@v2`: w3 run has actions/checkout, actions/upload-artifact and actions/download-artifact built in; other actions are compiled into the workflow when their files are there: `./path` in the repository, `owner/repo@ref` in the --action-dir directory (looked for {}/o/missing@v2/action.yml)",
+        std::fs::canonicalize(p.join("acts")).unwrap().display()
+    );
+    for line in ["[wf/a]   | hello w3", "[wf/a]   | output hello", "[wf/a]   | data from the action dir", &missing] {
+        assert!(out.contains(line), "missing {line:?} in:\n{out}");
+    }
+    // The journal keeps the action files: the replay recompiles the workflow to the same module
+    // even once they are gone.
+    std::fs::remove_dir_all(p.join(".github")).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_w3")).args(["replay", "j"]).current_dir(p).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(text.contains("4 calls replayed") && text.contains("(a: failure)"), "{text}");
+    assert!(!text.contains("other bytes"), "{text}");
+    // Without --action-dir the message says how to give one.
+    let (code, out) = run(p, &["--sandbox", "none", "-W", "wf.yml"]);
+    assert_eq!(code, Some(2), "{out}");
+    assert!(out.contains("./.github/actions/hello/action.yml not found under"), "{out}");
+    write(".github/actions/hello/action.yml", "runs:\n  using: composite\n  steps: [{shell: bash, run: echo hi}]\n");
+    let (_, out) = run(p, &["--sandbox", "none", "-W", "wf.yml"]);
+    assert!(out.contains("(give --action-dir DIR holding DIR/o/remote@v1/tool/action.yml)"), "{out}");
+}
+
+#[test]
+fn a_javascript_action_without_node_fails_clearly() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path();
+    std::fs::create_dir_all(p.join("js")).unwrap();
+    std::fs::write(p.join("js/action.yml"), "runs:\n  using: node20\n  main: main.js\n").unwrap();
+    std::fs::write(p.join("js/main.js"), "console.log('ran')\n").unwrap();
+    std::fs::write(p.join("wf.yml"), "on: push\njobs:\n  a:\n    runs-on: x\n    steps:\n      - uses: ./js\n")
+        .unwrap();
+    // A PATH with bash but without node.
+    std::fs::create_dir_all(p.join("bin")).unwrap();
+    let bash = ["/bin/bash", "/usr/bin/bash"].into_iter().find(|b| std::path::Path::new(b).exists()).unwrap();
+    std::os::unix::fs::symlink(bash, p.join("bin/bash")).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_w3"))
+        .args(["run", "--sandbox", "none", "-W", "wf.yml"])
+        .env("PATH", p.join("bin"))
+        .current_dir(p)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains("w3: the JavaScript action ./js (node20) needs Node.js, but \"node\" is not on PATH"),
+        "{text}"
+    );
+}
+
+#[test]
 fn independent_jobs_run_side_by_side() {
     let dir = tempfile::tempdir().unwrap();
     // Each job waits (up to 10 s) for the other to have started: only jobs that run at the

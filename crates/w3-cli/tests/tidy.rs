@@ -132,3 +132,31 @@ fn libraries_do_not_use_anyhow() {
         assert!(!deps(k).iter().any(|d| d == "anyhow"), "{k} is a library and must use thiserror, not anyhow");
     }
 }
+
+/// Returns the text of every `.rs` file under `dir`, with its path.
+fn sources(dir: &Path) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let mut todo = vec![dir.to_path_buf()];
+    while let Some(d) = todo.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                todo.push(p);
+            } else if p.extension().is_some_and(|x| x == "rs") {
+                out.push((p.display().to_string(), std::fs::read_to_string(&p).unwrap()));
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn the_compiler_does_no_io_of_its_own() {
+    // Action files reach it through the caller's `ActionFiles`; nothing else is read.
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("../w3-compiler/src");
+    for (path, text) in sources(&src) {
+        for io in ["std::fs", "std::env", "std::net", "std::process", "std::io::stdin"] {
+            assert!(!text.contains(io), "{path} uses {io}: the compiler does no IO");
+        }
+    }
+}

@@ -18,6 +18,10 @@ pub enum CompileError {
     /// Something at a source position cannot be compiled.
     #[error("{pos}: {message}")]
     At { pos: w3_dsl::Pos, message: String },
+    /// Something in the metadata file of an action the workflow uses (`file` is relative to the
+    /// repository or the actions directory) cannot be compiled.
+    #[error("{file}:{pos}: {message}")]
+    Action { file: String, pos: w3_dsl::Pos, message: String },
     /// The compiler produced a module the verifier rejects: a bug in the compiler.
     #[error("internal compiler error: {0}")]
     Internal(String),

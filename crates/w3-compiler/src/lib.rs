@@ -13,7 +13,9 @@ pub mod workflow;
 
 pub use error::CompileError;
 pub use expr::{compile_expression, lower, Lowering, StatusMode};
-pub use workflow::{compile_job, compile_selection, compile_workflow, Compiled, Manifest, Selection};
+pub use workflow::{
+    compile_job, compile_selection, compile_workflow, ActionFiles, Compiled, Manifest, MemoryActionFiles, Selection,
+};
 
 /// The compiler's name and version, written into every module header.
 pub const COMPILER: &str = concat!("w3-compiler ", env!("CARGO_PKG_VERSION"));

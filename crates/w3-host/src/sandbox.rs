@@ -271,6 +271,11 @@ pub(crate) fn bwrap_args(plan: &BwrapPlan<'_>) -> Vec<OsString> {
     push(&["--bind".as_ref(), plan.temp.as_os_str(), "/tmp".as_ref()]);
     let ws = plan.opts.workspace.as_os_str();
     push(&["--bind".as_ref(), ws, ws]);
+    // Read-only directories under `/tmp` (such as an actions directory) would be hidden by it:
+    // they are mounted again on top.
+    for dir in plan.opts.read_only.iter().filter(|d| d.starts_with("/tmp") && d.is_dir()) {
+        push(&["--ro-bind".as_ref(), dir.as_os_str(), dir.as_os_str()]);
+    }
     if let Some(event) = &plan.opts.event_file {
         push(&["--ro-bind".as_ref(), event.as_os_str(), EVENT_PATH.as_ref()]);
     }

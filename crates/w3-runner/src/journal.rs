@@ -6,6 +6,8 @@
 //!   repository; secrets only as names and BLAKE3 hashes of their values), the module's content
 //!   hash, the jobs' results and the VM's final state hash;
 //! - `workflow.yml`: the workflow's source; `module.w3m`: the module that ran;
+//! - `actions.bin` (when the workflow uses actions compiled into it): the action files the
+//!   compiler read, so that the workflow recompiles to the same module;
 //! - `calls.bin`: for each host call in recorded order, the job, the canonical request, the
 //!   answer and its receipt. Receipts form a hash chain signed with the executor's ed25519 key.
 //!   Requests and answers are what the steps sent and printed, secret values included where a
@@ -27,6 +29,8 @@ use w3_value::Value;
 
 /// The version of the journal's layout.
 pub const JOURNAL_VERSION: u32 = 1;
+/// Starts `actions.bin`.
+const ACTIONS_MAGIC: &[u8; 8] = b"w3acts01";
 /// Starts `calls.bin`.
 const MAGIC: &[u8; 8] = b"W3JRNL\0\x01";
 
@@ -79,6 +83,9 @@ pub struct RunRecord {
     pub sha: String,
     #[serde(default)]
     pub git_ref: String,
+    /// The actions directory of the run (`--action-dir`), if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub actions_dir: Option<String>,
     /// The hex content hash of `module.w3m`.
     pub module_hash: String,
     /// The hex id every receipt of the run carries.
@@ -96,6 +103,8 @@ pub struct RunRecord {
 pub struct Journal {
     pub record: RunRecord,
     pub source: String,
+    /// The action files the workflow was compiled with.
+    pub actions: w3_compiler::MemoryActionFiles,
     pub module: Vec<u8>,
     pub entries: Vec<Entry>,
     pub receipts: Vec<Receipt>,
@@ -132,6 +141,9 @@ fn run_id(module_hash: &[u8; 32], record: &RunRecord) -> [u8; 32] {
     w.str(&record.workflow_name);
     w.str(&record.sha);
     w.str(&record.git_ref);
+    if let Some(dir) = &record.actions_dir {
+        w.str(dir);
+    }
     hash("w3/run/v1", &w.bytes)
 }
 
@@ -147,6 +159,7 @@ pub fn write(
     workflow: &str,
     selection: &w3_compiler::Selection<'_>,
     source: &str,
+    actions: &w3_compiler::MemoryActionFiles,
     module: &VerifiedModule,
     run: &RunInputs,
     report: &Report,
@@ -170,6 +183,7 @@ pub fn write(
         workflow_name: run.workflow.clone(),
         sha: run.sha.clone(),
         git_ref: run.git_ref.clone(),
+        actions_dir: run.actions_dir.clone(),
         module_hash: hex(&module_hash),
         run_id: String::new(),
         executor_key: hex(&key.verifying_key().to_bytes()),
@@ -213,10 +227,50 @@ pub fn write(
         let path = dir.join(name);
         write_private(&path, bytes)?;
     }
+    if !actions.repository.is_empty() || actions.action_dir.is_some() {
+        write_private(&dir.join("actions.bin"), &encode_actions(actions))?;
+    }
     let path = dir.join("run.json");
     let text = serde_json::to_string_pretty(&record).unwrap_or_default() + "\n";
     std::fs::write(&path, text).map_err(io(&path))?;
     Ok(record)
+}
+
+/// Encodes action files: a flag for the actions directory, then each file of the repository
+/// and of the actions directory as a path and its bytes.
+fn encode_actions(actions: &w3_compiler::MemoryActionFiles) -> Vec<u8> {
+    let mut w = Writer::default();
+    w.bytes.extend_from_slice(ACTIONS_MAGIC);
+    w.bytes.push(u8::from(actions.action_dir.is_some()));
+    let empty = std::collections::BTreeMap::new();
+    for map in [&actions.repository, actions.action_dir.as_ref().unwrap_or(&empty)] {
+        w.len(map.len());
+        for (path, bytes) in map {
+            w.str(path);
+            w.bytes(bytes);
+        }
+    }
+    w.bytes
+}
+
+fn decode_actions(bytes: &[u8]) -> Result<w3_compiler::MemoryActionFiles, DecodeError> {
+    let body = bytes.strip_prefix(ACTIONS_MAGIC.as_slice()).unwrap_or_default();
+    let (&has_dir, body) = body.split_first().unwrap_or((&0, &[]));
+    let mut r = Reader::new(body);
+    let mut maps = Vec::new();
+    for _ in 0..2 {
+        let n = r.len(8, "action files")?;
+        let mut map = std::collections::BTreeMap::new();
+        for _ in 0..n {
+            let path = r.str("path")?;
+            map.insert(path, r.bytes("file")?);
+        }
+        maps.push(map);
+    }
+    r.finish()?;
+    let dir = maps.pop().unwrap_or_default();
+    let repository = maps.pop().unwrap_or_default();
+    Ok(w3_compiler::MemoryActionFiles { repository, action_dir: (has_dir == 1).then_some(dir) })
 }
 
 /// Writes a file only its owner can read: requests and answers hold whatever the steps sent
@@ -261,7 +315,12 @@ pub fn read(dir: &Path) -> Result<Journal, JournalError> {
         receipts.push(receipt);
     }
     r.finish().map_err(calls)?;
-    Ok(Journal { record, source, module, entries, receipts })
+    let actions = match std::fs::read(dir.join("actions.bin")) {
+        Ok(bytes) => decode_actions(&bytes).map_err(|e| corrupt("actions.bin", e.to_string()))?,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => w3_compiler::MemoryActionFiles::default(),
+        Err(e) => return Err(io(&dir.join("actions.bin"))(e)),
+    };
+    Ok(Journal { record, source, actions, module, entries, receipts })
 }
 
 /// What a replay found.
@@ -331,12 +390,18 @@ pub fn replay(dir: &Path, secrets: &[(String, String)]) -> Result<Replayed, Jour
         workflow: record.workflow_name.clone(),
         sha: record.sha.clone(),
         git_ref: record.git_ref.clone(),
+        actions_dir: record.actions_dir.clone(),
     };
     let report = replay_module(module.clone(), &run, &journal.entries)?;
     if hex(&report.state_hash) != record.state_hash {
         return Err(JournalError::StateHash { recorded: record.state_hash.clone(), replayed: hex(&report.state_hash) });
     }
-    let selection = w3_compiler::Selection { job: record.job.as_deref(), matrix: &record.matrix };
+    let uses_actions = !journal.actions.repository.is_empty() || journal.actions.action_dir.is_some();
+    let selection = w3_compiler::Selection {
+        job: record.job.as_deref(),
+        matrix: &record.matrix,
+        actions: uses_actions.then_some(&journal.actions as &dyn w3_compiler::ActionFiles),
+    };
     let recompiled = w3_compiler::compile_selection(&journal.source, &record.workflow, &selection);
     let recompiles_identically = recompiled.is_ok_and(|c| c.module.encode() == journal.module);
     Ok(Replayed { record, report, recompiles_identically })
@@ -377,7 +442,8 @@ mod tests {
         let run = RunInputs { secrets: vec![("TOKEN".into(), "t0k".into())], ..RunInputs::default() };
         let report = run_module(module.clone(), &run, &Echo(Default::default()), 2).unwrap();
         let key = ed25519_dalek::SigningKey::from_bytes(&[5; 32]);
-        write(dir, "wf.yml", &w3_compiler::Selection::default(), WF, &module, &run, &report, &key).unwrap();
+        let actions = w3_compiler::MemoryActionFiles::default();
+        write(dir, "wf.yml", &w3_compiler::Selection::default(), WF, &actions, &module, &run, &report, &key).unwrap();
         report
     }
 

@@ -6,6 +6,7 @@
 //! with an [`run::Executor`] performing its host calls; [`journal`] records a run with signed
 //! receipts and replays it without performing anything.
 
+pub mod actions;
 pub mod expr;
 pub mod journal;
 pub mod run;

@@ -36,6 +36,9 @@ pub struct RunInputs {
     pub sha: String,
     /// The ref the run is for (`github.ref`), such as `refs/heads/main`.
     pub git_ref: String,
+    /// The actions directory on this machine (`--action-dir`), where `github.action_path` of
+    /// the actions compiled from it points.
+    pub actions_dir: Option<String>,
 }
 
 impl Default for RunInputs {
@@ -52,6 +55,7 @@ impl Default for RunInputs {
             workflow: String::new(),
             sha: "0".repeat(40),
             git_ref: "refs/heads/main".into(),
+            actions_dir: None,
         }
     }
 }
@@ -136,7 +140,7 @@ pub fn contexts(run: &RunInputs) -> Object {
             .into_iter()
             .map(|(k, v)| (k, Value::from(v)))
             .collect();
-    [
+    let mut contexts: Object = [
         ("github", Value::from(github)),
         ("inputs", object(&run.inputs)),
         ("vars", object(&run.vars)),
@@ -145,7 +149,11 @@ pub fn contexts(run: &RunInputs) -> Object {
         ("runner", Value::from(runner)),
     ]
     .into_iter()
-    .collect()
+    .collect();
+    if let Some(dir) = &run.actions_dir {
+        contexts.insert(w3_compiler::workflow::ACTIONS_CONTEXT, Value::from(dir.as_str()));
+    }
+    contexts
 }
 
 /// Returns the capabilities a module's manifest declares (`w3 compile --manifest` prints the

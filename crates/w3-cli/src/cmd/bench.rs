@@ -40,8 +40,8 @@ pub enum What {
         rounds: u32,
     },
     /// Run workflows with `w3 run` (and with act when `--act` names it), each in a fresh git
-    /// repository holding only the workflow, alternating the tools, and report median wall
-    /// times and their ratio.
+    /// repository holding only the workflow (and the files of the directory named like it,
+    /// when there is one), alternating the tools, and report median wall times and their ratio.
     Run {
         /// Workflow files or directories (their `*.yml`/`*.yaml` files, not recursive).
         #[arg(required = true)]
@@ -84,7 +84,8 @@ fn median_ms(mut samples: Vec<f64>) -> f64 {
 }
 
 /// Times one run of `program args` in a fresh git repository holding only `workflow` (as
-/// `.github/workflows/NAME`); returns the milliseconds and the exit code.
+/// `.github/workflows/NAME`) and the files of the directory `NAME/` beside it, if any; returns
+/// the milliseconds and the exit code.
 fn time_in_repo(workflow: &std::path::Path, program: &std::path::Path, args: &[String]) -> Result<(f64, i32), String> {
     let dir = std::env::temp_dir().join(format!(
         "w3-bench-run-{}-{}",
@@ -95,6 +96,14 @@ fn time_in_repo(workflow: &std::path::Path, program: &std::path::Path, args: &[S
     let name = workflow.file_name().ok_or("a workflow path has no file name")?;
     std::fs::create_dir_all(&wf_dir).map_err(|e| format!("{}: {e}", wf_dir.display()))?;
     std::fs::copy(workflow, wf_dir.join(name)).map_err(|e| format!("{}: {e}", workflow.display()))?;
+    // The files of the directory named like the workflow (the actions it uses), if there is one.
+    if let Ok(entries) = std::fs::read_dir(workflow.with_extension("")) {
+        for entry in entries {
+            let from = entry.map_err(|e| e.to_string())?.path();
+            let to = dir.join(from.file_name().unwrap_or_default());
+            w3_host::sandbox::copy_tree(&from, &to).map_err(|e| e.to_string())?;
+        }
+    }
     let git = |args: &[&str]| {
         std::process::Command::new("git")
             .args(["-c", "user.email=bench@w3", "-c", "user.name=bench"])

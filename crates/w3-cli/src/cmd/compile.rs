@@ -3,7 +3,8 @@
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use w3_compiler::{compile_workflow, CompileError};
+use w3_compiler::{compile_selection, CompileError, Selection};
+use w3_runner::actions::DirActionFiles;
 
 #[derive(clap::Args)]
 pub struct CompileArgs {
@@ -17,6 +18,10 @@ pub struct CompileArgs {
     /// Print the manifest as JSON instead of the content hash.
     #[arg(long)]
     pub manifest: bool,
+    /// A directory of GitHub actions (`OWNER/REPO@REF/action.yml`): `uses: OWNER/REPO@REF`
+    /// found there is compiled into the module like a local action.
+    #[arg(long = "action-dir", visible_alias = "actions-dir", value_name = "DIR")]
+    pub action_dir: Option<PathBuf>,
 }
 
 #[derive(clap::Args)]
@@ -35,6 +40,7 @@ fn report(path: &Path, e: &CompileError) {
             }
         }
         CompileError::At { pos, message } => eprintln!("{shown}:{}:{}: {message} [compile]", pos.line, pos.col),
+        CompileError::Action { .. } => eprintln!("{e} [compile] (in {shown})"),
         other => eprintln!("{shown}: {other} [compile]"),
     }
 }
@@ -60,7 +66,19 @@ fn read(path: &Path) -> Result<Vec<u8>, ExitCode> {
     })
 }
 
-fn compile_file(path: &Path, bytes: &[u8]) -> Result<w3_compiler::Compiled, ExitCode> {
+/// Returns the repository a workflow file belongs to, where its local actions (`uses:
+/// ./path`) are: the nearest directory above it holding `.git`, else the one holding the
+/// `.github` directory it is in. `None` for a file outside any repository.
+fn repository_of(path: &Path) -> Option<PathBuf> {
+    let abs = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+    let dirs = || abs.ancestors().skip(1);
+    dirs()
+        .find(|d| d.join(".git").exists())
+        .or_else(|| dirs().find(|d| d.file_name().is_some_and(|n| n == ".github")).and_then(Path::parent))
+        .map(Path::to_path_buf)
+}
+
+fn compile_file(path: &Path, bytes: &[u8], action_dir: Option<&Path>) -> Result<w3_compiler::Compiled, ExitCode> {
     let Ok(source) = std::str::from_utf8(bytes) else {
         eprintln!("{}: the file is not valid UTF-8 [compile]", path.display());
         return Err(ExitCode::from(1));
@@ -69,7 +87,14 @@ fn compile_file(path: &Path, bytes: &[u8]) -> Result<w3_compiler::Compiled, Exit
         return Err(ExitCode::from(1));
     }
     let name = path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned());
-    compile_workflow(source, &name).map_err(|e| {
+    // Actions are compiled in when the workflow is in a repository (or an actions directory is
+    // given, local actions then coming from the current directory). A lone file outside any
+    // repository leaves its `uses:` to the executor, as `w3 check` skips what it cannot read.
+    let root = repository_of(path).or_else(|| action_dir.and_then(|_| std::env::current_dir().ok()));
+    let files = root.map(|root| DirActionFiles::new(root, action_dir.map(Path::to_path_buf)));
+    let selection =
+        Selection { actions: files.as_ref().map(|f| f as &dyn w3_compiler::ActionFiles), ..Selection::default() };
+    compile_selection(source, &name, &selection).map_err(|e| {
         report(path, &e);
         ExitCode::from(1)
     })
@@ -96,7 +121,7 @@ pub fn compile(args: CompileArgs) -> ExitCode {
     let mut status = ExitCode::SUCCESS;
     let mut written: std::collections::HashSet<PathBuf> = std::collections::HashSet::new();
     for file in &args.files {
-        let compiled = match read(file).and_then(|bytes| compile_file(file, &bytes)) {
+        let compiled = match read(file).and_then(|bytes| compile_file(file, &bytes, args.action_dir.as_deref())) {
             Ok(c) => c,
             Err(code) => {
                 status = code;
@@ -155,7 +180,7 @@ pub fn disasm(args: DisasmArgs) -> ExitCode {
             }
         };
     }
-    let compiled = match compile_file(&args.file, &bytes) {
+    let compiled = match compile_file(&args.file, &bytes, None) {
         Ok(c) => c,
         Err(code) => return code,
     };

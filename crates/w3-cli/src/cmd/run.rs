@@ -73,9 +73,11 @@ pub struct Args {
     /// runs; without it they last for the run only.
     #[arg(long, value_name = "DIR")]
     pub state: Option<PathBuf>,
-    /// A directory of Smart Actions (`NAME@VERSION.wasm` or `.wat`) for `uses: w3/NAME@VERSION`,
-    /// besides the built-in ones.
-    #[arg(long = "actions-dir", value_name = "DIR")]
+    /// A directory of actions: Smart Actions (`NAME@VERSION.wasm` or `.wat`) for `uses:
+    /// w3/NAME@VERSION`, besides the built-in ones, and GitHub actions
+    /// (`OWNER/REPO@REF/action.yml`) for `uses: OWNER/REPO[/PATH]@REF`, compiled into the
+    /// workflow like local actions.
+    #[arg(long = "action-dir", visible_alias = "actions-dir", value_name = "DIR")]
     pub actions_dir: Option<PathBuf>,
     /// How many host calls (steps of jobs that run side by side) may run at once; default: the
     /// number of cores.
@@ -226,6 +228,8 @@ struct LocalExecutor {
     artifacts: w3_host::artifacts::ArtifactStore,
     /// The run's storage and events: in memory, or in `--state DIR`.
     storage: std::sync::Mutex<Box<dyn StorageCalls>>,
+    /// `--action-dir`, named when an action is missing from it.
+    action_dir: Option<PathBuf>,
     /// One sandbox per job, started with the job's first step and ended with the run, so a
     /// job's steps share its processes and `/tmp` as on a runner.
     jobs: std::sync::Mutex<std::collections::BTreeMap<String, Arc<JobSandbox>>>,
@@ -349,8 +353,13 @@ impl LocalExecutor {
         if uses.starts_with("docker://") {
             return Err(HostError::Unsupported(format!("`{uses}`: Docker actions are not supported by w3")));
         }
+        let expected = match (w3_compiler::workflow::remote_dir(uses), &self.action_dir) {
+            (Some(dir), Some(root)) => format!(" (looked for {}/{dir}/action.yml)", root.display()),
+            (Some(dir), None) => format!(" (give --action-dir DIR holding DIR/{dir}/action.yml)"),
+            (None, _) => String::new(),
+        };
         Err(HostError::Unsupported(format!(
-            "`{uses}`: w3 run has actions/checkout, actions/upload-artifact and actions/download-artifact built in; other GitHub actions are not supported yet"
+            "`{uses}`: w3 run has actions/checkout, actions/upload-artifact and actions/download-artifact built in; other actions are compiled into the workflow when their files are there: `./path` in the repository, `owner/repo@ref` in the --action-dir directory{expected}"
         )))
     }
 
@@ -544,7 +553,18 @@ fn inputs(args: &Args) -> Result<RunInputs, String> {
         env,
         workspace: workspace.display().to_string(),
         repository: format!("local/{}", workspace.file_name().map(|n| n.to_string_lossy()).unwrap_or_default()),
+        actions_dir: actions_dir(args)?.map(|d| d.display().to_string()),
     })
+}
+
+/// Returns the absolute path of `--action-dir`, which must be a directory.
+fn actions_dir(args: &Args) -> Result<Option<PathBuf>, String> {
+    let Some(dir) = &args.actions_dir else { return Ok(None) };
+    match std::fs::canonicalize(dir) {
+        Ok(abs) if abs.is_dir() => Ok(Some(abs)),
+        Ok(_) => Err(format!("--action-dir {}: not a directory", dir.display())),
+        Err(e) => Err(format!("--action-dir {}: {e}", dir.display())),
+    }
 }
 
 /// Returns the values to mask for `secrets`: each non-empty value and each non-empty line of a
@@ -629,6 +649,18 @@ pub fn run(args: Args) -> ExitCode {
             copy.display()
         );
         run.workspace = copy.display().to_string();
+        // The actions directory too: its files must be readable by the step user.
+        if let Some(dir) = run.actions_dir.clone() {
+            let copy = run_dir.join("actions");
+            let prepared = w3_host::sandbox::copy_tree(Path::new(&dir), &copy)
+                .and_then(|()| SandboxOptions::new(copy.clone()).prepare_workspace());
+            if let Err(e) = prepared {
+                eprintln!("w3 run: copying --action-dir for steps that run as an unprivileged user: {e}");
+                let _ = std::fs::remove_dir_all(&run_dir);
+                return ExitCode::from(3);
+            }
+            run.actions_dir = Some(copy.display().to_string());
+        }
     }
     let code = run_files(&args, &files, &run, &event_file);
     let _ = std::fs::remove_dir_all(&run_dir);
@@ -668,10 +700,18 @@ fn run_files(args: &Args, files: &[PathBuf], run: &RunInputs, event_file: &Path)
         if !super::compile::load_check(file, source.as_bytes()) {
             return ExitCode::from(2);
         }
-        let selection = w3_compiler::Selection { job: args.job.as_deref(), matrix: &matrix };
+        // Local actions are read from the workspace, the repository `w3 run` runs in.
+        let action_dir = run.actions_dir.as_ref().map(PathBuf::from);
+        let action_files = w3_runner::actions::DirActionFiles::new(&run.workspace, action_dir.clone());
+        let selection =
+            w3_compiler::Selection { job: args.job.as_deref(), matrix: &matrix, actions: Some(&action_files) };
         let compiled = w3_compiler::compile_selection(&source, &name, &selection);
         let compiled = match compiled {
             Ok(c) => c,
+            Err(e @ w3_compiler::CompileError::Action { .. }) => {
+                eprintln!("{e} (in {})", file.display());
+                return ExitCode::from(2);
+            }
             Err(e) => {
                 eprintln!("{}: {e}", file.display());
                 return ExitCode::from(2);
@@ -695,6 +735,8 @@ fn run_files(args: &Args, files: &[PathBuf], run: &RunInputs, event_file: &Path)
         opts.sandbox = if args.sandbox == SandboxKind::None { Sandbox::None } else { Sandbox::Bwrap };
         opts.network = args.allow_net || caps.network;
         opts.event_file = Some(event_file.to_path_buf());
+        // The scripts of actions compiled from the actions directory run from there.
+        opts.read_only.extend(action_dir.clone());
         opts.agent = AgentCommand::current_exe();
         opts.seccomp = !args.no_seccomp;
         let (id, limits) = (WorkflowId::new(name.as_str()), StorageLimits::default());
@@ -715,6 +757,7 @@ fn run_files(args: &Args, files: &[PathBuf], run: &RunInputs, event_file: &Path)
             secrets: std::sync::Mutex::new(masks(&run.secrets)),
             debug: run.secrets.iter().chain(&run.vars).any(|(k, v)| k == "ACTIONS_STEP_DEBUG" && v == "true"),
             actions: ActionRuntime::new(args.actions_dir.clone()),
+            action_dir,
             artifacts: w3_host::artifacts::ArtifactStore::new(event_file.with_file_name("artifacts")),
             http: HttpHost::new(HttpOptions::default()),
             storage: std::sync::Mutex::new(storage),
@@ -727,7 +770,17 @@ fn run_files(args: &Args, files: &[PathBuf], run: &RunInputs, event_file: &Path)
             Ok(report) => {
                 if let (Some(dir), Some(key)) = (&args.journal, &key) {
                     let dir = dir.join(&exec.workflow);
-                    let written = journal::write(&dir, &name, &selection, &source, &module, &run, &report, key);
+                    let written = journal::write(
+                        &dir,
+                        &name,
+                        &selection,
+                        &source,
+                        &compiled.action_files,
+                        &module,
+                        &run,
+                        &report,
+                        key,
+                    );
                     match written {
                         Ok(record) => eprintln!(
                             "w3 run: journal of {} calls in {} (state {})",

@@ -1,7 +1,10 @@
 //! Jobs: a job function that joins the jobs it needs, decides its `if:` and starts one leg per
 //! matrix combination; and the leg function that runs the steps.
 
+mod action;
 mod background;
+
+pub(crate) use action::{Phase, Post};
 
 use super::{policy_of, Gen};
 use crate::error::CompileError;
@@ -454,13 +457,30 @@ impl Gen<'_> {
         f: &mut FunctionBuilder,
         wf: &Workflow,
         job: &Job,
-        index: usize,
+        label: &str,
         step: &Step,
     ) -> Result<(), CompileError> {
+        let action = self.action_of(step)?;
+        if let Some(r) = action.as_ref().filter(|r| r.using() == "composite") {
+            return self.composite_step(f, wf, job, label, step, r);
+        }
         let id = step.id.as_ref().map(|s| s.value.clone()).unwrap_or_default();
         let tag = self.m.string(&id);
-        let (prepare, kind) = self.step_prepare(wf, job, &(index + 1).to_string(), step)?;
+        let (prepare, kind) = self.step_prepare(wf, job, label, step)?;
+        let kind = kind.ok_or_else(|| CompileError::Internal("a composite action step without a call".into()))?;
+        // A JavaScript action with `post:` notes that its main step ran, for the end of the job.
+        let ran = match &action {
+            Some(r) if self.phase == Phase::Main && r.has_post() => Some(self.register_post(f, label, step, r)),
+            _ => None,
+        };
         let mark = f.mark();
+        // A JavaScript action sets `github.action_path` for its step; the value from before
+        // comes back after it.
+        let saved = action.as_ref().map(|_| {
+            let r = f.reg();
+            self.load_action_path(f, r);
+            r
+        });
         let pair = f.regs(2);
         let error = Reg(pair.0 + 1);
         let (t, result, outcome, conclusion) = (f.reg(), f.reg(), f.reg(), f.reg());
@@ -477,6 +497,11 @@ impl Gen<'_> {
         f.emit(Op::GetProp { dst: t, obj: pair, name: skip });
         f.jump_if_true(t, skipped);
         f.emit(Op::GetProp { dst: t, obj: pair, name: request });
+        if let Some(ran) = ran {
+            // What the post step will run with: the environment of this request.
+            let env = self.m.string("env");
+            f.emit(Op::GetProp { dst: ran, obj: t, name: env });
+        }
         f.emit(Op::HostCall { dst: result, kind: kind.id(), arg: t });
         // `steps.<id>.outputs`: what a script wrote to `$GITHUB_OUTPUT`, what an action returned.
         if let Some(field) = outputs_field(kind) {
@@ -506,6 +531,9 @@ impl Gen<'_> {
         self.load_text(f, outcome, "skipped");
         f.emit(Op::StepEnd { step: tag, outcome, conclusion: outcome });
         f.bind(end);
+        if let Some(saved) = saved {
+            self.set_action_path(f, saved);
+        }
         f.release(mark);
         Ok(())
     }
@@ -519,6 +547,11 @@ impl Gen<'_> {
         let (new, sep, old) = (parts, Reg(parts.0 + 1), Reg(parts.0 + 2));
         f.emit(Op::GetProp { dst: new, obj: result, name: env });
         f.emit(Op::MergeEnv { src: new });
+        if !self.scope.is_empty() {
+            // Inside a composite action: also handed to the caller when the action ends.
+            let exported = self.m.string(action::EXPORTED_CONTEXT);
+            f.emit(Op::MergeContext { name: exported, src: new });
+        }
         let (first, done) = (f.label(), f.label());
         f.emit(Op::GetProp { dst: new, obj: result, name: path });
         f.jump_if_false(new, done);
@@ -533,13 +566,14 @@ impl Gen<'_> {
 
     /// Compiles the function that evaluates a step's expressions: it returns `{skip: true}`
     /// when `if:` is false, else sets the step's env and returns `{skip: false, request}`.
+    /// The kind of host call is `None` for a composite action, whose request is its inputs.
     fn step_prepare(
         &mut self,
         wf: &Workflow,
         job: &Job,
         label: &str,
         step: &Step,
-    ) -> Result<(FuncId, HostKind), CompileError> {
+    ) -> Result<(FuncId, Option<HostKind>), CompileError> {
         let name = format!("job {} step {label}", job.id.value);
         let func = self.m.declare(&name, w3_isa::FunctionKind::Step, 0);
         let mut f = FunctionBuilder::new(0);
@@ -567,6 +601,22 @@ impl Gen<'_> {
             f.emit(Op::MergeEnv { src: cond });
         }
         self.span(&mut f, step.pos);
+        if let (Some(r), StepKind::Uses { uses, with }) = (self.action_of(step)?, &step.kind) {
+            if r.using() != "composite" {
+                // A JavaScript action: its inputs as `INPUT_<NAME>` (for `post:`, the
+                // environment its main step ran with, inputs included), its directory as
+                // `github.action_path` (and so `GITHUB_ACTION_PATH`).
+                if self.phase == Phase::Post {
+                    let hidden = self.m.string(action::POST_ENV_CONTEXT);
+                    f.emit(Op::LoadContext { dst: cond, name: hidden });
+                } else {
+                    self.action_inputs(&mut f, &r, uses, with, true, cond)?;
+                }
+                f.emit(Op::MergeEnv { src: cond });
+                self.action_path(&mut f, &r, cond);
+                self.set_action_path(&mut f, cond);
+            }
+        }
         let request = f.reg();
         let kind = self.step_request(&mut f, wf, job, step, request)?;
         let mut obj = ObjectBuilder::new(&mut f, 2);
@@ -600,7 +650,7 @@ impl Gen<'_> {
     }
 
     /// Builds the request object of the host call that does the step's work into `arg`, and
-    /// returns the call's kind.
+    /// returns the call's kind; for a composite action, its inputs and `None`.
     fn step_request(
         &mut self,
         f: &mut FunctionBuilder,
@@ -608,11 +658,23 @@ impl Gen<'_> {
         job: &Job,
         step: &Step,
         arg: Reg,
-    ) -> Result<HostKind, CompileError> {
+    ) -> Result<Option<HostKind>, CompileError> {
+        if let (Some(r), StepKind::Uses { uses, with }) = (self.action_of(step)?, &step.kind) {
+            if r.using() == "composite" {
+                self.action_inputs(f, &r, uses, with, false, arg)?;
+                return Ok(None);
+            }
+            return self.node_request(f, job, step, &r, arg).map(Some);
+        }
         let env = self.m.string("env");
+        let in_action = !self.scope.is_empty();
         let kind = match &step.kind {
             StepKind::Run { run, shell, working_directory } => {
+                // `defaults.run` of the workflow and the job do not reach into actions.
                 let defaults = |pick: fn(&w3_dsl::ast::DefaultsRun) -> Option<&Str>| {
+                    if in_action {
+                        return None;
+                    }
                     job.defaults
                         .as_ref()
                         .and_then(|d| d.run.as_ref())
@@ -621,35 +683,7 @@ impl Gen<'_> {
                 };
                 let shell = shell.as_ref().or_else(|| defaults(|r| r.shell.as_ref()));
                 let workdir = working_directory.as_ref().or_else(|| defaults(|r| r.working_directory.as_ref()));
-                let mut obj = ObjectBuilder::new(f, 9);
-                let r = obj.key(self, f, "cmd");
-                self.template(f, run, r)?;
-                let r = obj.key(self, f, "shell");
-                self.optional(f, shell, "", r)?;
-                let r = obj.key(self, f, "env");
-                f.emit(Op::LoadContext { dst: r, name: env });
-                let r = obj.key(self, f, "path");
-                let hidden = self.m.string(PATH_CONTEXT);
-                f.emit(Op::LoadContext { dst: r, name: hidden });
-                // What the VM derives the runner's default variables from (docs/vm.md §5).
-                for context in ["github", "runner"] {
-                    let r = obj.key(self, f, context);
-                    let name = self.m.string(context);
-                    f.emit(Op::LoadContext { dst: r, name });
-                }
-                let r = obj.key(self, f, "action");
-                self.load_text(f, r, &action_name(job, step));
-                let r = obj.key(self, f, "workdir");
-                self.optional(f, workdir, "", r)?;
-                let r = obj.key(self, f, "timeoutMinutes");
-                match step.timeout_minutes.as_ref().or(job.timeout_minutes.as_ref()) {
-                    Some(v) => self.expr_or(f, v, r)?,
-                    None => {
-                        let k = self.m.number(360.0);
-                        f.emit(Op::LoadConst { dst: r, k });
-                    }
-                }
-                obj.finish(f, arg);
+                self.shell_request(f, job, step, run, shell, workdir, arg)?;
                 HostKind::Shell
             }
             StepKind::Uses { uses, with } => {
@@ -657,13 +691,7 @@ impl Gen<'_> {
                 let mut inputs = ObjectBuilder::new(f, count(with.len(), "with")?);
                 for (k, v) in with {
                     let slot = inputs.key(self, f, &k.value);
-                    let text = Str {
-                        value: node_text(v),
-                        pos: v.pos(),
-                        span: v.span,
-                        style: v.style().unwrap_or(w3_dsl::yaml::Style::Plain),
-                    };
-                    self.template(f, &text, slot)?;
+                    self.template(f, &with_text(v), slot)?;
                 }
                 let with_obj = f.reg();
                 inputs.finish(f, with_obj);
@@ -685,6 +713,7 @@ impl Gen<'_> {
                         HostKind::InvokeAction
                     }
                     None => {
+                        self.host_actions.insert(uses.value.clone());
                         let mut obj = ObjectBuilder::new(f, 3);
                         let r = obj.key(self, f, "uses");
                         self.load_text(f, r, &uses.value);
@@ -704,7 +733,53 @@ impl Gen<'_> {
                 )))
             }
         };
-        Ok(kind)
+        Ok(Some(kind))
+    }
+
+    /// Builds a shell request into `arg`: `cmd` run by `shell` in `workdir`, with the step's
+    /// environment and what the VM derives the runner's default variables from.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn shell_request(
+        &mut self,
+        f: &mut FunctionBuilder,
+        job: &Job,
+        step: &Step,
+        run: &Str,
+        shell: Option<&Str>,
+        workdir: Option<&Str>,
+        arg: Reg,
+    ) -> Result<(), CompileError> {
+        let env = self.m.string("env");
+        let mut obj = ObjectBuilder::new(f, 9);
+        let r = obj.key(self, f, "cmd");
+        self.template(f, run, r)?;
+        let r = obj.key(self, f, "shell");
+        self.optional(f, shell, "", r)?;
+        let r = obj.key(self, f, "env");
+        f.emit(Op::LoadContext { dst: r, name: env });
+        let r = obj.key(self, f, "path");
+        let hidden = self.m.string(PATH_CONTEXT);
+        f.emit(Op::LoadContext { dst: r, name: hidden });
+        // What the VM derives the runner's default variables from (docs/vm.md §5).
+        for context in ["github", "runner"] {
+            let r = obj.key(self, f, context);
+            let name = self.m.string(context);
+            f.emit(Op::LoadContext { dst: r, name });
+        }
+        let r = obj.key(self, f, "action");
+        self.load_text(f, r, &action_name(job, step));
+        let r = obj.key(self, f, "workdir");
+        self.optional(f, workdir, "", r)?;
+        let r = obj.key(self, f, "timeoutMinutes");
+        match step.timeout_minutes.as_ref().or(job.timeout_minutes.as_ref()) {
+            Some(v) => self.expr_or(f, v, r)?,
+            None => {
+                let k = self.m.number(360.0);
+                f.emit(Op::LoadConst { dst: r, k });
+            }
+        }
+        obj.finish(f, arg);
+        Ok(())
     }
 
     fn optional(
@@ -723,6 +798,11 @@ impl Gen<'_> {
             }
         }
     }
+}
+
+/// Returns a `with:` value as the text it is evaluated from.
+fn with_text(v: &w3_dsl::yaml::Node) -> Str {
+    Str { value: node_text(v), pos: v.pos(), span: v.span, style: v.style().unwrap_or(w3_dsl::yaml::Style::Plain) }
 }
 
 /// Returns `$GITHUB_ACTION` for a `run:` step: its id, else `__run` for the job's first step

@@ -4,10 +4,27 @@
 //! text (keys in a fixed order) and printed by `w3 compile --manifest` with the module's
 //! content hash added.
 
+use super::action::{ActionFile, Resolved};
 use super::policy_of;
 use serde_json::{json, Map, Value as Json};
+use std::collections::{BTreeMap, BTreeSet};
+use std::rc::Rc;
 use w3_dsl::ast::{Event, ExprOr, Job, Step, StepKind, Workflow};
 use w3_isa::{Module, VerifiedModule};
+
+/// What the compiler learnt about the actions the workflow uses.
+pub(crate) struct ActionsUsed<'a> {
+    /// Each `uses:` value: the action compiled into the module, or `None` (left to the host).
+    pub resolved: &'a BTreeMap<String, Option<Rc<Resolved>>>,
+    /// The files those actions brought in, with their hashes.
+    pub files: &'a BTreeSet<ActionFile>,
+    /// The `uses:` values left to the host (`githubAction` calls), nested ones included.
+    pub host: &'a BTreeSet<String>,
+    /// Whether a compiled action runs shell commands.
+    pub shell: bool,
+    /// Whether actions were resolved at all (an `ActionFiles` was given).
+    pub active: bool,
+}
 
 /// The manifest of a compiled workflow.
 #[derive(Clone, Debug, PartialEq)]
@@ -58,10 +75,13 @@ fn triggers(wf: &Workflow) -> Json {
 
 /// Returns the manifest entry of step `index` of `job`: a background step says so, and a
 /// `parallel` group lists its steps.
-fn step_entry(wf: &Workflow, job: &Job, index: usize, step: &Step) -> Json {
+fn step_entry(wf: &Workflow, job: &Job, index: usize, step: &Step, used: &ActionsUsed<'_>) -> Json {
+    let compiled = |uses: &str| used.resolved.get(uses).and_then(Option::as_ref).map(|r| r.using() == "composite");
     let (kind, uses) = match &step.kind {
         StepKind::Run { .. } => ("run", None),
         StepKind::Uses { uses, .. } if uses.value.starts_with("w3/") => ("smart-action", Some(&uses.value)),
+        StepKind::Uses { uses, .. } if compiled(&uses.value) == Some(true) => ("composite-action", Some(&uses.value)),
+        StepKind::Uses { uses, .. } if compiled(&uses.value) == Some(false) => ("javascript-action", Some(&uses.value)),
         StepKind::Uses { uses, .. } => ("github-action", Some(&uses.value)),
         _ => ("control", None),
     };
@@ -83,20 +103,20 @@ fn step_entry(wf: &Workflow, job: &Job, index: usize, step: &Step) -> Json {
             o.insert("background".into(), json!(true));
         }
         if let StepKind::Parallel { steps } = &step.kind {
-            let nested: Vec<Json> = steps.iter().enumerate().map(|(i, s)| step_entry(wf, job, i, s)).collect();
+            let nested: Vec<Json> = steps.iter().enumerate().map(|(i, s)| step_entry(wf, job, i, s, used)).collect();
             o.insert("steps".into(), Json::Array(nested));
         }
     }
     entry
 }
 
-fn jobs(wf: &Workflow, legs: &[usize]) -> Json {
+fn jobs(wf: &Workflow, legs: &[usize], used: &ActionsUsed<'_>) -> Json {
     let list: Vec<Json> = wf
         .jobs
         .iter()
         .zip(legs)
         .map(|(job, n)| {
-            let steps: Vec<Json> = job.steps.iter().enumerate().map(|(i, step)| step_entry(wf, job, i, step)).collect();
+            let steps: Vec<Json> = job.steps.iter().enumerate().map(|(i, step)| step_entry(wf, job, i, step, used)).collect();
             json!({
                 "id": job.id.value,
                 "needs": job.needs.iter().map(|n| &n.value).collect::<Vec<_>>(),
@@ -110,7 +130,7 @@ fn jobs(wf: &Workflow, legs: &[usize]) -> Json {
     Json::Array(list)
 }
 
-fn capabilities(wf: &Workflow) -> Json {
+fn capabilities(wf: &Workflow, used: &ActionsUsed<'_>) -> Json {
     let mut http: Vec<&str> = Vec::new();
     let mut storage: Vec<&str> = Vec::new();
     let mut network = false;
@@ -124,7 +144,7 @@ fn capabilities(wf: &Workflow) -> Json {
     storage.sort_unstable();
     storage.dedup();
     let steps = wf.jobs.iter().flat_map(super::work_steps);
-    let shell = steps.clone().any(|s| matches!(s.kind, StepKind::Run { .. }));
+    let shell = used.shell || steps.clone().any(|s| matches!(s.kind, StepKind::Run { .. }));
     let mut actions: Vec<&str> = Vec::new();
     let mut github_actions: Vec<&str> = Vec::new();
     for s in steps {
@@ -138,6 +158,9 @@ fn capabilities(wf: &Workflow) -> Json {
     }
     actions.sort_unstable();
     actions.dedup();
+    if used.active {
+        github_actions = used.host.iter().map(String::as_str).collect();
+    }
     github_actions.sort_unstable();
     github_actions.dedup();
     json!({
@@ -152,13 +175,23 @@ fn capabilities(wf: &Workflow) -> Json {
 
 impl Manifest {
     /// Builds the manifest of `wf`, whose jobs start `legs[i]` legs each.
-    pub fn new(wf: &Workflow, legs: &[usize]) -> Self {
+    pub(crate) fn new(wf: &Workflow, legs: &[usize], used: &ActionsUsed<'_>) -> Self {
         let mut json = Map::new();
         json.insert("format".into(), json!(1));
         json.insert("name".into(), json!(wf.name.as_ref().map(|n| &n.value)));
         json.insert("triggers".into(), triggers(wf));
-        json.insert("jobs".into(), jobs(wf, legs));
-        json.insert("capabilities".into(), capabilities(wf));
+        json.insert("jobs".into(), jobs(wf, legs, used));
+        json.insert("capabilities".into(), capabilities(wf, used));
+        if !used.files.is_empty() {
+            // The action files compiled into the module: their hashes make the content hash
+            // change with them, even where the code does not.
+            let files: Vec<Json> = used
+                .files
+                .iter()
+                .map(|f| json!({"uses": f.uses, "using": f.using, "file": f.file, "hash": f.hash}))
+                .collect();
+            json.insert("actionFiles".into(), Json::Array(files));
+        }
         let budget = wf.w3.as_ref().and_then(|c| c.gas.as_ref()).and_then(ExprOr::literal).map(|g| *g as u64);
         json.insert("hostGasBudget".into(), json!(budget));
         Self { json }

@@ -2,10 +2,12 @@
 //! `needs` order, one function per job that joins what it needs and starts its matrix legs,
 //! and one leg function per job that runs the steps. Every step's work is a `HostCall`.
 
+mod action;
 mod job;
 mod manifest;
 mod template;
 
+pub use action::{remote_dir, ActionFiles, MemoryActionFiles, ACTIONS_CONTEXT, MAX_ACTION_DEPTH};
 pub use manifest::Manifest;
 
 use crate::error::CompileError;
@@ -25,6 +27,25 @@ pub(crate) struct Gen<'a> {
     pub index: w3_dsl::ast::JobIndex,
     /// The matrix combinations to keep (`w3 run --matrix K:V`); empty keeps all.
     pub matrix_filter: &'a [(String, String)],
+    /// Where actions are read; `None` leaves every `uses:` to the host.
+    pub actions: Option<&'a dyn ActionFiles>,
+    /// Each `uses:` value resolved so far: the action, or `None` when it stays a host call.
+    pub resolved: std::collections::BTreeMap<String, Option<std::rc::Rc<action::Resolved>>>,
+    /// The files the resolved actions brought in, for the manifest.
+    pub action_files: std::collections::BTreeSet<action::ActionFile>,
+    /// The actions being compiled, outermost first (composite actions using others).
+    pub scope: Vec<std::rc::Rc<action::Resolved>>,
+    /// The `uses:` values left to the host (`githubAction` calls), for the manifest.
+    pub host_actions: std::collections::BTreeSet<String>,
+    /// Whether a resolved action runs shell commands.
+    pub action_shell: bool,
+    /// Every action file read, as read: what recompiling needs (a journal keeps it).
+    pub read: MemoryActionFiles,
+    /// The `post:` scripts of the JavaScript actions of the leg being compiled, to run when its
+    /// steps end (a stack, one list per leg).
+    pub posts: Vec<Vec<job::Post>>,
+    /// Which part of a JavaScript action the step being compiled runs.
+    pub phase: job::Phase,
 }
 
 /// What part of a workflow to compile (what `w3 run -j JOB --matrix K:V` runs).
@@ -35,6 +56,9 @@ pub struct Selection<'a> {
     /// Only the matrix combinations whose value of each key named here is one of the values
     /// given for it (as text); combinations without the key are kept, as act keeps them.
     pub matrix: &'a [(String, String)],
+    /// Where local actions (`uses: ./path`) and those of an actions directory are read, to be
+    /// compiled into the module. `None` leaves every `uses:` to the executor at run time.
+    pub actions: Option<&'a dyn ActionFiles>,
 }
 
 /// Reports whether matrix combination `combo` passes `filter` (see [`Selection::matrix`]).
@@ -52,6 +76,9 @@ pub(crate) fn keep_combination(filter: &[(String, String)], combo: &w3_value::Va
 pub struct Compiled {
     pub module: Module,
     pub manifest: Manifest,
+    /// The action files the compilation read (empty without [`Selection::actions`]): given
+    /// back as [`Selection::actions`], they compile the workflow to the same module.
+    pub action_files: MemoryActionFiles,
 }
 
 /// The verification policy of a step: the innermost `verification:`, else `none`.
@@ -192,7 +219,26 @@ pub fn compile_selection(source: &str, file: &str, selection: &Selection<'_>) ->
         .named_values(WORKFLOW_CONTEXTS)
         .functions(FunctionSig::status_functions())
         .function(FunctionSig::hash_files());
-    let mut g = Gen { m, file, options, wf: &wf, index: wf.job_index(), matrix_filter: selection.matrix };
+    let mut g = Gen {
+        m,
+        file,
+        options,
+        wf: &wf,
+        index: wf.job_index(),
+        matrix_filter: selection.matrix,
+        actions: selection.actions,
+        resolved: Default::default(),
+        action_files: Default::default(),
+        scope: Vec::new(),
+        host_actions: Default::default(),
+        action_shell: false,
+        read: MemoryActionFiles {
+            repository: Default::default(),
+            action_dir: selection.actions.and_then(|a| a.action_dir()).map(|_| Default::default()),
+        },
+        posts: Vec::new(),
+        phase: job::Phase::Main,
+    };
     let main = g.m.declare("workflow", FunctionKind::Workflow, 0);
     let mut ids = Vec::with_capacity(wf.jobs.len());
     for job in &wf.jobs {
@@ -209,12 +255,19 @@ pub fn compile_selection(source: &str, file: &str, selection: &Selection<'_>) ->
     let body = g.workflow_function(&order, &ids)?;
     g.m.define(main, body)?;
     let counts: Vec<usize> = wf.jobs.iter().map(|j| legs(j, selection.matrix)).collect();
-    let manifest = Manifest::new(&wf, &counts);
+    let used = manifest::ActionsUsed {
+        resolved: &g.resolved,
+        files: &g.action_files,
+        host: &g.host_actions,
+        shell: g.action_shell,
+        active: g.actions.is_some(),
+    };
+    let manifest = Manifest::new(&wf, &counts, &used);
     g.m.set_manifest(manifest.to_json().into_bytes());
     let module = g.m.finish()?;
     let verified = w3_isa::verify(&module).map_err(|e| CompileError::Internal(e.to_string()))?;
     let manifest = manifest.with_module(&wf, &module, &verified, &counts);
-    Ok(Compiled { module, manifest })
+    Ok(Compiled { module, manifest, action_files: g.read })
 }
 
 /// Returns how many legs `job` starts at most: its matrix combinations, one without a matrix,

@@ -11,7 +11,7 @@ mod build;
 mod fields;
 mod types;
 
-pub use build::{parse, parse_bytes, Parsed, MAX_FILE_BYTES};
+pub use build::{parse, parse_action, parse_bytes, Parsed, ParsedAction, MAX_FILE_BYTES};
 pub use types::*;
 
 use crate::span::{Pos, Span};

@@ -440,3 +440,59 @@ pub struct Capabilities {
     pub storage: Option<Strings>,
     pub gas: Option<ExprOr<f64>>,
 }
+
+/// An action's metadata (`action.yml`).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Action {
+    /// Where the document starts.
+    pub pos: Pos,
+    pub name: Option<Str>,
+    pub inputs: Vec<ActionInput>,
+    pub outputs: Vec<ActionOutput>,
+    /// `runs:`, absent when missing or unreadable (diagnosed).
+    pub runs: Option<ActionRuns>,
+}
+
+/// `inputs.<id>` of an action.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ActionInput {
+    pub id: Str,
+    pub required: bool,
+    pub default: Option<Str>,
+}
+
+/// `outputs.<id>` of an action: `value` is given for composite actions.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ActionOutput {
+    pub id: Str,
+    pub value: Option<Str>,
+}
+
+/// `runs:` of an action.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ActionRuns {
+    pub pos: Pos,
+    /// `composite`, `node20`, `docker`, ...
+    pub using: Str,
+    pub kind: RunsKind,
+}
+
+/// How an action runs.
+#[derive(Clone, Debug, PartialEq)]
+#[allow(clippy::large_enum_variant)] // one per action file: boxing would save nothing that matters
+pub enum RunsKind {
+    Composite {
+        steps: Vec<Step>,
+    },
+    /// A JavaScript action (`using: node12`, `node16`, `node20`, `node24`).
+    Node {
+        main: Option<Str>,
+        pre: Option<Str>,
+        pre_if: Option<Str>,
+        post: Option<Str>,
+        post_if: Option<Str>,
+    },
+    Docker,
+    /// Any other `using:`.
+    Other,
+}

@@ -66,12 +66,16 @@ fn check_control(step: &Step, what: &str) -> Result<(), CompileError> {
 impl Gen<'_> {
     /// Compiles the steps of `job` into the leg `f`, background steps and their waits included.
     pub(super) fn steps(&mut self, f: &mut FunctionBuilder, wf: &Workflow, job: &Job) -> Result<(), CompileError> {
+        // `pre:` of the JavaScript actions the job uses run first.
+        self.run_pres(f, wf, job, "", &job.steps)?;
+        self.posts.push(Vec::new());
         let mut pending: Vec<Started<'_>> = Vec::new();
         let mut started: Vec<&str> = Vec::new();
         for (i, step) in job.steps.iter().enumerate() {
             let label = (i + 1).to_string();
             match &step.kind {
                 StepKind::Run { .. } | StepKind::Uses { .. } if is_background(step)? => {
+                    self.refuse_background_action(step)?;
                     started.extend(step.id.as_ref().map(|s| s.value.as_str()));
                     pending.push(self.start(f, wf, job, &label, step)?);
                 }
@@ -109,6 +113,7 @@ impl Gen<'_> {
                             return Err(CompileError::at(nested.pos, "a `parallel` group holds `run` and `uses` steps only"));
                         }
                         is_background(nested)?;
+                        self.refuse_background_action(nested)?;
                         started.extend(nested.id.as_ref().map(|s| s.value.as_str()));
                         group.push(self.start(f, wf, job, &format!("{label}.{}", j + 1), nested)?);
                     }
@@ -122,14 +127,14 @@ impl Gen<'_> {
                         "`cancel` is not supported yet: the VM cannot stop a host call once it runs, so the background step's process would keep running; wait for the step instead, or let its script end itself",
                     ))
                 }
-                _ => self.step(f, wf, job, i, step)?,
+                _ => self.step(f, wf, job, &label, step)?,
             }
         }
         // The job waits for the background steps still running; their failures count.
         for s in pending {
             self.finish(f, &s, s.step.pos)?;
         }
-        Ok(())
+        self.run_posts(f, wf, job)
     }
 
     /// Starts a background step: evaluates its expressions like any step's, then spawns the
@@ -144,6 +149,7 @@ impl Gen<'_> {
         step: &'s Step,
     ) -> Result<Started<'s>, CompileError> {
         let (prepare, kind) = self.step_prepare(wf, job, label, step)?;
+        let kind = kind.ok_or_else(|| CompileError::Internal("a composite action in the background".into()))?;
         let func = self.background_function(job, label, step, kind)?;
         let slot = f.reg();
         let mark = f.mark();

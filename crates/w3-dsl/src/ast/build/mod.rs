@@ -1,9 +1,12 @@
 //! Converts the YAML node tree into the AST.
 
+mod action;
 mod common;
 mod events;
 mod job;
 mod step;
+
+pub use action::{parse_action, ParsedAction};
 
 use super::fields::{Cx, Fields};
 use super::{Str, Workflow};
