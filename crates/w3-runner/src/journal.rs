@@ -411,7 +411,7 @@ pub fn replay(dir: &Path, secrets: &[(String, String)]) -> Result<Replayed, Jour
 mod tests {
     use super::*;
     use crate::run::{run_module, Executor};
-    use w3_host_api::{HostCall, HostError, HostResult, StepFiles};
+    use w3_host_api::{HostCall, HostError, HostResult, Policy, StepFiles};
 
     /// Answers shell calls with their command as output, and `v=<n>` as a step output.
     struct Echo(std::sync::atomic::AtomicU32);
@@ -456,6 +456,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let report = record(dir.path());
         assert_eq!(report.journal.len(), 2);
+        // Each receipt names the step that made the call and its policy.
+        let receipts = read(dir.path()).unwrap().receipts;
+        let origins: Vec<(u32, Policy)> = receipts.iter().map(|r| (r.step, r.policy)).collect();
+        assert_eq!(origins, [(1, Policy::None), (2, Policy::None)]);
         let replayed = replay(dir.path(), &secrets("t0k")).unwrap();
         assert_eq!(replayed.report.state_hash, report.state_hash);
         assert_eq!(replayed.report.jobs, [("a".to_string(), "success".to_string())]);

@@ -356,6 +356,24 @@ mod tests {
     }
 
     #[test]
+    fn each_call_names_its_step_and_policy() {
+        let src = "on: push\njobs:\n  a:\n    runs-on: x\n    verification: tee\n    steps:\n      - run: echo one\n      - run: echo two\n        verification: shadow\n      - parallel:\n          - run: echo three\n          - run: echo four\n            verification: shadow\n";
+        let compiled = w3_compiler::compile_workflow(src, "w.yml").unwrap();
+        let module = w3_isa::verify(&compiled.module).unwrap();
+        let report = run_module(module.clone(), &RunInputs::default(), &ExitCodes(Default::default()), 1).unwrap();
+        let mut got: Vec<(u32, Policy)> = report.journal.iter().map(|e| (e.step, e.policy)).collect();
+        got.sort_by_key(|&(s, p)| (s, p as u8));
+        assert_eq!(got, [(1, Policy::Tee), (2, Policy::Shadow), (3, Policy::Tee), (3, Policy::Shadow)]);
+        // A replay makes the same calls from the same steps, or stops.
+        let replayed = replay_module(module.clone(), &RunInputs::default(), &report.journal).unwrap();
+        assert_eq!(replayed.state_hash, report.state_hash);
+        let mut changed = report.journal.clone();
+        changed[0].policy = Policy::None;
+        let err = replay_module(module, &RunInputs::default(), &changed).unwrap_err().to_string();
+        assert!(err.contains("the journal recorded step 1 under `none`"), "{err}");
+    }
+
+    #[test]
     fn capabilities_come_from_the_manifest() {
         let src = "on: push\nw3:\n  http: [api.example.com]\n  storage: [read]\njobs:\n  a:\n    runs-on: x\n    steps:\n      - run: echo\n      - uses: actions/checkout@v4\n      - uses: w3/oracle-action@v1\n";
         let compiled = w3_compiler::compile_workflow(src, "w.yml").unwrap();

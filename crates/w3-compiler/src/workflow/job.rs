@@ -40,6 +40,26 @@ impl ObjectBuilder {
     }
 }
 
+/// The most keys [`Gen::origin_keys`] adds to a request.
+const ORIGIN_KEYS: u16 = 2;
+
+/// Returns the step a request of the step labelled `label` comes from, for its receipt: the
+/// job's step whose position leads the label (`3`, `3.2` in a `parallel` group, `3/1` inside
+/// the action step 3 uses, `3 post`), and that step's verification policy, which the steps of
+/// the actions it uses share.
+fn origin(wf: &Workflow, job: &Job, label: &str) -> (u32, &'static str) {
+    let digits = |s: &str| s.chars().take_while(char::is_ascii_digit).collect::<String>();
+    let n: u32 = digits(label).parse().unwrap_or(0);
+    let Some(top) = job.steps.get((n as usize).wrapping_sub(1)) else { return (n, "none") };
+    let nested = label.strip_prefix(&n.to_string()).and_then(|r| r.strip_prefix('.')).map(digits);
+    let step = match (&top.kind, nested.and_then(|m| m.parse::<usize>().ok())) {
+        (StepKind::Parallel { steps }, Some(m)) => steps.get(m.wrapping_sub(1)).unwrap_or(top),
+        _ => top,
+    };
+    let named = policy_of(wf, job, step);
+    (n, ["onchain", "tee", "shadow"].into_iter().find(|p| *p == named).unwrap_or("none"))
+}
+
 /// The hidden context holding the directories shell steps added with `$GITHUB_PATH`, newest
 /// first, `:`-separated. Expressions cannot name it (a context name has no dot).
 const PATH_CONTEXT: &str = "w3.path";
@@ -618,6 +638,7 @@ impl Gen<'_> {
             }
         }
         let request = f.reg();
+        self.origin = origin(wf, job, label);
         let kind = self.step_request(&mut f, wf, job, step, request)?;
         let mut obj = ObjectBuilder::new(&mut f, 2);
         let r = obj.key(self, &mut f, "skip");
@@ -627,7 +648,7 @@ impl Gen<'_> {
         obj.finish(&mut f, out);
         f.emit(Op::Return { src: out });
         self.m.define(func, f)?;
-        let _ = policy_of(wf, job, step);
+
         Ok((func, kind))
     }
 
@@ -697,7 +718,8 @@ impl Gen<'_> {
                 inputs.finish(f, with_obj);
                 match smart {
                     Some((name, version)) => {
-                        let mut obj = ObjectBuilder::new(f, 3);
+                        let mut obj = ObjectBuilder::new(f, 3 + ORIGIN_KEYS);
+                        self.origin_keys(f, &mut obj);
                         for (key, text) in [("name", name), ("version", version)] {
                             let r = obj.key(self, f, key);
                             self.load_text(f, r, text);
@@ -714,7 +736,8 @@ impl Gen<'_> {
                     }
                     None => {
                         self.host_actions.insert(uses.value.clone());
-                        let mut obj = ObjectBuilder::new(f, 3);
+                        let mut obj = ObjectBuilder::new(f, 3 + ORIGIN_KEYS);
+                        self.origin_keys(f, &mut obj);
                         let r = obj.key(self, f, "uses");
                         self.load_text(f, r, &uses.value);
                         let r = obj.key(self, f, "with");
@@ -750,7 +773,8 @@ impl Gen<'_> {
         arg: Reg,
     ) -> Result<(), CompileError> {
         let env = self.m.string("env");
-        let mut obj = ObjectBuilder::new(f, 9);
+        let mut obj = ObjectBuilder::new(f, 9 + ORIGIN_KEYS);
+        self.origin_keys(f, &mut obj);
         let r = obj.key(self, f, "cmd");
         self.template(f, run, r)?;
         let r = obj.key(self, f, "shell");
@@ -780,6 +804,18 @@ impl Gen<'_> {
         }
         obj.finish(f, arg);
         Ok(())
+    }
+
+    /// Adds where the request comes from: `step`, and `verification` unless it is `none`.
+    fn origin_keys(&mut self, f: &mut FunctionBuilder, obj: &mut ObjectBuilder) {
+        let (step, policy) = self.origin;
+        let r = obj.key(self, f, "step");
+        let k = self.m.number(f64::from(step));
+        f.emit(Op::LoadConst { dst: r, k });
+        if policy != "none" {
+            let r = obj.key(self, f, "verification");
+            self.load_text(f, r, policy);
+        }
     }
 
     fn optional(

@@ -46,6 +46,9 @@ pub(crate) struct Gen<'a> {
     pub posts: Vec<Vec<job::Post>>,
     /// Which part of a JavaScript action the step being compiled runs.
     pub phase: job::Phase,
+    /// The step whose request is being built: its position in the job (from 1) and its
+    /// verification policy, which every request names for its receipt.
+    pub origin: (u32, &'static str),
 }
 
 /// What part of a workflow to compile (what `w3 run -j JOB --matrix K:V` runs).
@@ -238,6 +241,7 @@ pub fn compile_selection(source: &str, file: &str, selection: &Selection<'_>) ->
         },
         posts: Vec::new(),
         phase: job::Phase::Main,
+        origin: (0, "none"),
     };
     let main = g.m.declare("workflow", FunctionKind::Workflow, 0);
     let mut ids = Vec::with_capacity(wf.jobs.len());
