@@ -711,3 +711,22 @@ fn workflows_github_refuses_to_load_are_refused() {
     assert_eq!(o.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&o.stderr).contains("[job-needs]"));
 }
+
+#[test]
+fn a_job_can_be_held_to_a_process_count() {
+    let root = Command::new("id").arg("-u").output().map(|o| o.stdout == b"0\n").unwrap_or(false);
+    if !root {
+        // Control groups for w3 need root here (cgroup v1) or a delegated cgroup v2.
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let wf = "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: |\n          for i in $(seq 40); do sleep 1 & done\n          echo \"running: $(jobs -p | wc -l)\"\n";
+    std::fs::write(dir.path().join("wf.yml"), wf).unwrap();
+    // bash waits and retries a fork the limit refuses: the loop gets through slowly, or fails.
+    let (_, out) = run(dir.path(), &["-W", "wf.yml", "--job-pids", "16"]);
+    assert!(out.contains("fork: retry: Resource temporarily unavailable"), "the job is held to 16 processes: {out}");
+    assert!(!out.contains("running: 40"), "{out}");
+    let (code, out) = run(dir.path(), &["-W", "wf.yml"]);
+    assert_eq!(code, Some(0), "{out}");
+    assert!(out.contains("running: 40"), "without the limit all start: {out}");
+}

@@ -81,8 +81,9 @@ pub fn step_overhead(opts: &SandboxOptions, samples: usize) -> Result<StepOverhe
             job.run(&req)?;
             in_job.push(start.elapsed());
             let start = Instant::now();
-            drop(JobSandbox::start(&boxed)?);
+            let fresh = JobSandbox::start(&boxed)?;
             job_setup.push(start.elapsed());
+            drop(fresh);
         }
     }
     Ok(StepOverhead {

@@ -161,9 +161,9 @@ impl Drop for JobCgroup {
     fn drop(&mut self) {
         // A group is removable once its last process has been reaped, which may lag the kill.
         for dir in &self.dirs {
-            for _ in 0..50 {
+            for _ in 0..500 {
                 match std::fs::remove_dir(dir) {
-                    Err(e) if e.raw_os_error() == Some(libc::EBUSY) => std::thread::sleep(Duration::from_millis(10)),
+                    Err(e) if e.raw_os_error() == Some(libc::EBUSY) => std::thread::sleep(Duration::from_millis(1)),
                     _ => break,
                 }
             }

@@ -69,6 +69,14 @@ pub struct Args {
     /// mounts, the kernel keyring, bpf, perf events...).
     #[arg(long)]
     pub no_seccomp: bool,
+    /// Hold each job's processes together to at most this much memory (bytes, or with a K, M
+    /// or G suffix), in a control group of the job's own where the host lets w3 make one (as
+    /// root with cgroup v1, or a delegated cgroup v2); past it the kernel kills the largest.
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    pub job_memory: Option<u64>,
+    /// Hold each job to at most this many processes and threads together, in the same way.
+    #[arg(long, value_name = "N")]
+    pub job_pids: Option<u64>,
     /// Keep the workflow storage and events Smart Actions use in DIR (a redb file), across
     /// runs; without it they last for the run only.
     #[arg(long, value_name = "DIR")]
@@ -207,6 +215,24 @@ fn pairs(args: &[String], what: &str) -> Result<Vec<(String, String)>, String> {
                 .ok_or(format!("{what} `{a}` is not NAME=VALUE"))
         })
         .collect()
+}
+
+/// Reads a size: bytes, or a number with a `K`, `M` or `G` suffix (powers of 1024).
+fn parse_size(text: &str) -> Result<u64, String> {
+    let t = text.trim();
+    let (digits, unit) = match t.char_indices().last() {
+        Some((i, c)) if c.is_ascii_alphabetic() => (&t[..i], c.to_ascii_uppercase()),
+        _ => (t, 'B'),
+    };
+    let shift = match unit {
+        'B' => 0,
+        'K' => 10,
+        'M' => 20,
+        'G' => 30,
+        _ => return Err(format!("`{text}`: the unit must be K, M or G")),
+    };
+    let n: u64 = digits.trim().parse().map_err(|_| format!("`{text}` is not a size such as 512M"))?;
+    n.checked_mul(1 << shift).filter(|&b| b > 0).ok_or_else(|| format!("`{text}` is not a usable size"))
 }
 
 /// Performs a run's host calls on this machine: shell steps in the sandbox, log lines printed.
@@ -739,6 +765,7 @@ fn run_files(args: &Args, files: &[PathBuf], run: &RunInputs, event_file: &Path)
         opts.read_only.extend(action_dir.clone());
         opts.agent = AgentCommand::current_exe();
         opts.seccomp = !args.no_seccomp;
+        opts.cgroup = w3_host::CgroupLimits { memory: args.job_memory, pids: args.job_pids };
         let (id, limits) = (WorkflowId::new(name.as_str()), StorageLimits::default());
         let storage: Box<dyn StorageCalls> = match &args.state {
             Some(dir) => match RedbStore::open_in(dir) {
@@ -814,4 +841,20 @@ fn run_files(args: &Args, files: &[PathBuf], run: &RunInputs, event_file: &Path)
         }
     }
     ExitCode::from(u8::from(failed))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_size;
+
+    #[test]
+    fn sizes_take_binary_units() {
+        assert_eq!(parse_size("512M"), Ok(512 << 20));
+        assert_eq!(parse_size("2g"), Ok(2 << 30));
+        assert_eq!(parse_size("4096"), Ok(4096));
+        assert_eq!(parse_size(" 1K "), Ok(1024));
+        for bad in ["", "M", "12X", "-1M", "0", "99999999999999G"] {
+            assert!(parse_size(bad).is_err(), "{bad}");
+        }
+    }
 }
