@@ -534,15 +534,7 @@ impl Gen<'_> {
         f.bind(failed);
         self.load_text(f, outcome, "failure");
         f.bind(decided);
-        f.emit(Op::Move { dst: conclusion, src: outcome });
-        if let Some(c) = &step.continue_on_error {
-            let keep = f.label();
-            self.expr_or_bool(f, c, t)?;
-            f.jump_if_false(t, keep);
-            self.load_text(f, conclusion, "success");
-            f.bind(keep);
-        }
-        f.emit(Op::StepEnd { step: tag, outcome, conclusion });
+        self.conclude(f, step, tag, outcome, conclusion, t)?;
         if kind == HostKind::Shell {
             self.export(f, result);
         }
@@ -650,6 +642,29 @@ impl Gen<'_> {
         self.m.define(func, f)?;
 
         Ok((func, kind))
+    }
+
+    /// Ends the step `tag` with `outcome`: its conclusion is the outcome, or `success` when the
+    /// step continues on error (`t` is scratch).
+    pub(super) fn conclude(
+        &mut self,
+        f: &mut FunctionBuilder,
+        step: &Step,
+        tag: w3_isa::StrId,
+        outcome: Reg,
+        conclusion: Reg,
+        t: Reg,
+    ) -> Result<(), CompileError> {
+        f.emit(Op::Move { dst: conclusion, src: outcome });
+        if let Some(c) = &step.continue_on_error {
+            let keep = f.label();
+            self.expr_or_bool(f, c, t)?;
+            f.jump_if_false(t, keep);
+            self.load_text(f, conclusion, "success");
+            f.bind(keep);
+        }
+        f.emit(Op::StepEnd { step: tag, outcome, conclusion });
+        Ok(())
     }
 
     /// Emits `outcome = result.ok && result.exitCode in (0, null) ? "success" : "failure"`.

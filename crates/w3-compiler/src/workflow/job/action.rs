@@ -520,15 +520,7 @@ impl Gen<'_> {
         f.bind(failed);
         self.load_text(f, outcome, "failure");
         f.bind(decided);
-        f.emit(Op::Move { dst: conclusion, src: outcome });
-        if let Some(c) = &step.continue_on_error {
-            let keep = f.label();
-            self.expr_or_bool(f, c, t)?;
-            f.jump_if_false(t, keep);
-            self.load_text(f, conclusion, "success");
-            f.bind(keep);
-        }
-        f.emit(Op::StepEnd { step: tag, outcome, conclusion });
+        self.conclude(f, step, tag, outcome, conclusion, t)?;
         self.export_action(f, result);
         f.jump(end);
         f.bind(skipped);
