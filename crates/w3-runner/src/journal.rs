@@ -151,20 +151,25 @@ fn io(path: &Path) -> impl FnOnce(std::io::Error) -> JournalError + '_ {
     move |source| JournalError::Io { path: path.to_path_buf(), source }
 }
 
-/// Writes the journal of a finished run into `dir` (created if needed), signing a receipt per
-/// call with `key`. Returns the run's record.
-#[allow(clippy::too_many_arguments)] // each is a distinct part of the run
-pub fn write(
-    dir: &Path,
-    workflow: &str,
-    selection: &w3_compiler::Selection<'_>,
-    source: &str,
-    actions: &w3_compiler::MemoryActionFiles,
-    module: &VerifiedModule,
-    run: &RunInputs,
-    report: &Report,
-    key: &ed25519_dalek::SigningKey,
-) -> Result<RunRecord, JournalError> {
+/// What a journal records of a finished run: how it was asked for and compiled, and what
+/// happened.
+#[derive(Clone, Copy)]
+pub struct Finished<'a> {
+    /// The workflow's file name.
+    pub workflow: &'a str,
+    pub selection: &'a w3_compiler::Selection<'a>,
+    /// The workflow's text, and the action files its compilation read.
+    pub source: &'a str,
+    pub actions: &'a w3_compiler::MemoryActionFiles,
+    pub module: &'a VerifiedModule,
+    pub run: &'a RunInputs,
+    pub report: &'a Report,
+}
+
+/// Writes the journal of `finished` into `dir` (created if needed), signing a receipt per call
+/// with `key`. Returns the run's record.
+pub fn write(dir: &Path, finished: &Finished<'_>, key: &ed25519_dalek::SigningKey) -> Result<RunRecord, JournalError> {
+    let Finished { workflow, selection, source, actions, module, run, report } = *finished;
     std::fs::create_dir_all(dir).map_err(io(dir))?;
     let module_hash = module.module().content_hash();
     let mut record = RunRecord {
@@ -443,7 +448,17 @@ mod tests {
         let report = run_module(module.clone(), &run, &Echo(Default::default()), 2).unwrap();
         let key = ed25519_dalek::SigningKey::from_bytes(&[5; 32]);
         let actions = w3_compiler::MemoryActionFiles::default();
-        write(dir, "wf.yml", &w3_compiler::Selection::default(), WF, &actions, &module, &run, &report, &key).unwrap();
+        let selection = w3_compiler::Selection::default();
+        let finished = Finished {
+            workflow: "wf.yml",
+            selection: &selection,
+            source: WF,
+            actions: &actions,
+            module: &module,
+            run: &run,
+            report: &report,
+        };
+        write(dir, &finished, &key).unwrap();
         report
     }
 

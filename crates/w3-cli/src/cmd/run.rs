@@ -797,17 +797,16 @@ fn run_files(args: &Args, files: &[PathBuf], run: &RunInputs, event_file: &Path)
             Ok(report) => {
                 if let (Some(dir), Some(key)) = (&args.journal, &key) {
                     let dir = dir.join(&exec.workflow);
-                    let written = journal::write(
-                        &dir,
-                        &name,
-                        &selection,
-                        &source,
-                        &compiled.action_files,
-                        &module,
-                        &run,
-                        &report,
-                        key,
-                    );
+                    let finished = journal::Finished {
+                        workflow: &name,
+                        selection: &selection,
+                        source: &source,
+                        actions: &compiled.action_files,
+                        module: &module,
+                        run: &run,
+                        report: &report,
+                    };
+                    let written = journal::write(&dir, &finished, key);
                     match written {
                         Ok(record) => eprintln!(
                             "w3 run: journal of {} calls in {} (state {})",
