@@ -20,7 +20,7 @@
 
 use std::io::{IoSlice, IoSliceMut, Read, Write};
 use std::mem::MaybeUninit;
-use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd, RawFd};
+use std::os::fd::{AsRawFd, BorrowedFd, FromRawFd, OwnedFd, RawFd};
 use std::os::unix::net::UnixStream;
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::path::PathBuf;
@@ -234,10 +234,7 @@ fn start(body: &[u8], fds: Vec<OwnedFd>) -> Option<Running> {
     command.process_group(0);
     match command.spawn() {
         Ok(child) => {
-            // SAFETY: pidfd_open takes a pid and flags and returns a new descriptor or -1.
-            let fd = unsafe { libc::syscall(libc::SYS_pidfd_open, child.id() as libc::pid_t, 0) };
-            // SAFETY: a non-negative result is a fresh descriptor we own.
-            let pidfd = (fd >= 0).then(|| unsafe { OwnedFd::from_raw_fd(fd as RawFd) });
+            let pidfd = crate::process::pidfd_open(child.id());
             Some(Running { child, pidfd, status })
         }
         Err(e) => {
@@ -260,14 +257,10 @@ pub fn main_with_args(args: &[String]) -> i32 {
     }
 }
 
-/// Returns a borrowed descriptor for each of `fds`.
-pub(crate) fn borrow<const N: usize>(fds: [&OwnedFd; N]) -> [BorrowedFd<'_>; N] {
-    fds.map(AsFd::as_fd)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::os::fd::AsFd;
 
     #[test]
     fn step_commands_round_trip() {
@@ -294,7 +287,7 @@ mod tests {
         let (r, w) = crate::process::pipe().unwrap();
         let big = vec![b'x'; 1 << 20];
         std::thread::scope(|s| {
-            s.spawn(|| send(&a, &big, &borrow([&w])).unwrap());
+            s.spawn(|| send(&a, &big, &[w.as_fd()]).unwrap());
             let (body, fds) = receive(&b).unwrap().unwrap();
             assert_eq!(body.len(), big.len());
             assert_eq!(fds.len(), 1);

@@ -13,12 +13,12 @@
 //! workspace and `/tmp`. Steps of the job running at that moment end as killed.
 
 use std::io::Read;
-use std::os::fd::{AsRawFd, OwnedFd};
+use std::os::fd::{AsFd, AsRawFd, OwnedFd};
 use std::os::unix::net::UnixStream;
 use std::os::unix::process::ExitStatusExt;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, ExitStatus, Stdio};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -34,9 +34,6 @@ use crate::shell::{self, ShellRequest};
 
 /// How long a new sandbox may take to report ready.
 const READY_TIMEOUT: Duration = Duration::from_secs(30);
-
-/// Numbers the job directories of this process.
-static NEXT_JOB: AtomicU64 = AtomicU64::new(0);
 
 /// A job's sandbox; see the module documentation.
 pub struct JobSandbox {
@@ -74,24 +71,13 @@ impl JobSandbox {
         }
         let agent = opts.agent.clone().ok_or_else(|| SandboxError::Setup("no sandbox agent is configured".into()))?;
         let bwrap = sandbox::find_bwrap(opts)?;
-        let n = NEXT_JOB.fetch_add(1, Ordering::Relaxed);
-        let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.subsec_nanos());
-        let dir = std::env::temp_dir().join(format!("w3-job-{}-{n}-{nanos:x}", std::process::id()));
-        let create =
-            |d: &Path| std::fs::create_dir(d).map_err(|e| SandboxError::io(format!("creating {}", d.display()), e));
-        create(&dir)?;
+        let dir = sandbox::fresh_temp_dir("job")?;
         let mut opts = opts.clone();
         if opts.temp.is_none() {
             let tmp = dir.join("tmp");
-            let made = create(&tmp).and_then(|()| {
-                use std::os::unix::fs::PermissionsExt;
-                std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(0o700))
-                    .map_err(|e| SandboxError::io(format!("protecting {}", tmp.display()), e))?;
-                match opts.step_identity() {
-                    Some(id) => sandbox::chown_tree(&tmp, id),
-                    None => Ok(()),
-                }
-            });
+            let made = std::fs::create_dir(&tmp)
+                .map_err(|e| SandboxError::io(format!("creating {}", tmp.display()), e))
+                .and_then(|()| sandbox::private_to_steps(&tmp, &opts));
             if let Err(e) = made {
                 let _ = std::fs::remove_dir_all(&dir);
                 return Err(e);
@@ -154,7 +140,7 @@ impl JobSandbox {
             let (status_r, status_w) = process::pipe()?;
             let sent = {
                 let control = live.control.lock().unwrap_or_else(|e| e.into_inner());
-                agent::send(&control, &body, &agent::borrow([&out_w, &err_w, &status_w]))
+                agent::send(&control, &body, &[out_w.as_fd(), err_w.as_fd(), status_w.as_fd()])
             };
             match sent {
                 Ok(()) => break (live, out_r, err_r, status_r),

@@ -172,6 +172,30 @@ pub fn running_as_root() -> bool {
     unsafe { libc::geteuid() == 0 }
 }
 
+/// Numbers the temporary directories of this process.
+static NEXT_DIR: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// Creates a fresh directory `w3-<kind>-<pid>-<n>-<nanos>` under the system temp directory.
+pub(crate) fn fresh_temp_dir(kind: &str) -> Result<PathBuf, SandboxError> {
+    let n = NEXT_DIR.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.subsec_nanos());
+    let dir = std::env::temp_dir().join(format!("w3-{kind}-{}-{n}-{nanos:x}", std::process::id()));
+    std::fs::create_dir(&dir).map_err(|e| SandboxError::io(format!("creating {}", dir.display()), e))?;
+    Ok(dir)
+}
+
+/// Makes the (empty) directory `dir` private to the steps of `opts`: mode 0700, owned by their
+/// identity when it is not the current one.
+pub(crate) fn private_to_steps(dir: &Path, opts: &SandboxOptions) -> Result<(), SandboxError> {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
+        .map_err(|e| SandboxError::io(format!("protecting {}", dir.display()), e))?;
+    match opts.step_identity() {
+        Some(id) => chown_tree(dir, id),
+        None => Ok(()),
+    }
+}
+
 /// Changes the owner of `root` and everything under it, not following symbolic links.
 pub(crate) fn chown_tree(root: &Path, id: Identity) -> Result<(), SandboxError> {
     let mut stack = vec![root.to_path_buf()];

@@ -455,17 +455,8 @@ impl StepTemp {
         if let Some(dir) = &opts.temp {
             return Ok(StepTemp { dir: dir.clone(), owned: false });
         }
-        let n = NEXT_STEP.fetch_add(1, Ordering::Relaxed);
-        let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.subsec_nanos());
-        let dir = std::env::temp_dir().join(format!("w3-step-{}-{n}-{nanos:x}", std::process::id()));
-        std::fs::create_dir(&dir).map_err(|e| SandboxError::io(format!("creating {}", dir.display()), e))?;
-        let temp = StepTemp { dir, owned: true };
-        std::fs::set_permissions(&temp.dir, std::fs::Permissions::from_mode(0o700))
-            .map_err(|e| SandboxError::io(format!("protecting {}", temp.dir.display()), e))?;
-        if let Some(id) = opts.step_identity() {
-            std::os::unix::fs::lchown(&temp.dir, Some(id.uid), Some(id.gid))
-                .map_err(|e| SandboxError::io(format!("handing {} to uid {}", temp.dir.display(), id.uid), e))?;
-        }
+        let temp = StepTemp { dir: sandbox::fresh_temp_dir("step")?, owned: true };
+        sandbox::private_to_steps(&temp.dir, opts)?;
         Ok(temp)
     }
 
