@@ -296,12 +296,9 @@ impl ActionHost for ActionCalls<'_> {
 impl LocalExecutor {
     /// Runs a shell step: in its job's sandbox when steps are sandboxed and this binary carries
     /// the sandbox agent, else as `opts` says.
-    fn shell(&self, job: &str, call: &HostCall) -> Result<HostResult, HostError> {
-        let HostCall::ShellCommand { cmd, shell, env, path, workdir, timeout_ms } = call else {
-            return w3_host::shell::run_call(call, &self.opts);
-        };
+    fn shell(&self, job: &str, req: &ShellRequest<'_>) -> Result<HostResult, HostError> {
         if self.opts.sandbox != Sandbox::Bwrap || self.opts.agent.is_none() {
-            return w3_host::shell::run_call(call, &self.opts);
+            return w3_host::shell::run(req, &self.opts).map_err(HostError::from);
         }
         let sandbox = {
             let mut jobs = self.jobs.lock().unwrap_or_else(|e| e.into_inner());
@@ -314,8 +311,7 @@ impl LocalExecutor {
                 }
             }
         };
-        let req = ShellRequest { cmd, shell, env, path, workdir, timeout_ms: *timeout_ms };
-        sandbox.run(&req).map_err(HostError::from)
+        sandbox.run(req).map_err(HostError::from)
     }
 
     /// Prints `text` line by line as `[workflow/job]   | line`, as act does, with secret values
@@ -480,15 +476,8 @@ impl Executor for LocalExecutor {
                     all.retain(|(b, _)| b != k);
                     all.push((k.clone(), v.clone()));
                 }
-                let call = HostCall::ShellCommand {
-                    cmd: cmd.clone(),
-                    shell: shell.clone(),
-                    env: all,
-                    path: path.clone(),
-                    workdir: workdir.clone(),
-                    timeout_ms: *timeout_ms,
-                };
-                let result = self.shell(job, &call);
+                let req = ShellRequest { cmd, shell, env: &all, path, workdir, timeout_ms: *timeout_ms };
+                let result = self.shell(job, &req);
                 if let Ok(HostResult::Shell { stdout, stderr, exit_code, .. }) = &result {
                     self.print_output(job, stdout);
                     self.print_output(job, stderr);
