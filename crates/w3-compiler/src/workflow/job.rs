@@ -157,11 +157,10 @@ impl Gen<'_> {
         let (batch, fail_fast) = (max_parallel(job).unwrap_or(combos.len()).max(1), fail_fast(job));
         let stop = f.label();
         for (b, chunk) in combos.chunks(batch).enumerate() {
-            // With fail-fast, a leg that failed cancels the legs not started yet.
-            if b > 0 && fail_fast {
-                f.jump_if_true(legs.failed, stop);
-            }
             let first = b * batch;
+            if b > 0 {
+                self.end_batch(f, &legs, handles, (first - batch) as u16..first as u16, fail_fast, stop);
+            }
             for (j, combo) in chunk.iter().enumerate() {
                 let i = first + j;
                 let mut obj = ObjectBuilder::new(f, 2);
@@ -173,12 +172,6 @@ impl Gen<'_> {
                 f.emit(Op::LoadConst { dst: s, k });
                 obj.finish(f, arg);
                 f.emit(Op::Spawn { dst: Reg(handles.0 + i as u16), func: leg, arg });
-            }
-            // max-parallel: the next legs start when these have ended.
-            if first + chunk.len() < combos.len() {
-                for j in 0..chunk.len() {
-                    self.join_leg(f, &legs, Reg(handles.0 + (first + j) as u16));
-                }
             }
         }
         f.bind(stop);
@@ -238,14 +231,7 @@ impl Gen<'_> {
         let batch = max_parallel(job).map_or(limit, |p| p.clamp(1, usize::from(limit)) as u16);
         for i in 0..limit {
             if i > 0 && i % batch == 0 {
-                // max-parallel: the legs started so far end before the next start; with
-                // fail-fast, a failed one cancels the rest.
-                for j in i - batch..i {
-                    self.join_leg(f, &legs, Reg(handles.0 + j));
-                }
-                if fail_fast(job) {
-                    f.jump_if_true(legs.failed, started);
-                }
+                self.end_batch(f, &legs, handles, i - batch..i, fail_fast(job), started);
             }
             let ki = self.m.number(f64::from(i));
             f.emit(Op::LoadConst { dst: k, k: ki });
@@ -396,6 +382,26 @@ impl Gen<'_> {
         f.emit(Op::GetProp { dst: outputs, obj: t, name: outs });
         f.emit(Op::LoadNull { dst: handle });
         f.bind(skip);
+    }
+
+    /// Ends a batch of legs (`max-parallel`): waits for the legs whose handles are `batch`
+    /// (offsets from `handles`), then, with fail-fast, jumps to `stop` if one failed, so the
+    /// legs not started yet are cancelled.
+    fn end_batch(
+        &mut self,
+        f: &mut FunctionBuilder,
+        legs: &Legs,
+        handles: Reg,
+        batch: std::ops::Range<u16>,
+        fail_fast: bool,
+        stop: w3_isa::Label,
+    ) {
+        for j in batch {
+            self.join_leg(f, legs, Reg(handles.0 + j));
+        }
+        if fail_fast {
+            f.jump_if_true(legs.failed, stop);
+        }
     }
 
     /// Joins the legs still running and leaves the job's `{result, outputs}` in `dst`.
