@@ -163,7 +163,7 @@ impl JobSandbox {
                 let status = ExitStatus::from_raw(libc::SIGKILL);
                 return Ok(Finished { status, stdout: out.finish(), stderr: err.finish(), timed_out: true });
             }
-            let wait_ms = deadline.map_or(1000, |d| d.saturating_duration_since(now).as_millis().min(1000) as i32 + 1);
+            let wait_ms = process::poll_ms(deadline, now);
             process::poll_once(&mut streams, Some(fd), wait_ms);
             status.read_available();
         }

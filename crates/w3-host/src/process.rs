@@ -136,12 +136,18 @@ fn wait(
             let status = child.wait().map_err(|e| SandboxError::io("waiting for the killed step", e))?;
             return Ok((status, true));
         }
-        let mut wait_ms = deadline.map_or(1000, |d| d.saturating_duration_since(now).as_millis().min(1000) as i32 + 1);
+        let mut wait_ms = poll_ms(deadline, now);
         if pidfd.is_none() {
             wait_ms = wait_ms.min(5);
         }
         poll_once(streams, pidfd.as_ref().map(|f| f.as_raw_fd()), wait_ms);
     }
+}
+
+/// Returns how long one poll may wait: until `deadline` (a millisecond past it), at most a
+/// second so the caller checks the clock again.
+pub(crate) fn poll_ms(deadline: Option<Instant>, now: Instant) -> i32 {
+    deadline.map_or(1000, |d| d.saturating_duration_since(now).as_millis().min(1000) as i32 + 1)
 }
 
 /// Kills the child and everything in its process group. Inside bubblewrap the child is bwrap
