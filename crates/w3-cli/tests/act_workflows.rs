@@ -45,7 +45,7 @@ fn observe(workflow: &Path) -> String {
     let rel = Path::new(".github/workflows").join(name);
     std::fs::create_dir_all(dir.path().join(".github/workflows")).unwrap();
     std::fs::copy(workflow, dir.path().join(&rel)).unwrap();
-    copy_tree(&workflow.with_extension(""), dir.path());
+    w3_host::sandbox::copy_entries(&workflow.with_extension(""), dir.path()).unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_w3"))
         .args(["run", "--sandbox", "none", "-W"])
         .arg(&rel)
@@ -67,21 +67,6 @@ fn observe(workflow: &Path) -> String {
     let code = out.status.code().map_or_else(|| "signal".to_string(), |c| c.to_string());
     lines.push(format!("EXIT:{code}"));
     lines.join("\n") + "\n"
-}
-
-/// Copies the files under `from` (if it is a directory) into `to`.
-fn copy_tree(from: &Path, to: &Path) {
-    let Ok(entries) = std::fs::read_dir(from) else { return };
-    for e in entries {
-        let path = e.unwrap().path();
-        let target = to.join(path.file_name().unwrap());
-        if path.is_dir() {
-            std::fs::create_dir_all(&target).unwrap();
-            copy_tree(&path, &target);
-        } else {
-            std::fs::copy(&path, &target).unwrap();
-        }
-    }
 }
 
 fn read(path: &Path) -> Option<String> {

@@ -116,20 +116,6 @@ fn whole_corpus_compiles_identically_in_two_processes() {
     );
 }
 
-/// Copies the files under `from` into `to`.
-fn copy_tree(from: &Path, to: &Path) {
-    for e in std::fs::read_dir(from).unwrap() {
-        let path = e.unwrap().path();
-        let target = to.join(path.file_name().unwrap());
-        if path.is_dir() {
-            std::fs::create_dir_all(&target).unwrap();
-            copy_tree(&path, &target);
-        } else {
-            std::fs::copy(&path, &target).unwrap();
-        }
-    }
-}
-
 #[test]
 fn local_actions_compile_identically_from_anywhere_and_their_files_count() {
     // The same repository in two places, compiled from different directories: no path of the
@@ -142,7 +128,7 @@ fn local_actions_compile_identically_from_anywhere_and_their_files_count() {
         std::fs::create_dir_all(root.join(".git")).unwrap();
         std::fs::create_dir_all(root.join(".github/workflows")).unwrap();
         std::fs::copy(act.join("composite.yml"), root.join(".github/workflows/composite.yml")).unwrap();
-        copy_tree(&act.join("composite"), &root);
+        w3_host::sandbox::copy_entries(&act.join("composite"), &root).unwrap();
         let out = dir.path().join("m.w3m");
         let cwd = if i == 0 { root.clone() } else { dir.path().to_path_buf() };
         let wf = root.join(".github/workflows/composite.yml");

@@ -246,6 +246,17 @@ pub fn copy_tree(src: &Path, dst: &Path) -> Result<(), SandboxError> {
     Ok(())
 }
 
+/// Copies every entry of the directory `src` into the existing directory `dst` with
+/// [`copy_tree`]; nothing when `src` is not a directory.
+pub fn copy_entries(src: &Path, dst: &Path) -> Result<(), SandboxError> {
+    let Ok(entries) = std::fs::read_dir(src) else { return Ok(()) };
+    for entry in entries {
+        let from = entry.map_err(|e| SandboxError::io(format!("listing {}", src.display()), e))?.path();
+        copy_tree(&from, &dst.join(from.file_name().unwrap_or_default()))?;
+    }
+    Ok(())
+}
+
 /// Finds the `bwrap` binary: the configured one, or the first on the host's `PATH`.
 pub(crate) fn find_bwrap(opts: &SandboxOptions) -> Result<PathBuf, SandboxError> {
     if let Some(path) = &opts.bwrap {

@@ -97,13 +97,7 @@ fn time_in_repo(workflow: &std::path::Path, program: &std::path::Path, args: &[S
     std::fs::create_dir_all(&wf_dir).map_err(|e| format!("{}: {e}", wf_dir.display()))?;
     std::fs::copy(workflow, wf_dir.join(name)).map_err(|e| format!("{}: {e}", workflow.display()))?;
     // The files of the directory named like the workflow (the actions it uses), if there is one.
-    if let Ok(entries) = std::fs::read_dir(workflow.with_extension("")) {
-        for entry in entries {
-            let from = entry.map_err(|e| e.to_string())?.path();
-            let to = dir.join(from.file_name().unwrap_or_default());
-            w3_host::sandbox::copy_tree(&from, &to).map_err(|e| e.to_string())?;
-        }
-    }
+    w3_host::sandbox::copy_entries(&workflow.with_extension(""), &dir).map_err(|e| e.to_string())?;
     let git = |args: &[&str]| {
         std::process::Command::new("git")
             .args(["-c", "user.email=bench@w3", "-c", "user.name=bench"])
