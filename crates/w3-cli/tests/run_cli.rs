@@ -32,6 +32,13 @@ jobs:
       - run: echo should not run
 "#;
 
+/// Returns a fresh directory holding `wf` as `wf.yml`.
+fn workspace(wf: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("wf.yml"), wf).unwrap();
+    dir
+}
+
 fn run(dir: &std::path::Path, args: &[&str]) -> (Option<i32>, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_w3")).arg("run").args(args).current_dir(dir).output().unwrap();
     (out.status.code(), String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr))
@@ -209,9 +216,8 @@ fn workflow_commands_mask_annotate_and_set_outputs() {
 
 #[test]
 fn a_journal_replays_without_running_anything() {
-    let dir = tempfile::tempdir().unwrap();
     let wf = "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - id: s\n        run: |\n          date +%s%N > stamp\n          echo \"t=$(cat stamp)\" >> \"$GITHUB_OUTPUT\"\n          echo \"token ${{ secrets.TOKEN }}\"\n      - run: echo \"got ${{ steps.s.outputs.t }}\"\n  b:\n    needs: a\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo b\n";
-    std::fs::write(dir.path().join("wf.yml"), wf).unwrap();
+    let dir = workspace(wf);
     std::fs::write(dir.path().join("secrets.env"), "# test\nTOKEN='s3cr3t'\n").unwrap();
     // A key that is not one is refused before any step runs.
     std::fs::write(dir.path().join("bad.key"), b"short").unwrap();
@@ -257,9 +263,8 @@ fn a_journal_replays_without_running_anything() {
 
 #[test]
 fn github_actions_checkout_is_built_in_and_others_fail_clearly() {
-    let dir = tempfile::tempdir().unwrap();
     let wf = "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v4\n      - run: echo after checkout\n      - uses: someone/thing@v1\n        continue-on-error: true\n      - uses: docker://alpine:3\n";
-    std::fs::write(dir.path().join("wf.yml"), wf).unwrap();
+    let dir = workspace(wf);
     let (code, out) = run(dir.path(), &["--sandbox", "none", "-W", "wf.yml"]);
     assert_eq!(code, Some(1), "{out}");
     for line in [
@@ -346,7 +351,6 @@ fn a_javascript_action_without_node_fails_clearly() {
 
 #[test]
 fn independent_jobs_run_side_by_side() {
-    let dir = tempfile::tempdir().unwrap();
     // Each job waits (up to 10 s) for the other to have started: only jobs that run at the
     // same time both see the other's mark.
     let job = |me: &str, other: &str| {
@@ -355,7 +359,7 @@ fn independent_jobs_run_side_by_side() {
         )
     };
     let wf = format!("on: push\njobs:\n{}{}", job("a", "b"), job("b", "a"));
-    std::fs::write(dir.path().join("wf.yml"), wf).unwrap();
+    let dir = workspace(&wf);
     let (code, out) = run(dir.path(), &["--sandbox", "none", "-W", "wf.yml", "--parallel", "2"]);
     assert_eq!(code, Some(0), "{out}");
     assert!(out.contains("[wf/a]   | a saw b") && out.contains("[wf/b]   | b saw a"), "{out}");
@@ -408,11 +412,10 @@ fn the_seed_example_runs_end_to_end_against_a_local_price_server() {
 #[test]
 fn smart_action_outputs_reach_later_steps() {
     let port = price_server(r#"{"data":{"prices":[{"usd":"12.5"}]}}"#);
-    let dir = tempfile::tempdir().unwrap();
     let wf = format!(
         "on: push\nw3:\n  http: [\"127.0.0.1:{port}\"]\njobs:\n  a:\n    runs-on: w3/ubuntu-latest\n    steps:\n      - id: price\n        uses: w3/oracle-action@v1\n        with:\n          url: http://127.0.0.1:{port}/p\n          path: data.prices.0.usd\n      - id: sel\n        uses: w3/json-select@v1\n        with:\n          json: '{{\"a\":[1,{{\"b\":\"deep\"}}]}}'\n          path: a.1.b\n      - run: echo \"price ${{{{ steps.price.outputs.value }}}} status ${{{{ steps.price.outputs.status }}}} sel ${{{{ steps.sel.outputs.value }}}}\"\n      - uses: w3/json-select@v1\n        with:\n          json: '[]'\n          path: missing\n"
     );
-    std::fs::write(dir.path().join("wf.yml"), wf).unwrap();
+    let dir = workspace(&wf);
     let (code, out) = run(dir.path(), &["--sandbox", "none", "-W", "wf.yml"]);
     assert_eq!(code, Some(1), "the last step selects nothing and fails:\n{out}");
     assert!(out.contains("[wf/a]   | price 12.5 status 200 sel deep"), "{out}");
@@ -454,7 +457,6 @@ fn artifacts_pass_files_between_jobs() {
 
 #[test]
 fn a_background_step_serves_while_later_steps_run() {
-    let dir = tempfile::tempdir().unwrap();
     // The server step marks itself ready, then runs until the client asks it to stop (at most
     // 20 s); the client step can only finish while the server runs.
     let wf = r#"on: push
@@ -477,7 +479,7 @@ jobs:
       - wait: server
       - run: echo "server ${{ steps.server.outputs.served }} ${{ steps.server.outcome }} $SERVER_ENV"
 "#;
-    std::fs::write(dir.path().join("wf.yml"), wf).unwrap();
+    let dir = workspace(wf);
     for sandbox in ["none", "bwrap"] {
         let (code, out) = run(dir.path(), &["--sandbox", sandbox, "-W", "wf.yml", "--parallel", "2"]);
         assert_eq!(code, Some(0), "{sandbox}: {out}");
@@ -489,7 +491,6 @@ jobs:
 
 #[test]
 fn a_jobs_steps_share_its_sandbox_and_what_they_leave_running() {
-    let dir = tempfile::tempdir().unwrap();
     // The first step leaves a process running that keeps writing to the job's /tmp (and to the
     // step's stdout, which must not kill it); the next step sees it still at work. Another
     // job has a /tmp and processes of its own.
@@ -512,7 +513,7 @@ jobs:
       - run: |
           test -e /tmp/ticks && echo "b: sees a's tmp" || echo "b: own tmp"
 "#;
-    std::fs::write(dir.path().join("wf.yml"), wf).unwrap();
+    let dir = workspace(wf);
     let (code, out) = run(dir.path(), &["-W", "wf.yml"]);
     assert_eq!(code, Some(0), "{out}");
     assert!(out.contains("[wf/a]   | a: still ticking"), "{out}");
@@ -521,9 +522,8 @@ jobs:
 
 #[test]
 fn a_matrix_filter_selects_combinations() {
-    let dir = tempfile::tempdir().unwrap();
     let wf = "on: push\njobs:\n  m:\n    runs-on: ubuntu-latest\n    strategy:\n      matrix:\n        os: [linux, mac, win]\n        n: [1, 2]\n    steps:\n      - run: echo \"leg ${{ matrix.os }}-${{ matrix.n }}\"\n  plain:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo plain\n  other:\n    runs-on: ubuntu-latest\n    strategy:\n      matrix:\n        os: [bsd]\n    steps:\n      - run: echo never\n";
-    std::fs::write(dir.path().join("wf.yml"), wf).unwrap();
+    let dir = workspace(wf);
     let args = ["--sandbox", "none", "-W", "wf.yml", "--matrix", "os:linux", "--matrix", "os:win", "--matrix", "n:2"];
     let (code, out) = run(dir.path(), &args);
     assert_eq!(code, Some(0), "{out}");
@@ -587,7 +587,6 @@ fn storage_persists_across_runs_with_a_state_directory() {
 
 #[test]
 fn max_parallel_and_fail_fast_shape_a_matrix() {
-    let dir = tempfile::tempdir().unwrap();
     let wf = r#"on: push
 jobs:
   serial:
@@ -649,7 +648,7 @@ jobs:
     steps:
       - run: echo "dynamic $(tr '\n' ',' < dynamic.txt)"
 "#;
-    std::fs::write(dir.path().join("wf.yml"), wf).unwrap();
+    let dir = workspace(wf);
     let (code, out) = run(dir.path(), &["--sandbox", "none", "-W", "wf.yml", "--parallel", "4"]);
     assert_eq!(code, Some(1), "{out}");
     assert!(out.contains("| order start 1,end 1,start 2,end 2,start 3,end 3,"), "one leg at a time: {out}");
@@ -663,9 +662,8 @@ jobs:
 
 #[test]
 fn a_terminal_gets_a_live_line_per_running_step() {
-    let dir = tempfile::tempdir().unwrap();
     let wf = "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo before; sleep 1; echo after\n";
-    std::fs::write(dir.path().join("wf.yml"), wf).unwrap();
+    let dir = workspace(wf);
     let w3 = env!("CARGO_BIN_EXE_w3");
     // `script` runs w3 on a pseudo-terminal, as a user's shell would.
     let on_terminal = |ci: Option<&str>| {
@@ -697,10 +695,9 @@ fn a_terminal_gets_a_live_line_per_running_step() {
 
 #[test]
 fn workflows_github_refuses_to_load_are_refused() {
-    let dir = tempfile::tempdir().unwrap();
     // `env` is not available in a job's `env:`, and job `b` needs a job that does not exist.
     let wf = "on: push\nenv:\n  A: x\njobs:\n  a:\n    runs-on: ubuntu-latest\n    env:\n      B: ${{ env.A }}\n    steps:\n      - run: echo \"$B\"\n  b:\n    needs: zzz\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo b\n";
-    std::fs::write(dir.path().join("wf.yml"), wf).unwrap();
+    let dir = workspace(wf);
     let (code, out) = run(dir.path(), &["--sandbox", "none", "-W", "wf.yml"]);
     assert_eq!(code, Some(2), "{out}");
     assert!(out.contains("wf.yml:8:14: context \"env\" is not allowed here."), "{out}");
@@ -719,9 +716,8 @@ fn a_job_can_be_held_to_a_process_count() {
         // Control groups for w3 need root here (cgroup v1) or a delegated cgroup v2.
         return;
     }
-    let dir = tempfile::tempdir().unwrap();
     let wf = "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: |\n          for i in $(seq 40); do sleep 1 & done\n          echo \"running: $(jobs -p | wc -l)\"\n";
-    std::fs::write(dir.path().join("wf.yml"), wf).unwrap();
+    let dir = workspace(wf);
     // bash waits and retries a fork the limit refuses: the loop gets through slowly, or fails.
     let (_, out) = run(dir.path(), &["-W", "wf.yml", "--job-pids", "16"]);
     assert!(out.contains("fork: retry: Resource temporarily unavailable"), "the job is held to 16 processes: {out}");
