@@ -131,6 +131,7 @@ pub(crate) fn interpret(p: &Program, st: &mut State, fid: u32, fiber: &mut Fiber
             let i = r!($dst);
             let meta: Meta = $meta;
             debug_assert!(i < fiber.metas.len());
+            debug_assert!(meta.fits(&fiber.values[i]), "a register holding a scalar is accounted zero");
             // SAFETY: `$dst` is a register operand of the running function, so `i` is in bounds
             // (see "Register access" above).
             let old = std::mem::replace(unsafe { fiber.metas.get_unchecked_mut(i) }, meta).bytes;

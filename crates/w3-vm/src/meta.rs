@@ -7,6 +7,12 @@
 //! property) only its shallow size, since it is shared. Depth is an upper bound, carried along
 //! so that nesting stays bounded without walking values: deep values would overflow the native
 //! stack when dropped or written as JSON. `docs/vm.md` §4 states the rules.
+//!
+//! A register holding a value that owns nothing (null, a boolean, a number) is always accounted
+//! [`Meta::ZERO`] ([`Meta::fits`]): such a value holds no bytes and does not nest. The simple
+//! instructions rely on it: moving or writing a scalar over a scalar is a plain store, with no
+//! accounting to read or update. Every register write keeps it (checked in debug builds), and a
+//! restored snapshot is refused when it breaks it.
 
 use w3_value::Value;
 
@@ -22,6 +28,13 @@ pub struct Meta {
 impl Meta {
     /// The meta of a primitive that holds nothing: null, a boolean, a number.
     pub const ZERO: Meta = Meta { bytes: 0, depth: 0 };
+
+    /// Returns whether this meta may account `value`: anything does for a value that owns
+    /// something, only [`Meta::ZERO`] for one that owns nothing.
+    #[inline]
+    pub fn fits(&self, value: &Value) -> bool {
+        !value.owns_nothing() || *self == Meta::ZERO
+    }
 
     /// Returns the meta of a string of `len` bytes.
     pub fn string(len: usize) -> Meta {

@@ -48,6 +48,7 @@ pub(crate) fn spawn(
     }
     child.held = child.contexts.bytes();
     st.hold(0, child.held + u64::from(meta.bytes))?;
+    debug_assert!(meta.fits(&arg), "a register holding a scalar is accounted zero");
     child.values[0] = arg;
     child.metas[0] = meta;
     let id = st.fibers.len() as u32;
@@ -95,6 +96,7 @@ pub(crate) fn deliver(st: &mut State, fiber: &mut Fiber, dst: u16, value: Value,
     let (Some(slot), Some(m)) = (fiber.values.get_mut(i), fiber.metas.get_mut(i)) else {
         return Err(Fault::Internal("a resumed fiber's register is out of range".into()));
     };
+    debug_assert!(meta.fits(&value), "a register holding a scalar is accounted zero");
     let old = std::mem::replace(m, meta).bytes;
     *slot = value;
     st.hold(u64::from(old), u64::from(meta.bytes))

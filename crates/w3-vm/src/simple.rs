@@ -65,6 +65,7 @@ pub(crate) fn run(
             let i = usize::from($dst.0);
             let meta: Meta = $meta;
             debug_assert!(i < metas.len());
+            debug_assert!(meta.fits(&values[i]), "a register holding a scalar is accounted zero");
             // SAFETY: as for `val!` (`metas` is as long as `values`).
             let old = std::mem::replace(unsafe { metas.get_unchecked_mut(i) }, meta).bytes;
             if meta.bytes != old {
@@ -81,6 +82,27 @@ pub(crate) fn run(
             // SAFETY: as for `val!`.
             *unsafe { values.get_unchecked_mut(i) } = value;
             account!($dst, $meta);
+        }};
+    }
+    // Writes `$value`, which owns nothing, into register `$dst`. When the register holds such
+    // a value too, both are accounted `Meta::ZERO` (the invariant in `meta`), so this is one
+    // store, with nothing to drop or account.
+    macro_rules! set_plain {
+        ($dst:expr, $value:expr) => {{
+            let value: Value = $value;
+            debug_assert!(value.owns_nothing());
+            let i = usize::from($dst.0);
+            debug_assert!(i < values.len());
+            // SAFETY: as for `val!`.
+            let slot = unsafe { values.get_unchecked_mut(i) };
+            if slot.owns_nothing() {
+                debug_assert_eq!(metas[i], Meta::ZERO);
+                // SAFETY: the old value owns nothing, so overwriting it without a drop leaks
+                // nothing.
+                unsafe { std::ptr::write(slot, value) };
+            } else {
+                set!($dst, value, Meta::ZERO);
+            }
         }};
     }
     macro_rules! cmp {
@@ -100,7 +122,7 @@ pub(crate) fn run(
                     result
                 }
             };
-            set!($dst, Value::Bool(result), Meta::ZERO);
+            set_plain!($dst, Value::Bool(result));
         }};
     }
     // Charges the block control just reached (after a jump, whose both ways lead to a block
@@ -108,18 +130,27 @@ pub(crate) fn run(
     // `Charge` instruction is consumed, so a fault is located at it, the block's head.
     macro_rules! enter {
         () => {
-            if let Some(&Inst::Charge(gas)) = insts.get(at) {
+            debug_assert!(at < insts.len());
+            // SAFETY: `at` is a verified jump target (see the loop).
+            if let Inst::Charge(gas) = *unsafe { insts.get_unchecked(at) } {
                 at += 1;
                 attempt!(st.charge(u64::from(gas)));
             }
         };
     }
 
+    if at >= insts.len() {
+        return Ok(());
+    }
     loop {
-        let Some(&inst) = insts.get(at) else {
-            *pc = at;
-            return Ok(());
-        };
+        // The loop starts at an instruction inside the function and only continues at one:
+        // after an instruction that is not a jump comes another, since the verifier proves
+        // every function ends in a terminator (`docs/isa.md` §9), and no simple instruction is
+        // one but `Jump`; a jump lands on a verified target, and a block's charge is followed
+        // by the block's first instruction.
+        debug_assert!(at < insts.len());
+        // SAFETY: `at < insts.len()`, as argued above.
+        let inst = *unsafe { insts.get_unchecked(at) };
         at += 1;
         match inst {
             Inst::Charge(gas) => attempt!(st.charge(u64::from(gas))),
@@ -128,37 +159,49 @@ pub(crate) fn run(
                 attempt!(st.charge(gas));
             }
             Inst::Nop {} => {}
-            Inst::LoadNull { dst } => set!(dst, Value::Null, Meta::ZERO),
-            Inst::LoadBool { dst, value } => set!(dst, Value::Bool(value.0 == 1), Meta::ZERO),
+            Inst::LoadNull { dst } => set_plain!(dst, Value::Null),
+            Inst::LoadBool { dst, value } => set_plain!(dst, Value::Bool(value.0 == 1)),
             Inst::LoadConst { dst, k } => {
                 let (value, meta) = &p.constants[k.0 as usize];
-                let i = usize::from(dst.0);
-                debug_assert!(i < values.len());
-                // SAFETY: as for `val!`.
-                unsafe { values.get_unchecked_mut(i) }.clone_from(value);
-                account!(dst, *meta);
+                if value.owns_nothing() {
+                    // SAFETY: a value that owns nothing is copied whole (`Value::clone_from`).
+                    set_plain!(dst, unsafe { std::ptr::read(value) });
+                } else {
+                    let i = usize::from(dst.0);
+                    debug_assert!(i < values.len());
+                    // SAFETY: as for `val!`.
+                    unsafe { values.get_unchecked_mut(i) }.clone_from(value);
+                    account!(dst, *meta);
+                }
             }
             Inst::Move { dst, src } => {
-                // Moving a register onto itself changes nothing.
-                if dst != src {
-                    let (d, s) = (usize::from(dst.0), usize::from(src.0));
-                    debug_assert!(d < values.len() && s < values.len());
+                let (d, s) = (usize::from(dst.0), usize::from(src.0));
+                debug_assert!(d < values.len() && s < values.len());
+                let base = values.as_mut_ptr();
+                // SAFETY: both indices are in bounds (as for `val!`); only raw pointers are
+                // used while `d` may equal `s`.
+                let (to, from) = unsafe { (base.add(d), base.add(s)) };
+                // SAFETY: `to` and `from` point at live registers.
+                if unsafe { (*to).owns_nothing() && (*from).owns_nothing() } {
+                    // Both are accounted `Meta::ZERO`, so a copy of the value is the whole
+                    // move. SAFETY: a bitwise copy of a value that owns nothing is a complete
+                    // clone, and the one overwritten owns nothing to leak.
+                    unsafe { std::ptr::write(to, std::ptr::read(from)) };
+                } else if d != s {
                     // SAFETY: as for `val!`.
                     let meta = *unsafe { metas.get_unchecked(s) };
-                    let base = values.as_mut_ptr();
-                    // SAFETY: both indices are in bounds (as for `val!`) and differ, so the two
-                    // references do not overlap.
-                    unsafe { (*base.add(d)).clone_from(&*base.add(s)) };
+                    // SAFETY: in bounds and different, so the references do not overlap.
+                    unsafe { (*to).clone_from(&*from) };
                     account!(dst, meta);
                 }
             }
             Inst::Not { dst, a } => {
                 let b = !val!(a).is_truthy();
-                set!(dst, Value::Bool(b), Meta::ZERO);
+                set_plain!(dst, Value::Bool(b));
             }
             Inst::Truthy { dst, a } => {
                 let b = val!(a).is_truthy();
-                set!(dst, Value::Bool(b), Meta::ZERO);
+                set_plain!(dst, Value::Bool(b));
             }
             Inst::Eq { dst, a, b } => cmp!(CompareOp::Eq, dst, a, b),
             Inst::Ne { dst, a, b } => cmp!(CompareOp::Ne, dst, a, b),
@@ -175,7 +218,7 @@ pub(crate) fn run(
                     Value::Array(_) => 4.0,
                     Value::Object(_) => 5.0,
                 };
-                set!(dst, Value::Number(kind), Meta::ZERO);
+                set_plain!(dst, Value::Number(kind));
             }
             Inst::Jump { target } => {
                 at = target.0 as usize;

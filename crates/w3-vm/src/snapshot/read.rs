@@ -203,6 +203,9 @@ fn check(p: &Program, st: &State) -> std::result::Result<(), &'static str> {
         if f.values.len() != f.metas.len() || (f.entry as usize) >= p.code.len() {
             return Err("fiber");
         }
+        if !f.values.iter().zip(&f.metas).all(|(v, m)| m.fits(v)) {
+            return Err("register accounting");
+        }
         if f.ended.is_some() != f.frames.is_empty() || f.ended.is_some() != (f.wait == Wait::Done) {
             return Err("fiber end");
         }
