@@ -30,6 +30,7 @@
 #![forbid(unsafe_code)]
 
 pub mod abi;
+pub mod bench;
 mod builtin;
 mod error;
 pub mod limits;

@@ -29,6 +29,9 @@ pub enum What {
         /// Runs of each program per measurement; the fastest is reported.
         #[arg(long, default_value_t = 30)]
         rounds: u32,
+        /// Measure only this class (`move`, `call`, ...); repeatable. All classes by default.
+        #[arg(long = "class", value_name = "NAME")]
+        classes: Vec<String>,
     },
     /// Compile the given workflows (files or directories) and report the time per workflow.
     Compile {
@@ -71,7 +74,7 @@ pub fn run(args: Args) -> ExitCode {
     match args.what {
         What::Check { paths, rounds } => bench_check(&paths, rounds.max(1)),
         What::Compile { paths, rounds } => bench_compile(&paths, rounds.max(1)),
-        What::Vm { rounds } => bench_vm(rounds.max(1)),
+        What::Vm { rounds, classes } => bench_vm(rounds.max(1), &classes),
         What::Sandbox { samples } => bench_sandbox(samples.max(1)),
         What::Run { paths, runs, act, w3_args } => bench_run(&paths, runs.max(1), act.as_deref(), &w3_args),
     }
@@ -317,10 +320,16 @@ fn fastest(vm: &w3_vm::Vm, rounds: u32) -> f64 {
     best
 }
 
-fn bench_vm(rounds: u32) -> ExitCode {
+fn bench_vm(rounds: u32, only: &[String]) -> ExitCode {
+    let all = w3_vm::bench::classes();
+    if let Some(unknown) = only.iter().find(|c| !all.iter().any(|(name, _)| name == c)) {
+        let known: Vec<&str> = all.iter().map(|(name, _)| *name).collect();
+        eprintln!("w3 bench: no VM class is called `{unknown}` (the classes: {})", known.join(", "));
+        return ExitCode::from(2);
+    }
     let mut classes = serde_json::Map::new();
     let (mut metered_total, mut unmetered_total, mut gas_total) = (0.0, 0.0, 0u64);
-    for (name, module) in w3_vm::bench::classes() {
+    for (name, module) in all.into_iter().filter(|(name, _)| only.is_empty() || only.iter().any(|c| c == name)) {
         let ops = if name == "expression" { w3_vm::bench::N / 8 * 8 } else { w3_vm::bench::N } as f64;
         let metered = w3_vm::bench::start(&module, true);
         let gas = match metered.clone().run() {
@@ -345,11 +354,31 @@ fn bench_vm(rounds: u32) -> ExitCode {
             }),
         );
     }
+    // The same simple instructions in wasmi, measured here, so the figures above can be read
+    // against a mature interpreter on this machine.
+    let mut reference = serde_json::Map::new();
+    for (name, beside) in w3_host_wasm::bench::CLASSES {
+        if !(only.is_empty() || only.iter().any(|c| c == beside)) {
+            continue;
+        }
+        let measure = |fuel| w3_host_wasm::bench::measure(name, rounds, fuel).expect("a reference class");
+        match (measure(true), measure(false)) {
+            (Ok(fuel), Ok(no_fuel)) => {
+                let entry = serde_json::json!({ "beside": beside, "ns_per_op": fuel, "ns_per_op_unmetered": no_fuel });
+                reference.insert(format!("wasmi_{name}"), entry);
+            }
+            (Err(e), _) | (_, Err(e)) => {
+                eprintln!("w3 bench: the wasmi reference {name} did not run: {e}");
+                return ExitCode::from(3);
+            }
+        }
+    }
     let out = serde_json::json!({
         "bench": "vm",
         "rounds": rounds,
         "ops_per_program": w3_vm::bench::N,
         "classes": classes,
+        "reference": reference,
         "ns_per_gas": metered_total * 1e9 / gas_total.max(1) as f64,
         "metering_overhead_percent": (metered_total - unmetered_total) * 100.0 / unmetered_total,
     });
