@@ -195,7 +195,8 @@ impl Decoder<'_> {
 }
 
 /// Checks what the interpreter relies on without checking: frames tile the register file,
-/// result registers exist, and every fiber, call and register a wait names exists.
+/// result registers exist, every fiber, call and register a wait names exists, and registers
+/// holding scalars are accounted zero (`Meta::fits`).
 fn check(p: &Program, st: &State) -> std::result::Result<(), &'static str> {
     let n = st.fibers.len();
     let registers = |func: u32| p.code.get(func as usize).map(|c| u32::from(c.registers));
@@ -242,4 +243,23 @@ fn check(p: &Program, st: &State) -> std::result::Result<(), &'static str> {
         return Err("answer");
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::meta::Meta;
+    use crate::{bench, SnapshotError, Vm};
+
+    #[test]
+    fn a_scalar_register_accounted_as_holding_bytes_is_refused() {
+        let module = bench::classes().swap_remove(0).1;
+        let vm = bench::start(&module, true);
+        assert!(Vm::restore(module.clone(), &vm.snapshot()).is_ok());
+        let mut bad = vm.clone();
+        let fiber = &mut bad.st.fibers[0];
+        assert!(fiber.values[1].owns_nothing(), "the bench programs start with null registers");
+        fiber.metas[1] = Meta { bytes: 8, depth: 0 };
+        let refused = Vm::restore(module, &bad.snapshot()).err();
+        assert!(matches!(refused, Some(SnapshotError::Invalid { what: "register accounting", .. })), "{refused:?}");
+    }
 }
