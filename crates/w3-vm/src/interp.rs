@@ -5,10 +5,10 @@
 //! load, a jump-table branch and its own work, with no call and no re-reading of the frame.
 //! The heavier ops call out to `ops`, `steps` and `sched`, where their cost dwarfs the call.
 //! The simple instructions (charges, loads, moves, comparisons, jumps: most of what compiled
-//! code runs) run in an inner loop, `simple::run`, inlined here: it keeps its few locals in
-//! machine registers, which the outer loop, with everything its heavy instructions need alive,
-//! cannot. This is the one place in the crate allowed to be long (see `STYLE.md`: hot paths
-//! are the exception).
+//! code runs) run in `simple`, with threaded dispatch: a handler per instruction, each ending
+//! in the next one's, with its few values in machine registers, which this loop, with
+//! everything its heavy instructions need alive, cannot offer. This is the one place in the
+//! crate allowed to be long (see `STYLE.md`: hot paths are the exception).
 
 use crate::error::{Fault, Location};
 use crate::fiber::{Fiber, Frame, Ret, Wait};
@@ -271,8 +271,8 @@ pub(crate) fn interpret(p: &Program, st: &mut State, fid: u32, fiber: &mut Fiber
                 frame!();
                 enter!();
             }
-            // Simple instructions run in a loop of their own (see `simple`), from this one to
-            // the next instruction it does not handle.
+            // Simple instructions run in `simple`, from this one to the next instruction it
+            // does not handle.
             Inst::Charge(gas) => attempt!(st.charge(u64::from(gas))),
             Inst::ChargeBlock(block) => {
                 let gas = code.block_gas.get(block as usize).copied().unwrap_or(0);

@@ -40,3 +40,7 @@ pub use fiber::Status;
 pub use host::{DEFAULT_TIMEOUT_MS, MAX_RANDOM_BYTES};
 pub use vm::{FiberOutcome, Outcome, RunState, Vm};
 pub use w3_value::matrix::MAX_COMBINATIONS;
+
+/// Whether this build runs the simple instructions with threaded dispatch (an optimized
+/// build) or with a loop (an unoptimized one); see `docs/vm.md` §9.
+pub const THREADED_DISPATCH: bool = cfg!(w3_threaded);

@@ -20,8 +20,11 @@ macro_rules! define_inst {
             gas $gas:literal, bytes $bytes:literal, block $block:literal, term $term:literal;
     )*) => {
         /// Holds one executable instruction: a block charge, or an ISA instruction (see
-        /// [`Op`]) whose jump target is an index into [`Code::insts`].
+        /// [`Op`]) whose jump target is an index into [`Code::insts`]. Its first byte is its
+        /// tag, the [`InstKind`] of the same name (`repr(u8)`), which the threaded handlers
+        /// are looked up by.
         #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        #[repr(u8)]
         pub(crate) enum Inst {
             /// Charges this much gas: the static gas of the block it heads, when that fits in
             /// a `u32` (always, in practice), so the charge needs no table lookup.
@@ -33,6 +36,29 @@ macro_rules! define_inst {
                 $(#[doc = $doc])*
                 $name { $($field: w3_isa::$kind),* },
             )*
+        }
+
+        /// Names the kinds of [`Inst`], in the same order, so `InstKind::X as u8` is the tag
+        /// of `Inst::X`.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        #[repr(u8)]
+        #[allow(dead_code)] // only the simple instructions' kinds are named
+        pub(crate) enum InstKind {
+            Charge,
+            ChargeBlock,
+            $($name,)*
+        }
+
+        #[cfg(test)]
+        impl Inst {
+            /// Returns one instruction of each kind, with its kind.
+            pub(crate) fn samples() -> Vec<(Inst, InstKind)> {
+                vec![
+                    (Inst::Charge(7), InstKind::Charge),
+                    (Inst::ChargeBlock(7), InstKind::ChargeBlock),
+                    $((Inst::$name { $($field: Default::default()),* }, InstKind::$name),)*
+                ]
+            }
         }
 
         impl From<Op> for Inst {
@@ -47,6 +73,13 @@ macro_rules! define_inst {
 w3_isa::for_each_op!(define_inst);
 
 impl Inst {
+    /// Returns the instruction's tag: the value of its [`InstKind`].
+    #[inline(always)]
+    pub fn tag(&self) -> u8 {
+        // SAFETY: `Inst` is `repr(u8)`, so its first byte is its tag.
+        unsafe { *(self as *const Inst).cast::<u8>() }
+    }
+
     /// Returns whether the instruction charges a block's gas (heads a block, when metering).
     pub fn is_charge(&self) -> bool {
         matches!(self, Inst::Charge(_) | Inst::ChargeBlock(_))
@@ -221,6 +254,16 @@ fn nested(metas: impl Iterator<Item = Meta>, own: u64) -> Meta {
 mod tests {
     use super::*;
     use w3_isa::{verify, FunctionBuilder, FunctionKind, ModuleBuilder};
+
+    #[test]
+    fn an_instructions_first_byte_is_its_kind() {
+        let samples = Inst::samples();
+        assert_eq!(samples.len(), 2 + w3_isa::OPS.len());
+        for (inst, kind) in samples {
+            assert_eq!(inst.tag(), kind as u8, "{inst:?}");
+        }
+        assert!(std::mem::size_of::<Inst>() <= 12);
+    }
 
     #[test]
     fn charges_head_every_block_and_targets_are_indices() {
