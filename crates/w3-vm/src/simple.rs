@@ -31,7 +31,7 @@ use w3_value::{compare, compare_numbers, CompareOp, Value};
 /// operand of a function below its register count (`docs/isa.md` §9, items 5 and 7), and the
 /// slices are checked to be that long here. Instructions are fetched without bounds checks:
 /// the chain starts at an instruction inside the function and only continues at one, since
-/// the verifier proves every function ends in a terminator (item 8) and no simple instruction
+/// the verifier proves every function ends in a terminator (item 9) and no simple instruction
 /// is one but `Jump`, whose target is verified.
 #[inline(always)]
 pub(crate) fn run(
