@@ -116,27 +116,25 @@ impl GasSchedule {
 
     /// Returns schedule 2, calibrated to about 1 ns per gas (see the module documentation).
     pub fn v2() -> GasSchedule {
-        let mut schedule = GasSchedule::v1();
-        schedule.version = 2;
-        for (cost, info) in schedule.per_op.iter_mut().zip(OPS) {
-            if let Some((_, ns)) = CALIBRATED.iter().find(|(name, _)| *name == info.name) {
-                *cost = *ns;
-            }
-        }
-        schedule
+        GasSchedule::v1().revised(2, CALIBRATED)
     }
 
     /// Returns schedule 3: schedule 2 recalibrated after the interpreter got faster (see the
     /// module documentation).
     pub fn v3() -> GasSchedule {
-        let mut schedule = GasSchedule::v2();
-        schedule.version = 3;
-        for (cost, info) in schedule.per_op.iter_mut().zip(OPS) {
-            if let Some((_, ns)) = CALIBRATED_V3.iter().find(|(name, _)| *name == info.name) {
-                *cost = *ns;
+        GasSchedule::v2().revised(3, CALIBRATED_V3)
+    }
+
+    /// Returns this schedule as version `version`, with the ops named in `costs` costing what
+    /// it says.
+    fn revised(mut self, version: u16, costs: &[(&str, u32)]) -> GasSchedule {
+        self.version = version;
+        for (cost, info) in self.per_op.iter_mut().zip(OPS) {
+            if let Some((_, new)) = costs.iter().find(|(name, _)| *name == info.name) {
+                *cost = *new;
             }
         }
-        schedule
+        self
     }
 
     /// Returns the schedule with version `version`, if it is known.
