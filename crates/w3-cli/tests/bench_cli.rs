@@ -58,3 +58,25 @@ fn run_times_each_workflow_in_a_fresh_repository() {
     assert!(rows.iter().all(|r| ms(r, "w3_ms") > 0.0 && r["act_ms"].is_null()), "{v}");
     assert!(v["w3_over_act"].is_null(), "{v}");
 }
+
+#[test]
+fn vm_measures_the_classes_asked_for_with_wasmi_beside() {
+    let v = bench(&["vm", "--rounds", "1", "--class", "move", "--class", "call"]);
+    assert_eq!(v["bench"], "vm");
+    let classes = v["classes"].as_object().unwrap();
+    assert_eq!(classes.keys().collect::<Vec<_>>(), ["move", "call"], "{v}");
+    let moves = &classes["move"];
+    assert!(ms(moves, "ns_per_op") > 0.0 && ms(moves, "ns_per_op_unmetered") > 0.0, "{v}");
+    let per_gas = ms(moves, "ns_per_op") / ms(moves, "gas_per_op");
+    assert!((per_gas - ms(moves, "ns_per_gas")).abs() < 1e-9 * per_gas.max(1.0), "{v}");
+    // Only the reference beside a measured class runs.
+    let reference = v["reference"].as_object().unwrap();
+    assert_eq!(reference.keys().collect::<Vec<_>>(), ["wasmi_copy"], "{v}");
+    assert_eq!(reference["wasmi_copy"]["beside"], "move");
+    assert!(ms(&reference["wasmi_copy"], "ns_per_op") > 0.0, "{v}");
+
+    let out = Command::new(env!("CARGO_BIN_EXE_w3")).args(["bench", "vm", "--class", "nope"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("no VM class is called `nope`") && err.contains("move"), "{err}");
+}
