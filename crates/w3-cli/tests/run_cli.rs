@@ -726,3 +726,14 @@ fn a_job_can_be_held_to_a_process_count() {
     assert_eq!(code, Some(0), "{out}");
     assert!(out.contains("running: 40"), "without the limit all start: {out}");
 }
+
+#[test]
+fn a_step_whose_expression_fails_says_why_and_fails() {
+    let wf = "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo before\n      - run: echo ${{ fromJSON('{bad') }}\n      - run: echo after\n      - if: failure()\n        run: echo cleanup\n";
+    let dir = workspace(wf);
+    let (code, out) = run(dir.path(), &["--sandbox", "none", "--progress", "never", "-W", "wf.yml"]);
+    assert_eq!(code, Some(1), "{out}");
+    let want = "[wf/a]   | Error: wf.yml:7:32: Error parsing JSON when evaluating fromJson: key must be a string at line 1 column 2";
+    assert!(out.lines().any(|l| l == want), "missing {want:?} in:\n{out}");
+    assert!(out.contains("| before") && out.contains("| cleanup") && !out.contains("| after"), "{out}");
+}

@@ -148,7 +148,8 @@ pub(crate) fn finish(
 }
 
 /// Unwinds `fiber` to the innermost `TryCall` below the fault, when `error` is catchable:
-/// `dst` gets null and `dst+1` the error message. Returns whether it caught the error.
+/// `dst` gets null and `dst+1` the error message, for people: `file:line:col: message` where
+/// the source is known (the full location otherwise). Returns whether it caught the error.
 pub(crate) fn unwind(st: &mut State, fiber: &mut Fiber, error: &VmError) -> Result<bool, Fault> {
     if !error.fault.is_catchable() {
         return Ok(false);
@@ -160,7 +161,10 @@ pub(crate) fn unwind(st: &mut State, fiber: &mut Fiber, error: &VmError) -> Resu
     let released = fiber.truncate(frame.base as usize);
     fiber.frames.truncate(at);
     st.hold(released, 0)?;
-    let message = error.to_string();
+    let message = match error.at.as_ref().and_then(|at| at.source.as_ref()) {
+        Some(s) => format!("{}:{}:{}: {}", s.file, s.line, s.col, error.fault),
+        None => error.to_string(),
+    };
     let meta = Meta::string(message.len());
     deliver(st, fiber, frame.ret.dst, Value::Null, Meta::ZERO)?;
     deliver(st, fiber, frame.ret.dst.saturating_add(1), Value::from(message), meta)?;

@@ -538,6 +538,7 @@ impl Gen<'_> {
         self.outcome(f, result, outcome)?;
         f.jump(decided);
         f.bind(failed);
+        self.log_step_error(f, error, t);
         self.load_text(f, outcome, "failure");
         f.bind(decided);
         self.conclude(f, step, tag, outcome, conclusion, t)?;
@@ -828,6 +829,24 @@ impl Gen<'_> {
     }
 
     /// Adds where the request comes from: `step`, and `verification` unless it is `none`.
+    /// Says why a step failed before its call was made (an expression of its `if:`, env or
+    /// request failed, its message in `error`, located at file:line:col): a `log` call at level
+    /// `error` of `Error: <message>`, as GitHub prints it in the step's log. `scratch` is
+    /// overwritten.
+    fn log_step_error(&mut self, f: &mut FunctionBuilder, error: Reg, scratch: Reg) {
+        let mut obj = ObjectBuilder::new(f, 2 + ORIGIN_KEYS);
+        let level = obj.key(self, f, "level");
+        self.load_text(f, level, "error");
+        let message = obj.key(self, f, "message");
+        let parts = f.regs(2);
+        self.load_text(f, parts, "Error: ");
+        f.emit(Op::Move { dst: Reg(parts.0 + 1), src: error });
+        f.emit(Op::Concat { dst: message, first: parts, count: Imm16(2) });
+        self.origin_keys(f, &mut obj);
+        obj.finish(f, scratch);
+        f.emit(Op::HostCall { dst: scratch, kind: HostKind::Log.id(), arg: scratch });
+    }
+
     fn origin_keys(&mut self, f: &mut FunctionBuilder, obj: &mut ObjectBuilder) {
         let (step, policy) = self.origin;
         let r = obj.key(self, f, "step");
