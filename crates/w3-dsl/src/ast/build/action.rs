@@ -4,8 +4,7 @@ use super::{scalar, step};
 use crate::ast::fields::{node_kind, unique_ids, Cx, Fields};
 use crate::ast::{Action, ActionInput, ActionOutput, ActionRuns, RunsKind};
 use crate::diag::Diagnostic;
-use crate::span::Pos;
-use crate::yaml::{self, Node, Resolved};
+use crate::yaml::{Node, Resolved};
 
 const ACTION_KEYS: &[&str] = &["name", "author", "description", "inputs", "outputs", "runs", "branding"];
 const INPUT_KEYS: &[&str] = &["description", "required", "default", "deprecationMessage"];
@@ -36,27 +35,7 @@ pub struct ParsedAction {
 
 /// Parses the text of an action's metadata file (`action.yml` or `action.yaml`).
 pub fn parse_action(src: &str) -> ParsedAction {
-    if src.len() > super::MAX_FILE_BYTES {
-        let d = Diagnostic::at(
-            "syntax-check",
-            Pos::new(1, 1),
-            format!("file is {} bytes, larger than the limit of {} bytes", src.len(), super::MAX_FILE_BYTES),
-        );
-        return ParsedAction { action: None, diagnostics: vec![d] };
-    }
-    let loaded = yaml::load(src, &yaml::LoadOptions::default());
-    let mut cx = Cx { diags: loaded.diagnostics };
-    let action = match (&loaded.root, loaded.fatal) {
-        (_, true) => None,
-        (None, false) => {
-            cx.err(Pos::new(1, 1), "action metadata is empty");
-            None
-        }
-        (Some(root), false) => Some(action(&mut cx, root)),
-    };
-    let mut diagnostics = cx.diags;
-    diagnostics.sort();
-    diagnostics.dedup();
+    let (action, diagnostics) = super::document(src, "action metadata", action);
     ParsedAction { action, diagnostics }
 }
 

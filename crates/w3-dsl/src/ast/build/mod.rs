@@ -61,28 +61,36 @@ pub fn parse_bytes(bytes: &[u8]) -> Parsed {
 
 /// Parses a workflow's source text.
 pub fn parse(src: &str) -> Parsed {
+    let (workflow, diagnostics) = document(src, "workflow", workflow);
+    Parsed { workflow, diagnostics }
+}
+
+/// Loads `src` as one YAML document and builds it with `build`: what was built (none when the
+/// file is too large, is not YAML, or is empty: `what` names the document in that message) and
+/// every diagnostic found on the way, sorted and without repeats.
+fn document<T>(src: &str, what: &str, build: impl FnOnce(&mut Cx, &Node) -> T) -> (Option<T>, Vec<Diagnostic>) {
     if src.len() > MAX_FILE_BYTES {
         let d = Diagnostic::at(
             "syntax-check",
             Pos::new(1, 1),
             format!("file is {} bytes, larger than the limit of {} bytes", src.len(), MAX_FILE_BYTES),
         );
-        return Parsed { workflow: None, diagnostics: vec![d] };
+        return (None, vec![d]);
     }
     let loaded = yaml::load(src, &yaml::LoadOptions::default());
     let mut cx = Cx { diags: loaded.diagnostics };
-    let workflow = match (&loaded.root, loaded.fatal) {
+    let built = match (&loaded.root, loaded.fatal) {
         (_, true) => None,
         (None, false) => {
-            cx.err(Pos::new(1, 1), "workflow is empty");
+            cx.err(Pos::new(1, 1), format!("{what} is empty"));
             None
         }
-        (Some(root), false) => Some(workflow(&mut cx, root)),
+        (Some(root), false) => Some(build(&mut cx, root)),
     };
     let mut diagnostics = cx.diags;
     diagnostics.sort();
     diagnostics.dedup();
-    Parsed { workflow, diagnostics }
+    (built, diagnostics)
 }
 
 fn workflow(cx: &mut Cx, root: &Node) -> Workflow {
