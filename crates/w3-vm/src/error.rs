@@ -136,10 +136,17 @@ pub struct Location {
     pub source: Option<SourcePos>,
 }
 
+/// Writes `file:line:col` (where the span starts).
+impl fmt::Display for SourcePos {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}:{}", self.file, self.line, self.col)
+    }
+}
+
 impl fmt::Display for Location {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if let Some(s) = &self.source {
-            write!(f, "{}:{}:{}: ", s.file, s.line, s.col)?;
+            write!(f, "{s}: ")?;
         }
         write!(f, "in `{}` (f{}) at {:04x}", self.name, self.function, self.offset)
     }

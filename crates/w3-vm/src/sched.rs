@@ -162,7 +162,7 @@ pub(crate) fn unwind(st: &mut State, fiber: &mut Fiber, error: &VmError) -> Resu
     fiber.frames.truncate(at);
     st.hold(released, 0)?;
     let message = match error.at.as_ref().and_then(|at| at.source.as_ref()) {
-        Some(s) => format!("{}:{}:{}: {}", s.file, s.line, s.col, error.fault),
+        Some(s) => format!("{s}: {}", error.fault),
         None => error.to_string(),
     };
     let meta = Meta::string(message.len());

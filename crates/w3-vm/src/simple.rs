@@ -234,6 +234,16 @@ impl Scalar {
         }
     }
 
+    /// Returns the scalar `to_words` gave.
+    #[inline(always)]
+    fn from_words(tag: u8, bits: u64) -> Scalar {
+        match tag {
+            0 => Scalar::Null,
+            1 => Scalar::Bool(bits != 0),
+            _ => Scalar::Number(f64::from_bits(bits)),
+        }
+    }
+
     #[inline(always)]
     fn value(self) -> Value {
         match self {
@@ -265,12 +275,7 @@ fn write(ip: *const Inst, regs: *mut Value, cx: &mut Cx<'_>, dst: w3_isa::Reg, v
 /// something: drops it and releases its bytes.
 #[inline(never)]
 fn write_slow(ip: *const Inst, regs: *mut Value, cx: &mut Cx<'_>, dst: u16, tag: u8, bits: u64) -> *const Inst {
-    let value = match tag {
-        0 => Value::Null,
-        1 => Value::Bool(bits != 0),
-        _ => Value::Number(f64::from_bits(bits)),
-    };
-    set(ip, regs, cx, w3_isa::Reg(dst), value, Meta::ZERO)
+    set(ip, regs, cx, w3_isa::Reg(dst), Scalar::from_words(tag, bits).value(), Meta::ZERO)
 }
 
 fn charge(ip: *const Inst, regs: *mut Value, cx: &mut Cx<'_>) -> *const Inst {
