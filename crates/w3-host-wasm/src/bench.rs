@@ -43,14 +43,7 @@ pub fn measure(class: &str, rounds: u32, fuel: bool) -> Option<Result<f64, Strin
 }
 
 fn run(text: &str, rounds: u32, fuel: bool) -> Result<f64, String> {
-    let mut config = Config::default();
-    config.consume_fuel(fuel).compilation_mode(CompilationMode::Eager);
-    let engine = Engine::new(&config);
-    let wasm = wat::parse_str(text).map_err(|e| e.to_string())?;
-    let module = Module::new(&engine, &wasm).map_err(|e| e.to_string())?;
-    let mut store = Store::new(&engine, ());
-    let instance = Linker::<()>::new(&engine).instantiate_and_start(&mut store, &module).map_err(|e| e.to_string())?;
-    let func: TypedFunc<i64, i64> = instance.get_typed_func(&store, "run").map_err(|e| e.to_string())?;
+    let (mut store, func) = load(text, fuel)?;
     let mut best = f64::INFINITY;
     for _ in 0..rounds.max(1) {
         if fuel {
@@ -62,6 +55,20 @@ fn run(text: &str, rounds: u32, fuel: bool) -> Result<f64, String> {
         std::hint::black_box(result);
     }
     Ok(best)
+}
+
+/// Compiles and instantiates the program `text`, with fuel metering on or off, and returns its
+/// store and its `run` function.
+fn load(text: &str, fuel: bool) -> Result<(Store<()>, TypedFunc<i64, i64>), String> {
+    let mut config = Config::default();
+    config.consume_fuel(fuel).compilation_mode(CompilationMode::Eager);
+    let engine = Engine::new(&config);
+    let wasm = wat::parse_str(text).map_err(|e| e.to_string())?;
+    let module = Module::new(&engine, &wasm).map_err(|e| e.to_string())?;
+    let mut store = Store::new(&engine, ());
+    let instance = Linker::<()>::new(&engine).instantiate_and_start(&mut store, &module).map_err(|e| e.to_string())?;
+    let func = instance.get_typed_func(&store, "run").map_err(|e| e.to_string())?;
+    Ok((store, func))
 }
 
 #[cfg(test)]
@@ -81,12 +88,7 @@ mod tests {
 
     #[test]
     fn programs_compute_what_they_say() {
-        let text = program("eqz").expect("known class");
-        let engine = Engine::default();
-        let module = Module::new(&engine, wat::parse_str(&text).expect("parses")).expect("loads");
-        let mut store = Store::new(&engine, ());
-        let instance = Linker::<()>::new(&engine).instantiate_and_start(&mut store, &module).expect("instantiates");
-        let func: TypedFunc<i64, i64> = instance.get_typed_func(&store, "run").expect("exported");
+        let (mut store, func) = load(&program("eqz").expect("known class"), false).expect("loads");
         assert_eq!(func.call(&mut store, 0).expect("runs"), 1);
         assert_eq!(func.call(&mut store, 5).expect("runs"), 0);
     }
