@@ -729,11 +729,20 @@ fn a_job_can_be_held_to_a_process_count() {
 
 #[test]
 fn a_step_whose_expression_fails_says_why_and_fails() {
-    let wf = "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo before\n      - run: echo ${{ fromJSON('{bad') }}\n      - run: echo after\n      - if: failure()\n        run: echo cleanup\n";
+    let wf = "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo before\n      - run: echo ${{ fromJSON('{bad') }}\n      - run: echo after\n      - if: failure()\n        run: echo cleanup\n      - uses: ./act\n        if: always()\n        with:\n          who: ${{ fromJSON('[') }}\n";
     let dir = workspace(wf);
+    std::fs::create_dir(dir.path().join("act")).unwrap();
+    let action = "inputs:\n  who: {}\nruns:\n  using: composite\n  steps: [{shell: bash, run: echo composite ran}]\n";
+    std::fs::write(dir.path().join("act/action.yml"), action).unwrap();
     let (code, out) = run(dir.path(), &["--sandbox", "none", "--progress", "never", "-W", "wf.yml"]);
     assert_eq!(code, Some(1), "{out}");
-    let want = "[wf/a]   | Error: wf.yml:7:32: Error parsing JSON when evaluating fromJson: key must be a string at line 1 column 2";
-    assert!(out.lines().any(|l| l == want), "missing {want:?} in:\n{out}");
+    // A plain step and a composite action's step alike.
+    for want in [
+        "[wf/a]   | Error: wf.yml:7:32: Error parsing JSON when evaluating fromJson: key must be a string at line 1 column 2",
+        "[wf/a]   | Error: wf.yml:14:29: Error parsing JSON when evaluating fromJson: EOF while parsing a list at line 1 column 1",
+    ] {
+        assert!(out.lines().any(|l| l == want), "missing {want:?} in:\n{out}");
+    }
     assert!(out.contains("| before") && out.contains("| cleanup") && !out.contains("| after"), "{out}");
+    assert!(!out.contains("composite ran"), "{out}");
 }

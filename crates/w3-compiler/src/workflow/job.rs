@@ -508,7 +508,6 @@ impl Gen<'_> {
             r
         });
         let pair = f.regs(2);
-        let error = Reg(pair.0 + 1);
         let (t, result, outcome, conclusion) = (f.reg(), f.reg(), f.reg(), f.reg());
         let (skipped, failed, decided, end) = (f.label(), f.label(), f.label(), f.label());
         self.span(f, step.pos);
@@ -517,8 +516,7 @@ impl Gen<'_> {
             // What the step exports to the job: null unless its script ran.
             f.emit(Op::LoadNull { dst: result });
         }
-        f.emit(Op::TryCall { dst: pair, func: prepare, first: pair, argc: w3_isa::Imm8(0) });
-        f.jump_if_true(error, failed);
+        self.call_prepare(f, prepare, pair, t, failed);
         let (skip, request) = (self.m.string("skip"), self.m.string("request"));
         f.emit(Op::GetProp { dst: t, obj: pair, name: skip });
         f.jump_if_true(t, skipped);
@@ -538,7 +536,6 @@ impl Gen<'_> {
         self.outcome(f, result, outcome)?;
         f.jump(decided);
         f.bind(failed);
-        self.log_step_error(f, error, t);
         self.load_text(f, outcome, "failure");
         f.bind(decided);
         self.conclude(f, step, tag, outcome, conclusion, t)?;
@@ -829,10 +826,28 @@ impl Gen<'_> {
     }
 
     /// Adds where the request comes from: `step`, and `verification` unless it is `none`.
-    /// Says why a step failed before its call was made (an expression of its `if:`, env or
-    /// request failed, its message in `error`, located at file:line:col): a `log` call at level
-    /// `error` of `Error: <message>`, as GitHub prints it in the step's log. `scratch` is
-    /// overwritten.
+    /// Calls a step's `prepare` function (its `if:`, env and request) with `TryCall` into
+    /// `pair` (the result, then the error that stopped it). When an expression failed, says
+    /// why — a `log` call at level `error` of `Error: file:line:col: message`, as GitHub prints
+    /// it in the step's log — and continues at `failed`. `scratch` may be overwritten.
+    pub(super) fn call_prepare(
+        &mut self,
+        f: &mut FunctionBuilder,
+        prepare: FuncId,
+        pair: Reg,
+        scratch: Reg,
+        failed: w3_isa::Label,
+    ) {
+        let error = Reg(pair.0 + 1);
+        let ok = f.label();
+        f.emit(Op::TryCall { dst: pair, func: prepare, first: pair, argc: w3_isa::Imm8(0) });
+        f.jump_if_false(error, ok);
+        self.log_step_error(f, error, scratch);
+        f.jump(failed);
+        f.bind(ok);
+    }
+
+    /// Makes the `log` call of `call_prepare` for the message in `error`.
     fn log_step_error(&mut self, f: &mut FunctionBuilder, error: Reg, scratch: Reg) {
         let mut obj = ObjectBuilder::new(f, 2 + ORIGIN_KEYS);
         let level = obj.key(self, f, "level");

@@ -483,14 +483,12 @@ impl Gen<'_> {
         }
         let mark = f.mark();
         let pair = f.regs(2);
-        let error = Reg(pair.0 + 1);
         let (t, k, result, outcome, conclusion) = (f.reg(), f.reg(), f.reg(), f.reg(), f.reg());
         let (skipped, failed, decided, end) = (f.label(), f.label(), f.label(), f.label());
         self.span(f, step.pos);
         f.emit(Op::StepBegin { step: tag });
         f.emit(Op::LoadNull { dst: result });
-        f.emit(Op::TryCall { dst: pair, func: prepare, first: pair, argc: w3_isa::Imm8(0) });
-        f.jump_if_true(error, failed);
+        self.call_prepare(f, prepare, pair, t, failed);
         let (skip, request) = (self.m.string("skip"), self.m.string("request"));
         f.emit(Op::GetProp { dst: t, obj: pair, name: skip });
         f.jump_if_true(t, skipped);
