@@ -329,7 +329,8 @@ fn bench_vm(rounds: u32, only: &[String]) -> ExitCode {
     }
     let mut classes = serde_json::Map::new();
     let (mut metered_total, mut unmetered_total, mut gas_total) = (0.0, 0.0, 0u64);
-    for (name, module) in all.into_iter().filter(|(name, _)| only.is_empty() || only.iter().any(|c| c == name)) {
+    let wanted = |class: &str| only.is_empty() || only.iter().any(|c| c == class);
+    for (name, module) in all.into_iter().filter(|(name, _)| wanted(name)) {
         let ops = if name == "expression" { w3_vm::bench::N / 8 * 8 } else { w3_vm::bench::N } as f64;
         let metered = w3_vm::bench::start(&module, true);
         let gas = match metered.clone().run() {
@@ -358,7 +359,7 @@ fn bench_vm(rounds: u32, only: &[String]) -> ExitCode {
     // against a mature interpreter on this machine.
     let mut reference = serde_json::Map::new();
     for (name, beside) in w3_host_wasm::bench::CLASSES {
-        if !(only.is_empty() || only.iter().any(|c| c == beside)) {
+        if !wanted(beside) {
             continue;
         }
         let measure = |fuel| w3_host_wasm::bench::measure(name, rounds, fuel).expect("a reference class");
