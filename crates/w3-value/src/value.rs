@@ -13,7 +13,12 @@ use std::fmt;
 use std::sync::Arc;
 
 /// Holds one value of the expression language.
+///
+/// The layout is fixed (`repr(u8)`): a one-byte tag, then each variant's field placed as in
+/// C, so a null, a boolean or a number (a value that owns nothing) lies entirely in the first
+/// [`Value::SCALAR_BYTES`] bytes, which [`Value::copy_scalar`] relies on.
 #[derive(Debug)]
+#[repr(u8)]
 pub enum Value {
     /// `null`.
     Null,
@@ -50,11 +55,8 @@ impl Clone for Value {
     #[inline(always)] // the VM's register moves depend on it being inlined
     fn clone_from(&mut self, source: &Self) {
         if self.owns_nothing() && source.owns_nothing() {
-            // SAFETY: `source` owns nothing (no heap, no reference count), so a bitwise copy is
-            // a complete clone that nothing will drop twice; `self` owns nothing either, so
-            // overwriting it without dropping it leaks nothing. `&mut self` and `&Self` cannot
-            // overlap.
-            unsafe { std::ptr::copy_nonoverlapping(source, self, 1) };
+            // SAFETY: both own nothing.
+            unsafe { Value::copy_scalar(source, self) };
         } else {
             *self = source.clone();
         }
@@ -120,6 +122,26 @@ impl Value {
     #[inline]
     pub fn owns_nothing(&self) -> bool {
         matches!(self, Value::Null | Value::Bool(_) | Value::Number(_))
+    }
+
+    /// The bytes that hold all of a value that owns nothing: its tag, and a boolean at byte 1
+    /// or a number at bytes 8 to 16 (see the layout on [`Value`]).
+    pub const SCALAR_BYTES: usize = 16;
+
+    /// Copies the value at `from` over the value at `to`, when neither owns anything: just
+    /// the [`Value::SCALAR_BYTES`] bytes that hold such a value, so two plain moves. What is
+    /// left of `to` beyond them is padding of the variant copied in.
+    ///
+    /// # Safety
+    ///
+    /// `from` and `to` point at live values (the same one is allowed) that own nothing
+    /// ([`Value::owns_nothing`]): `to` is overwritten without being dropped.
+    #[inline(always)]
+    pub unsafe fn copy_scalar(from: *const Value, to: *mut Value) {
+        // SAFETY: both point at values of at least `SCALAR_BYTES` bytes; the bytes copied are
+        // the tag and field of a null, boolean or number (the layout on `Value`), which makes
+        // `to` that value; bytes copied as bytes may be padding. `to` owned nothing to leak.
+        unsafe { std::ptr::copy(from.cast::<u8>(), to.cast::<u8>(), Value::SCALAR_BYTES) }
     }
 
     /// Returns whether the value is null, a boolean, a number or a string.
@@ -450,6 +472,26 @@ impl<K: Into<String>> FromIterator<(K, Value)> for Object {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_scalar_copied_by_its_first_bytes_is_the_same_scalar() {
+        assert_eq!(std::mem::size_of::<Value>(), 24);
+        let scalars =
+            [Value::Null, Value::Bool(false), Value::Bool(true), Value::Number(-0.0), Value::Number(f64::NAN)];
+        for from in &scalars {
+            for over in &scalars {
+                let mut to = over.clone();
+                // SAFETY: both own nothing.
+                unsafe { Value::copy_scalar(from, &mut to) };
+                match (from, &to) {
+                    (Value::Null, Value::Null) => {}
+                    (Value::Bool(a), Value::Bool(b)) => assert_eq!(a, b),
+                    (Value::Number(a), Value::Number(b)) => assert_eq!(a.to_bits(), b.to_bits()),
+                    _ => panic!("{from:?} copied over {over:?} is {to:?}"),
+                }
+            }
+        }
+    }
 
     #[test]
     fn object_keys_ignore_case_and_keep_first_spelling() {

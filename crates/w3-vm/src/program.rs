@@ -5,6 +5,7 @@
 
 use crate::error::{Location, SourcePos};
 use crate::meta::{clamp, Meta};
+use crate::simple;
 use std::sync::Arc;
 use w3_isa::{Constant, Op, Target, VerifiedFunction, VerifiedModule};
 use w3_value::text::fold;
@@ -99,6 +100,9 @@ pub(crate) struct Code {
     pub leaders: Vec<(u32, u32)>,
     /// The registers of a frame.
     pub registers: u16,
+    /// Whether the simple instructions' register operands are byte offsets into the frame
+    /// rather than register numbers (see `simple::scale`): when the frame is small enough.
+    pub scaled: bool,
 }
 
 impl Code {
@@ -110,6 +114,7 @@ impl Code {
             block_gas: f.blocks().iter().map(|b| b.gas).collect(),
             leaders: Vec::with_capacity(f.blocks().len()),
             registers: raw.registers,
+            scaled: raw.registers <= simple::SCALED_REGISTERS,
         };
         let mut at = 0u32;
         for block in f.blocks() {
@@ -129,7 +134,11 @@ impl Code {
                 if let Some(t) = op.target() {
                     op.set_target(Target(leader(t.0)));
                 }
-                code.insts.push(Inst::from(op));
+                let mut inst = Inst::from(op);
+                if code.scaled {
+                    simple::scale(&mut inst);
+                }
+                code.insts.push(inst);
                 code.offsets.push(instr.offset);
             }
         }

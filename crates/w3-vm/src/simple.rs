@@ -4,11 +4,19 @@
 //! These are most of what compiled code executes, and each does a few loads and stores, so
 //! the cost of getting from one to the next dominates. Each has a handler of its own, and
 //! every handler ends by calling the handler of the instruction after it, looked up by the
-//! instruction's tag in [`HANDLERS`]: a call in tail position that the optimizer turns into
+//! instruction's tag in a [`Table`]: a call in tail position that the optimizer turns into
 //! one indirect jump, so each instruction ends in a branch of its own (which the processor
 //! predicts per instruction) and nothing returns until an instruction that is not simple, or
 //! a fault, stops the chain. The handlers share one signature whose arguments stay in machine
-//! registers: the instruction pointer, the frame's registers, and a context with the rest.
+//! registers: the instruction pointer, the frame's registers, a context with the rest, and
+//! the handler table itself.
+//!
+//! Three things keep the common case a few machine instructions. Register operands are byte
+//! offsets into the frame, turned so when the code is prepared ([`scale`]), so an operand is
+//! one load and needs no multiplication before it addresses its register (`UNIT` below). A
+//! value that owns nothing is copied as the 16 bytes that hold it ([`Value::copy_scalar`]).
+//! And the gas left is counted down in the context, where a charge is one subtraction,
+//! and written back when the chain stops.
 //!
 //! A call in tail position only becomes a jump when the build optimizes (the build script
 //! sets `w3_threaded` for optimization levels 2, 3, `s` and `z`; the workspace builds this
@@ -21,18 +29,61 @@ use crate::meta::Meta;
 use crate::ops;
 use crate::program::{Code, Inst, InstKind, Program};
 use crate::state::State;
+use std::mem::size_of;
+use w3_isa::Reg;
 use w3_value::{compare, compare_numbers, CompareOp, Value};
+
+/// What one unit of a register operand stands for in a handler's code, its `const UNIT`:
+/// a byte, when the function's simple instructions were prepared with byte offsets
+/// ([`Code::scaled`]), or a whole register (the size of a value) otherwise. Every frame of
+/// up to [`SCALED_REGISTERS`] registers runs with byte offsets; only larger ones need the
+/// second set of handlers.
+const OFFSETS: usize = 1;
+const NUMBERS: usize = size_of::<Value>();
+
+/// The most registers a frame may have for its operands to be byte offsets in a `u16`.
+pub(crate) const SCALED_REGISTERS: u16 = (u16::MAX as usize / size_of::<Value>() + 1) as u16;
+
+/// Turns the register operands of `inst`, when it is a simple instruction, from register
+/// numbers into byte offsets into the frame. Only for a function of at most
+/// [`SCALED_REGISTERS`] registers, whose operands the verifier proved below that count.
+pub(crate) fn scale(inst: &mut Inst) {
+    let scale = |r: &mut Reg| {
+        debug_assert!(r.0 < SCALED_REGISTERS);
+        r.0 *= NUMBERS as u16;
+    };
+    match inst {
+        Inst::LoadNull { dst } | Inst::LoadBool { dst, .. } | Inst::LoadConst { dst, .. } => scale(dst),
+        Inst::Move { dst, src: a } | Inst::Not { dst, a } | Inst::Truthy { dst, a } | Inst::TypeOf { dst, a } => {
+            scale(dst);
+            scale(a);
+        }
+        Inst::Eq { dst, a, b }
+        | Inst::Ne { dst, a, b }
+        | Inst::Lt { dst, a, b }
+        | Inst::Le { dst, a, b }
+        | Inst::Gt { dst, a, b }
+        | Inst::Ge { dst, a, b } => {
+            scale(dst);
+            scale(a);
+            scale(b);
+        }
+        Inst::JumpIfTrue { cond, .. } | Inst::JumpIfFalse { cond, .. } => scale(cond),
+        _ => {}
+    }
+}
 
 /// Runs simple instructions of `code` from `*pc` until one that is not simple, leaving `*pc`
 /// at it. On a fault, `*pc` is just past the instruction that raised it.
 ///
 /// `values` and `metas` are the running frame's registers, exactly `code.registers` of each.
 /// Register operands are used without bounds checks: the verifier proves every register
-/// operand of a function below its register count (`docs/isa.md` §9, items 5 and 7), and the
-/// slices are checked to be that long here. Instructions are fetched without bounds checks:
-/// the chain starts at an instruction inside the function and only continues at one, since
-/// the verifier proves every function ends in a terminator (item 9) and no simple instruction
-/// is one but `Jump`, whose target is verified.
+/// operand of a function below its register count (`docs/isa.md` §9, items 5 and 7), the
+/// slices are checked to be that long here, and [`scale`] keeps them below it as byte
+/// offsets. Instructions are fetched without bounds checks: the chain starts at an
+/// instruction inside the function and only continues at one, since the verifier proves
+/// every function ends in a terminator (item 9) and no simple instruction is one but `Jump`,
+/// whose target is verified.
 #[inline(always)]
 pub(crate) fn run(
     p: &Program,
@@ -43,27 +94,32 @@ pub(crate) fn run(
     metas: &mut [Meta],
 ) -> Result<(), Fault> {
     let n = usize::from(code.registers);
-    if values.len() != n || metas.len() != n {
+    if values.len() != n || metas.len() != n || (code.scaled && code.registers > SCALED_REGISTERS) {
         return Err(Fault::Internal("a frame's registers are missing".into()));
     }
     let insts = code.insts.as_ptr();
     if *pc >= code.insts.len() {
         return Ok(());
     }
-    let mut cx = Cx { p, st, code, insts, metas: metas.as_mut_ptr(), fault: None, stop: false };
+    let left = st.gas_limit.saturating_sub(st.gas_used);
+    let constants = p.constants.as_ptr();
+    let mut cx = Cx { p, st, code, insts, constants, metas: metas.as_mut_ptr(), left, fault: None, stop: false };
     // SAFETY: `*pc` is inside the function (checked above).
     let start = unsafe { insts.add(*pc) };
     let regs = values.as_mut_ptr();
+    let table = if code.scaled { &BY_OFFSET } else { &BY_NUMBER };
     #[cfg(w3_threaded)]
-    let end = dispatch(start, regs, &mut cx);
+    let end = dispatch(start, regs, &mut cx, table);
     #[cfg(not(w3_threaded))]
     let end = {
         let mut ip = start;
         while !cx.stop {
-            ip = dispatch(ip, regs, &mut cx);
+            ip = dispatch(ip, regs, &mut cx, table);
         }
         ip
     };
+    // The gas the chain used (all that was left when it ran out).
+    cx.st.gas_used = cx.st.gas_used.saturating_add(left - cx.left);
     // SAFETY: every handler returns a pointer into the same instruction slice (or one past
     // its end after a fault in the last instruction).
     *pc = unsafe { end.offset_from(insts) } as usize;
@@ -73,55 +129,92 @@ pub(crate) fn run(
     }
 }
 
-/// What the handlers share besides the instruction pointer and the registers.
+/// What the handlers share besides the instruction pointer, the registers and the table.
 pub(crate) struct Cx<'a> {
     p: &'a Program,
     st: &'a mut State,
     code: &'a Code,
     /// The function's first instruction, to turn jump targets into pointers.
     insts: *const Inst,
+    /// The program's constants (the verifier proves constant operands in bounds).
+    constants: *const (Value, Meta),
     /// The frame's register accounting, as long as its registers.
     metas: *mut Meta,
+    /// The gas left: the run's, less what the chain charged so far.
+    left: u64,
     /// The fault that stopped the chain, if one did.
     fault: Option<Fault>,
     /// Whether the chain stopped (read by the loop of unoptimized builds).
     stop: bool,
 }
 
+impl Cx<'_> {
+    /// Charges `gas` and says whether it was left. When it was not, the handler stops with
+    /// `out_of_gas`, as [`State::charge`] does (no fault is built here: a handler that holds
+    /// one on its stack may not get its continuation compiled as a jump).
+    #[inline(always)]
+    fn charge(&mut self, gas: u64) -> bool {
+        match self.left.checked_sub(gas) {
+            Some(left) => {
+                self.left = left;
+                true
+            }
+            None => false,
+        }
+    }
+}
+
+/// Stops the chain because the instruction at `ip` needs more gas than is left, and counts
+/// all of it used.
+#[cold]
+#[inline(never)]
+fn out_of_gas(ip: *const Inst, cx: &mut Cx<'_>) -> *const Inst {
+    cx.left = 0;
+    let limit = cx.st.gas_limit;
+    fail(ip, cx, Fault::OutOfGas { limit })
+}
+
 /// Runs one instruction and, unless it stops the chain, the ones after it. Returns where the
 /// chain stopped: at an instruction that is not simple, or just past one that faulted.
-type Handler = for<'a> fn(*const Inst, *mut Value, &mut Cx<'a>) -> *const Inst;
+type Handler = for<'a> fn(*const Inst, *mut Value, &mut Cx<'a>, &'static Table) -> *const Inst;
+
+/// The handler of each instruction tag, for one `UNIT` (see [`OFFSETS`]): the simple
+/// instructions' handlers, `stop` for the others. Passed along the chain, so finding the
+/// next handler takes no address computation.
+pub(crate) struct Table([Handler; 256]);
 
 /// Continues with the instruction at `ip`: calls its handler in tail position (threaded
 /// builds) or returns it to the loop in `run`.
 #[inline(always)]
-fn next(ip: *const Inst, regs: *mut Value, cx: &mut Cx<'_>) -> *const Inst {
+fn next(ip: *const Inst, regs: *mut Value, cx: &mut Cx<'_>, t: &'static Table) -> *const Inst {
     #[cfg(w3_threaded)]
     {
-        dispatch(ip, regs, cx)
+        dispatch(ip, regs, cx, t)
     }
     #[cfg(not(w3_threaded))]
     {
-        let _ = (regs, cx);
+        let _ = (regs, cx, t);
         ip
     }
 }
 
 /// Calls the handler of the instruction at `ip`.
 #[inline(always)]
-fn dispatch(ip: *const Inst, regs: *mut Value, cx: &mut Cx<'_>) -> *const Inst {
+fn dispatch(ip: *const Inst, regs: *mut Value, cx: &mut Cx<'_>, t: &'static Table) -> *const Inst {
     // SAFETY: `ip` points at an instruction (see `run`).
     let tag = unsafe { (*ip).tag() };
-    HANDLERS[usize::from(tag)](ip, regs, cx)
+    t.0[usize::from(tag)](ip, regs, cx, t)
 }
 
 /// Stops the chain at `ip`, an instruction the main loop runs.
-fn stop(ip: *const Inst, _: *mut Value, cx: &mut Cx<'_>) -> *const Inst {
+fn stop(ip: *const Inst, _: *mut Value, cx: &mut Cx<'_>, _: &'static Table) -> *const Inst {
     cx.stop = true;
     ip
 }
 
-/// Stops the chain with `fault`, raised by the instruction at `ip`.
+/// Stops the chain with `fault`, raised by the instruction at `ip`. Only called from the
+/// cold functions that build a fault, so no handler keeps one on its stack (which could keep
+/// its continuation from being compiled as a jump).
 #[cold]
 #[inline(never)]
 fn fail(ip: *const Inst, cx: &mut Cx<'_>, fault: Fault) -> *const Inst {
@@ -131,30 +224,39 @@ fn fail(ip: *const Inst, cx: &mut Cx<'_>, fault: Fault) -> *const Inst {
     unsafe { ip.add(1) }
 }
 
-/// The handler of each instruction tag: the simple instructions', `stop` for the others.
-static HANDLERS: [Handler; 256] = {
-    let mut table: [Handler; 256] = [stop; 256];
-    table[InstKind::Charge as usize] = charge;
-    table[InstKind::ChargeBlock as usize] = charge_block;
-    table[InstKind::Nop as usize] = nop;
-    table[InstKind::LoadNull as usize] = load_null;
-    table[InstKind::LoadBool as usize] = load_bool;
-    table[InstKind::LoadConst as usize] = load_const;
-    table[InstKind::Move as usize] = move_;
-    table[InstKind::Not as usize] = not;
-    table[InstKind::Truthy as usize] = truthy;
-    table[InstKind::Eq as usize] = eq;
-    table[InstKind::Ne as usize] = ne;
-    table[InstKind::Lt as usize] = lt;
-    table[InstKind::Le as usize] = le;
-    table[InstKind::Gt as usize] = gt;
-    table[InstKind::Ge as usize] = ge;
-    table[InstKind::TypeOf as usize] = type_of;
-    table[InstKind::Jump as usize] = jump;
-    table[InstKind::JumpIfTrue as usize] = jump_if_true;
-    table[InstKind::JumpIfFalse as usize] = jump_if_false;
-    table
-};
+/// Builds the handler tables.
+struct Tables<const UNIT: usize>;
+
+impl<const UNIT: usize> Tables<UNIT> {
+    const TABLE: Table = {
+        let mut table: [Handler; 256] = [stop; 256];
+        table[InstKind::Charge as usize] = charge::<UNIT>;
+        table[InstKind::ChargeBlock as usize] = charge_block::<UNIT>;
+        table[InstKind::Nop as usize] = nop::<UNIT>;
+        table[InstKind::LoadNull as usize] = load_null::<UNIT>;
+        table[InstKind::LoadBool as usize] = load_bool::<UNIT>;
+        table[InstKind::LoadConst as usize] = load_const::<UNIT>;
+        table[InstKind::Move as usize] = move_::<UNIT>;
+        table[InstKind::Not as usize] = not::<UNIT>;
+        table[InstKind::Truthy as usize] = truthy::<UNIT>;
+        table[InstKind::Eq as usize] = eq::<UNIT>;
+        table[InstKind::Ne as usize] = ne::<UNIT>;
+        table[InstKind::Lt as usize] = lt::<UNIT>;
+        table[InstKind::Le as usize] = le::<UNIT>;
+        table[InstKind::Gt as usize] = gt::<UNIT>;
+        table[InstKind::Ge as usize] = ge::<UNIT>;
+        table[InstKind::TypeOf as usize] = type_of::<UNIT>;
+        table[InstKind::Jump as usize] = jump::<UNIT>;
+        table[InstKind::JumpIfTrue as usize] = jump_if_true::<UNIT>;
+        table[InstKind::JumpIfFalse as usize] = jump_if_false::<UNIT>;
+        Table(table)
+    };
+}
+
+/// The handlers of functions whose register operands are byte offsets.
+static BY_OFFSET: Table = Tables::<OFFSETS>::TABLE;
+/// The handlers of functions whose register operands are register numbers.
+static BY_NUMBER: Table = Tables::<NUMBERS>::TABLE;
 
 /// Binds the fields of the instruction at `$ip`, which is a `$variant` (its handler is only
 /// reached through its tag).
@@ -162,25 +264,39 @@ macro_rules! fields {
     ($ip:expr, $variant:ident $(, $field:ident)*) => {
         // SAFETY: `$ip` points at an instruction (see `run`).
         let Inst::$variant($($field),*) = (unsafe { *$ip }) else {
-            // SAFETY: `HANDLERS` maps only `$variant`'s tag to this handler.
+            // SAFETY: the tables map only `$variant`'s tag to this handler.
             unsafe { std::hint::unreachable_unchecked() }
         };
     };
     ($ip:expr, $variant:ident { $($field:ident),* }) => {
         // SAFETY: `$ip` points at an instruction (see `run`).
         let Inst::$variant { $($field),* } = (unsafe { *$ip }) else {
-            // SAFETY: `HANDLERS` maps only `$variant`'s tag to this handler.
+            // SAFETY: the tables map only `$variant`'s tag to this handler.
             unsafe { std::hint::unreachable_unchecked() }
         };
     };
 }
 
-/// Returns register `r` of the frame.
+/// Returns register operand `r` of the frame: `r` units of `UNIT` bytes past its first
+/// register.
 #[inline(always)]
-fn reg<'r>(regs: *mut Value, r: w3_isa::Reg) -> &'r Value {
-    // SAFETY: `r` is a register operand of the running function, so it is below the frame's
-    // register count, the length of `regs` (see `run`).
-    unsafe { &*regs.add(usize::from(r.0)) }
+fn at<const UNIT: usize>(regs: *mut Value, r: Reg) -> *mut Value {
+    // SAFETY: `r` is a register operand of the running function, so it stands for a register
+    // below the frame's register count, the length of `regs` (see `run`).
+    unsafe { regs.byte_add(usize::from(r.0) * UNIT) }
+}
+
+/// Returns register operand `r` of the frame (see `at`).
+#[inline(always)]
+fn reg<'r, const UNIT: usize>(regs: *mut Value, r: Reg) -> &'r Value {
+    // SAFETY: `at` points at a live register.
+    unsafe { &*at::<UNIT>(regs, r) }
+}
+
+/// Returns the number of the register operand `r` stands for.
+#[inline(always)]
+fn number<const UNIT: usize>(r: Reg) -> usize {
+    usize::from(r.0) * UNIT / NUMBERS
 }
 
 /// Returns one past the instruction at `ip`.
@@ -191,27 +307,50 @@ fn after(ip: *const Inst) -> *const Inst {
     unsafe { ip.add(1) }
 }
 
-/// Writes `value` with accounting `meta` into register `dst`, then continues.
-#[inline(always)]
-fn set(ip: *const Inst, regs: *mut Value, cx: &mut Cx<'_>, dst: w3_isa::Reg, value: Value, meta: Meta) -> *const Inst {
-    // SAFETY: as for `reg`.
-    unsafe { *regs.add(usize::from(dst.0)) = value };
-    account(ip, regs, cx, dst, meta)
-}
-
 /// Sets the accounting of register `dst`, just written, to `meta`, then continues.
 #[inline(always)]
-fn account(ip: *const Inst, regs: *mut Value, cx: &mut Cx<'_>, dst: w3_isa::Reg, meta: Meta) -> *const Inst {
-    let i = usize::from(dst.0);
-    debug_assert!(meta.fits(reg(regs, dst)), "a register holding a scalar is accounted zero");
+fn account<const UNIT: usize>(
+    ip: *const Inst,
+    regs: *mut Value,
+    cx: &mut Cx<'_>,
+    t: &'static Table,
+    dst: Reg,
+    meta: Meta,
+) -> *const Inst {
+    debug_assert!(meta.fits(reg::<UNIT>(regs, dst)), "a register holding a scalar is accounted zero");
     // SAFETY: `metas` is as long as the registers (see `run`).
-    let old = std::mem::replace(unsafe { &mut *cx.metas.add(i) }, meta).bytes;
+    let old = std::mem::replace(unsafe { &mut *cx.metas.add(number::<UNIT>(dst)) }, meta).bytes;
     if meta.bytes != old {
-        if let Err(f) = cx.st.hold(u64::from(old), u64::from(meta.bytes)) {
-            return fail(ip, cx, f);
-        }
+        return hold(ip, regs, cx, t, u64::from(old), u64::from(meta.bytes));
     }
-    next(after(ip), regs, cx)
+    next(after(ip), regs, cx, t)
+}
+
+/// Replaces `old` bytes held with `new` (see `State::hold`), then continues; out of line,
+/// with the fault it may raise.
+#[inline(never)]
+fn hold(ip: *const Inst, regs: *mut Value, cx: &mut Cx<'_>, t: &'static Table, old: u64, new: u64) -> *const Inst {
+    if cx.st.hold(old, new).is_ok() {
+        next(after(ip), regs, cx, t)
+    } else {
+        memory_exceeded(ip, cx)
+    }
+}
+
+/// Stops the chain because the value the instruction at `ip` wrote outgrew the run's memory.
+#[cold]
+#[inline(never)]
+fn memory_exceeded(ip: *const Inst, cx: &mut Cx<'_>) -> *const Inst {
+    let limit = cx.st.limits.max_memory;
+    fail(ip, cx, Fault::Memory { limit })
+}
+
+/// Stops the chain because a handler was reached by an instruction it does not run, which
+/// the tables rule out.
+#[cold]
+#[inline(never)]
+fn misrouted(ip: *const Inst, cx: &mut Cx<'_>) -> *const Inst {
+    fail(ip, cx, Fault::Internal("a handler ran an instruction of another kind".into()))
 }
 
 /// Names a value that owns nothing.
@@ -259,125 +398,168 @@ impl Scalar {
 /// is one store, with nothing to drop or account; otherwise `write_slow` does the rest (out
 /// of line, so the common case needs no stack frame).
 #[inline(always)]
-fn write(ip: *const Inst, regs: *mut Value, cx: &mut Cx<'_>, dst: w3_isa::Reg, value: Scalar) -> *const Inst {
-    if reg(regs, dst).owns_nothing() {
-        // SAFETY: as for `reg`; the old value owns nothing, so overwriting it without a drop
-        // leaks nothing.
-        unsafe { std::ptr::write(regs.add(usize::from(dst.0)), value.value()) };
-        next(after(ip), regs, cx)
+fn write<const UNIT: usize>(
+    ip: *const Inst,
+    regs: *mut Value,
+    cx: &mut Cx<'_>,
+    t: &'static Table,
+    dst: Reg,
+    value: Scalar,
+) -> *const Inst {
+    let to = at::<UNIT>(regs, dst);
+    // SAFETY: `to` points at a live register.
+    if unsafe { (*to).owns_nothing() } {
+        // SAFETY: the old value owns nothing, so overwriting it without a drop leaks nothing.
+        unsafe { std::ptr::write(to, value.value()) };
+        next(after(ip), regs, cx, t)
     } else {
         let (tag, bits) = value.to_words();
-        write_slow(ip, regs, cx, dst.0, tag, bits)
+        // Six arguments at most, all in machine registers, for the call to be a jump.
+        write_slow::<UNIT>(ip, regs, cx, t, u32::from(dst.0) | u32::from(tag) << 16, bits)
     }
 }
 
-/// Writes the scalar `tag`/`bits` (see `Scalar::to_words`) over a register that owns
-/// something: drops it and releases its bytes.
+/// Writes the scalar `tag`/`bits` (see `Scalar::to_words`) over register `dst`, which owns
+/// something: drops it and releases its bytes. `dst_tag` is `dst` with `tag` above it.
 #[inline(never)]
-fn write_slow(ip: *const Inst, regs: *mut Value, cx: &mut Cx<'_>, dst: u16, tag: u8, bits: u64) -> *const Inst {
-    set(ip, regs, cx, w3_isa::Reg(dst), Scalar::from_words(tag, bits).value(), Meta::ZERO)
+fn write_slow<const UNIT: usize>(
+    ip: *const Inst,
+    regs: *mut Value,
+    cx: &mut Cx<'_>,
+    t: &'static Table,
+    dst_tag: u32,
+    bits: u64,
+) -> *const Inst {
+    let dst = Reg(dst_tag as u16);
+    // SAFETY: `at` points at a live register.
+    unsafe { *at::<UNIT>(regs, dst) = Scalar::from_words((dst_tag >> 16) as u8, bits).value() };
+    account::<UNIT>(ip, regs, cx, t, dst, Meta::ZERO)
 }
 
-fn charge(ip: *const Inst, regs: *mut Value, cx: &mut Cx<'_>) -> *const Inst {
+fn charge<const UNIT: usize>(ip: *const Inst, regs: *mut Value, cx: &mut Cx<'_>, t: &'static Table) -> *const Inst {
     fields!(ip, Charge, gas);
-    match cx.st.charge(u64::from(gas)) {
-        Ok(()) => next(after(ip), regs, cx),
-        Err(f) => fail(ip, cx, f),
+    if cx.charge(u64::from(gas)) {
+        next(after(ip), regs, cx, t)
+    } else {
+        out_of_gas(ip, cx)
     }
 }
 
-fn charge_block(ip: *const Inst, regs: *mut Value, cx: &mut Cx<'_>) -> *const Inst {
+fn charge_block<const UNIT: usize>(
+    ip: *const Inst,
+    regs: *mut Value,
+    cx: &mut Cx<'_>,
+    t: &'static Table,
+) -> *const Inst {
     fields!(ip, ChargeBlock, block);
     let gas = cx.code.block_gas.get(block as usize).copied().unwrap_or(0);
-    match cx.st.charge(gas) {
-        Ok(()) => next(after(ip), regs, cx),
-        Err(f) => fail(ip, cx, f),
+    if cx.charge(gas) {
+        next(after(ip), regs, cx, t)
+    } else {
+        out_of_gas(ip, cx)
     }
 }
 
-fn nop(ip: *const Inst, regs: *mut Value, cx: &mut Cx<'_>) -> *const Inst {
-    next(after(ip), regs, cx)
+fn nop<const UNIT: usize>(ip: *const Inst, regs: *mut Value, cx: &mut Cx<'_>, t: &'static Table) -> *const Inst {
+    next(after(ip), regs, cx, t)
 }
 
-fn load_null(ip: *const Inst, regs: *mut Value, cx: &mut Cx<'_>) -> *const Inst {
+fn load_null<const UNIT: usize>(ip: *const Inst, regs: *mut Value, cx: &mut Cx<'_>, t: &'static Table) -> *const Inst {
     fields!(ip, LoadNull { dst });
-    write(ip, regs, cx, dst, Scalar::Null)
+    write::<UNIT>(ip, regs, cx, t, dst, Scalar::Null)
 }
 
-fn load_bool(ip: *const Inst, regs: *mut Value, cx: &mut Cx<'_>) -> *const Inst {
+fn load_bool<const UNIT: usize>(ip: *const Inst, regs: *mut Value, cx: &mut Cx<'_>, t: &'static Table) -> *const Inst {
     fields!(ip, LoadBool { dst, value });
-    write(ip, regs, cx, dst, Scalar::Bool(value.0 == 1))
+    write::<UNIT>(ip, regs, cx, t, dst, Scalar::Bool(value.0 == 1))
 }
 
-fn load_const(ip: *const Inst, regs: *mut Value, cx: &mut Cx<'_>) -> *const Inst {
+/// Returns constant `k` of the program and its accounting.
+#[inline(always)]
+fn constant<'c>(cx: &Cx<'c>, k: w3_isa::ConstId) -> &'c (Value, Meta) {
+    // SAFETY: the verifier proves constant operands below the module's constant count, and
+    // the program materialized one value for each.
+    unsafe { &*cx.constants.add(k.0 as usize) }
+}
+
+fn load_const<const UNIT: usize>(ip: *const Inst, regs: *mut Value, cx: &mut Cx<'_>, t: &'static Table) -> *const Inst {
     fields!(ip, LoadConst { dst, k });
-    let p = cx.p;
-    match &p.constants[k.0 as usize].0 {
-        Value::Null => write(ip, regs, cx, dst, Scalar::Null),
-        Value::Bool(b) => write(ip, regs, cx, dst, Scalar::Bool(*b)),
-        Value::Number(n) => write(ip, regs, cx, dst, Scalar::Number(*n)),
-        _ => load_const_slow(ip, regs, cx),
+    let from: *const Value = &constant(cx, k).0;
+    let to = at::<UNIT>(regs, dst);
+    // SAFETY: both point at live values.
+    if unsafe { (*from).owns_nothing() && (*to).owns_nothing() } {
+        // SAFETY: neither owns anything; a constant that owns nothing is accounted zero, as
+        // the register is.
+        unsafe { Value::copy_scalar(from, to) };
+        next(after(ip), regs, cx, t)
+    } else {
+        load_const_slow::<UNIT>(ip, regs, cx, t)
     }
 }
 
-/// Loads a constant that owns something (shared, not copied).
+/// Loads a constant that owns something (shared, not copied), or over a register that does.
 #[inline(never)]
-fn load_const_slow(ip: *const Inst, regs: *mut Value, cx: &mut Cx<'_>) -> *const Inst {
+fn load_const_slow<const UNIT: usize>(
+    ip: *const Inst,
+    regs: *mut Value,
+    cx: &mut Cx<'_>,
+    t: &'static Table,
+) -> *const Inst {
     fields!(ip, LoadConst { dst, k });
-    let p = cx.p;
-    let (value, meta) = &p.constants[k.0 as usize];
-    // SAFETY: as for `reg`.
-    unsafe { (*regs.add(usize::from(dst.0))).clone_from(value) };
-    account(ip, regs, cx, dst, *meta)
+    let (value, meta) = constant(cx, k);
+    // SAFETY: `at` points at a live register.
+    unsafe { (*at::<UNIT>(regs, dst)).clone_from(value) };
+    account::<UNIT>(ip, regs, cx, t, dst, *meta)
 }
 
-fn move_(ip: *const Inst, regs: *mut Value, cx: &mut Cx<'_>) -> *const Inst {
+fn move_<const UNIT: usize>(ip: *const Inst, regs: *mut Value, cx: &mut Cx<'_>, t: &'static Table) -> *const Inst {
     fields!(ip, Move { dst, src });
-    // SAFETY: both are register operands (as for `reg`); only raw pointers are used while
-    // `dst` may equal `src`.
-    let (to, from) = unsafe { (regs.add(usize::from(dst.0)), regs.add(usize::from(src.0))) };
+    // Only raw pointers are used while `dst` may equal `src`.
+    let (to, from) = (at::<UNIT>(regs, dst), at::<UNIT>(regs, src));
     // SAFETY: `to` and `from` point at live registers.
     if unsafe { (*to).owns_nothing() && (*from).owns_nothing() } {
         // Both are accounted `Meta::ZERO`, so a copy of the value is the whole move.
-        // SAFETY: a bitwise copy of a value that owns nothing is a complete clone, and the one
-        // overwritten owns nothing to leak.
-        unsafe { std::ptr::write(to, std::ptr::read(from)) };
-        next(after(ip), regs, cx)
+        // SAFETY: neither owns anything.
+        unsafe { Value::copy_scalar(from, to) };
+        next(after(ip), regs, cx, t)
     } else {
-        move_slow(ip, regs, cx)
+        move_slow::<UNIT>(ip, regs, cx, t)
     }
 }
 
 /// Moves a value that owns something, or over one that does.
 #[inline(never)]
-fn move_slow(ip: *const Inst, regs: *mut Value, cx: &mut Cx<'_>) -> *const Inst {
+fn move_slow<const UNIT: usize>(ip: *const Inst, regs: *mut Value, cx: &mut Cx<'_>, t: &'static Table) -> *const Inst {
     fields!(ip, Move { dst, src });
-    let (d, s) = (usize::from(dst.0), usize::from(src.0));
-    if d == s {
-        return next(after(ip), regs, cx);
+    if dst == src {
+        return next(after(ip), regs, cx, t);
     }
     // SAFETY: `metas` is as long as the registers (see `run`).
-    let meta = unsafe { *cx.metas.add(s) };
-    // SAFETY: in bounds (as for `reg`) and different, so the references do not overlap.
-    unsafe { (*regs.add(d)).clone_from(&*regs.add(s)) };
-    account(ip, regs, cx, dst, meta)
+    let meta = unsafe { *cx.metas.add(number::<UNIT>(src)) };
+    // SAFETY: live registers, and different, so the references do not overlap.
+    unsafe { (*at::<UNIT>(regs, dst)).clone_from(&*at::<UNIT>(regs, src)) };
+    account::<UNIT>(ip, regs, cx, t, dst, meta)
 }
 
-fn not(ip: *const Inst, regs: *mut Value, cx: &mut Cx<'_>) -> *const Inst {
+fn not<const UNIT: usize>(ip: *const Inst, regs: *mut Value, cx: &mut Cx<'_>, t: &'static Table) -> *const Inst {
     fields!(ip, Not { dst, a });
-    let b = !truthy_at(regs, a);
-    write(ip, regs, cx, dst, Scalar::Bool(b))
+    match truthy_at(reg::<UNIT>(regs, a)) {
+        Some(b) => write::<UNIT>(ip, regs, cx, t, dst, Scalar::Bool(!b)),
+        None => truthy_slow::<UNIT>(ip, regs, cx, t),
+    }
 }
 
-fn truthy(ip: *const Inst, regs: *mut Value, cx: &mut Cx<'_>) -> *const Inst {
+fn truthy<const UNIT: usize>(ip: *const Inst, regs: *mut Value, cx: &mut Cx<'_>, t: &'static Table) -> *const Inst {
     fields!(ip, Truthy { dst, a });
-    let b = truthy_at(regs, a);
-    write(ip, regs, cx, dst, Scalar::Bool(b))
+    match truthy_at(reg::<UNIT>(regs, a)) {
+        Some(b) => write::<UNIT>(ip, regs, cx, t, dst, Scalar::Bool(b)),
+        None => truthy_slow::<UNIT>(ip, regs, cx, t),
+    }
 }
 
-fn type_of(ip: *const Inst, regs: *mut Value, cx: &mut Cx<'_>) -> *const Inst {
+fn type_of<const UNIT: usize>(ip: *const Inst, regs: *mut Value, cx: &mut Cx<'_>, t: &'static Table) -> *const Inst {
     fields!(ip, TypeOf { dst, a });
-    let kind = match reg(regs, a) {
+    let kind = match reg::<UNIT>(regs, a) {
         Value::Null => 0.0,
         Value::Bool(_) => 1.0,
         Value::Number(_) => 2.0,
@@ -385,31 +567,40 @@ fn type_of(ip: *const Inst, regs: *mut Value, cx: &mut Cx<'_>) -> *const Inst {
         Value::Array(_) => 4.0,
         Value::Object(_) => 5.0,
     };
-    write(ip, regs, cx, dst, Scalar::Number(kind))
+    write::<UNIT>(ip, regs, cx, t, dst, Scalar::Number(kind))
 }
 
 /// Runs comparison `op` of the instruction at `ip`. Two numbers compare in place; anything
 /// else goes through `compare_slow`, out of line.
 #[inline(always)]
-fn cmp(
+#[allow(clippy::too_many_arguments)] // all in machine registers: the handler's and the operands
+fn cmp<const UNIT: usize>(
     ip: *const Inst,
     regs: *mut Value,
     cx: &mut Cx<'_>,
+    t: &'static Table,
     op: CompareOp,
-    dst: w3_isa::Reg,
-    a: w3_isa::Reg,
-    b: w3_isa::Reg,
+    dst: Reg,
+    a: Reg,
+    b: Reg,
 ) -> *const Inst {
-    match (reg(regs, a), reg(regs, b)) {
-        (Value::Number(x), Value::Number(y)) => write(ip, regs, cx, dst, Scalar::Bool(compare_numbers(op, *x, *y))),
-        _ => compare_slow(ip, regs, cx),
+    match (reg::<UNIT>(regs, a), reg::<UNIT>(regs, b)) {
+        (Value::Number(x), Value::Number(y)) => {
+            write::<UNIT>(ip, regs, cx, t, dst, Scalar::Bool(compare_numbers(op, *x, *y)))
+        }
+        _ => compare_slow::<UNIT>(ip, regs, cx, t),
     }
 }
 
 /// Compares values that are not both numbers, charging for the string bytes read (two
 /// numbers read none, so they need no per-byte charge).
 #[inline(never)]
-fn compare_slow(ip: *const Inst, regs: *mut Value, cx: &mut Cx<'_>) -> *const Inst {
+fn compare_slow<const UNIT: usize>(
+    ip: *const Inst,
+    regs: *mut Value,
+    cx: &mut Cx<'_>,
+    t: &'static Table,
+) -> *const Inst {
     // SAFETY: `ip` points at a comparison (only their handlers come here).
     let (op, dst, a, b) = match unsafe { *ip } {
         Inst::Eq { dst, a, b } => (CompareOp::Eq, dst, a, b),
@@ -418,26 +609,29 @@ fn compare_slow(ip: *const Inst, regs: *mut Value, cx: &mut Cx<'_>) -> *const In
         Inst::Le { dst, a, b } => (CompareOp::Le, dst, a, b),
         Inst::Gt { dst, a, b } => (CompareOp::Gt, dst, a, b),
         Inst::Ge { dst, a, b } => (CompareOp::Ge, dst, a, b),
-        _ => return fail(ip, cx, Fault::Internal("a comparison's handler ran another instruction".into())),
+        _ => return misrouted(ip, cx),
     };
-    let (x, y) = (reg(regs, a), reg(regs, b));
+    let (x, y) = (reg::<UNIT>(regs, a), reg::<UNIT>(regs, b));
     let result = compare(op, x, y);
     if cx.p.metering {
         let n = ops::compared_bytes(x, y);
-        if n != 0 {
-            if let Err(f) = cx.st.charge(n.saturating_mul(cx.p.per_byte)) {
-                return fail(ip, cx, f);
-            }
+        if n != 0 && !cx.charge(n.saturating_mul(cx.p.per_byte)) {
+            return out_of_gas(ip, cx);
         }
     }
-    write(ip, regs, cx, dst, Scalar::Bool(result))
+    write::<UNIT>(ip, regs, cx, t, dst, Scalar::Bool(result))
 }
 
 macro_rules! comparisons {
     ($($handler:ident: $variant:ident => $op:expr;)*) => {$(
-        fn $handler(ip: *const Inst, regs: *mut Value, cx: &mut Cx<'_>) -> *const Inst {
+        fn $handler<const UNIT: usize>(
+            ip: *const Inst,
+            regs: *mut Value,
+            cx: &mut Cx<'_>,
+            t: &'static Table,
+        ) -> *const Inst {
             fields!(ip, $variant { dst, a, b });
-            cmp(ip, regs, cx, $op, dst, a, b)
+            cmp::<UNIT>(ip, regs, cx, t, $op, dst, a, b)
         }
     )*};
 }
@@ -458,13 +652,42 @@ fn jump_target(cx: &Cx<'_>, target: w3_isa::Target) -> *const Inst {
     unsafe { cx.insts.add(target.0 as usize) }
 }
 
-/// Returns whether register `r` is truthy, testing for a boolean first: conditions compiled
-/// from expressions are booleans.
+/// Returns whether `value` is truthy when it is a boolean (what compiled conditions are) or a
+/// number, each a compare and a branch; `None` for the other kinds, which the handlers leave
+/// to `truthy_slow`, out of line.
 #[inline(always)]
-fn truthy_at(regs: *mut Value, r: w3_isa::Reg) -> bool {
-    match reg(regs, r) {
-        Value::Bool(b) => *b,
-        v => v.is_truthy(),
+fn truthy_at(value: &Value) -> Option<bool> {
+    match value {
+        Value::Bool(b) => Some(*b),
+        // Zero, negative zero and NaN are falsy.
+        Value::Number(n) => Some(!(*n == 0.0 || n.is_nan())),
+        _ => None,
+    }
+}
+
+/// Runs the instruction at `ip`, which tests the truthiness of a value that is neither a
+/// boolean nor a number.
+#[inline(never)]
+fn truthy_slow<const UNIT: usize>(
+    ip: *const Inst,
+    regs: *mut Value,
+    cx: &mut Cx<'_>,
+    t: &'static Table,
+) -> *const Inst {
+    let truthy = |r: Reg| reg::<UNIT>(regs, r).is_truthy();
+    // SAFETY: `ip` points at an instruction (only the handlers below come here).
+    match unsafe { *ip } {
+        Inst::Not { dst, a } => write::<UNIT>(ip, regs, cx, t, dst, Scalar::Bool(!truthy(a))),
+        Inst::Truthy { dst, a } => write::<UNIT>(ip, regs, cx, t, dst, Scalar::Bool(truthy(a))),
+        Inst::JumpIfTrue { cond, target } => {
+            let to = if truthy(cond) { jump_target(cx, target) } else { after(ip) };
+            land(to, regs, cx, t)
+        }
+        Inst::JumpIfFalse { cond, target } => {
+            let to = if truthy(cond) { after(ip) } else { jump_target(cx, target) };
+            land(to, regs, cx, t)
+        }
+        _ => misrouted(ip, cx),
     }
 }
 
@@ -472,34 +695,50 @@ fn truthy_at(regs: *mut Value, r: w3_isa::Reg) -> bool {
 /// when a `Charge` heads it, instead of in a dispatch of its own. The same charge at the same
 /// point: the `Charge` is consumed, so a fault is located at it, the block's head.
 #[inline(always)]
-fn land(to: *const Inst, regs: *mut Value, cx: &mut Cx<'_>) -> *const Inst {
+fn land(to: *const Inst, regs: *mut Value, cx: &mut Cx<'_>, t: &'static Table) -> *const Inst {
     // SAFETY: `to` is a jump target or the instruction after a conditional jump, inside the
     // function (see `run`).
     if let Inst::Charge(gas) = unsafe { *to } {
-        if let Err(f) = cx.st.charge(u64::from(gas)) {
-            return fail(to, cx, f);
+        if !cx.charge(u64::from(gas)) {
+            return out_of_gas(to, cx);
         }
-        return next(after(to), regs, cx);
+        return next(after(to), regs, cx, t);
     }
-    next(to, regs, cx)
+    next(to, regs, cx, t)
 }
 
-fn jump(ip: *const Inst, regs: *mut Value, cx: &mut Cx<'_>) -> *const Inst {
+fn jump<const UNIT: usize>(ip: *const Inst, regs: *mut Value, cx: &mut Cx<'_>, t: &'static Table) -> *const Inst {
     fields!(ip, Jump { target });
     let to = jump_target(cx, target);
-    land(to, regs, cx)
+    land(to, regs, cx, t)
 }
 
-fn jump_if_true(ip: *const Inst, regs: *mut Value, cx: &mut Cx<'_>) -> *const Inst {
+fn jump_if_true<const UNIT: usize>(
+    ip: *const Inst,
+    regs: *mut Value,
+    cx: &mut Cx<'_>,
+    t: &'static Table,
+) -> *const Inst {
     fields!(ip, JumpIfTrue { cond, target });
-    let to = if truthy_at(regs, cond) { jump_target(cx, target) } else { after(ip) };
-    land(to, regs, cx)
+    match truthy_at(reg::<UNIT>(regs, cond)) {
+        Some(true) => land(jump_target(cx, target), regs, cx, t),
+        Some(false) => land(after(ip), regs, cx, t),
+        None => truthy_slow::<UNIT>(ip, regs, cx, t),
+    }
 }
 
-fn jump_if_false(ip: *const Inst, regs: *mut Value, cx: &mut Cx<'_>) -> *const Inst {
+fn jump_if_false<const UNIT: usize>(
+    ip: *const Inst,
+    regs: *mut Value,
+    cx: &mut Cx<'_>,
+    t: &'static Table,
+) -> *const Inst {
     fields!(ip, JumpIfFalse { cond, target });
-    let to = if truthy_at(regs, cond) { after(ip) } else { jump_target(cx, target) };
-    land(to, regs, cx)
+    match truthy_at(reg::<UNIT>(regs, cond)) {
+        Some(true) => land(after(ip), regs, cx, t),
+        Some(false) => land(jump_target(cx, target), regs, cx, t),
+        None => truthy_slow::<UNIT>(ip, regs, cx, t),
+    }
 }
 
 #[cfg(test)]
@@ -529,9 +768,11 @@ mod tests {
             InstKind::JumpIfTrue,
             InstKind::JumpIfFalse,
         ];
-        for (tag, handler) in HANDLERS.iter().enumerate() {
-            let is_stop = std::ptr::fn_addr_eq(*handler, stop as Handler);
-            assert_eq!(is_stop, !simple.iter().any(|k| *k as usize == tag), "tag {tag}");
+        for table in [&BY_OFFSET, &BY_NUMBER] {
+            for (tag, handler) in table.0.iter().enumerate() {
+                let is_stop = std::ptr::fn_addr_eq(*handler, stop as Handler);
+                assert_eq!(is_stop, !simple.iter().any(|k| *k as usize == tag), "tag {tag}");
+            }
         }
     }
 }

@@ -2,11 +2,13 @@
 //! optimized build each continuation must be a jump, never a call, or the native stack would
 //! grow by a frame per instruction. These tests run long loops through every handler and
 //! every slow path on a thread with a small stack: a continuation that became a call
-//! overflows it and aborts the test run.
+//! overflows it and aborts the test run. Each runs twice: in a small frame, whose simple
+//! instructions address registers by byte offsets, and in a frame too large for that, whose
+//! handlers take register numbers.
 
 mod common;
 
-use common::{contexts, expr_module, run_with};
+use common::{contexts, eval, expr_module, run_with};
 use std::sync::Arc;
 use w3_isa::{FunctionBuilder, ModuleBuilder, Op, Reg, VerifiedModule};
 use w3_vm::{Config, Fault};
@@ -17,10 +19,15 @@ const STACK: usize = 256 * 1024;
 /// Gas enough for about a million instructions of these loops.
 const GAS: u64 = 20_000_000;
 
+/// Registers below the ones the tests use: none, or enough that the frame is too large for
+/// byte offsets (more than 2,731 registers of 24 bytes).
+const FRAMES: [u16; 2] = [0, 3_000];
+
 /// Returns a module looping over `body` until its gas runs out (the loop's condition is the
-/// constant `true`, so only gas ends it).
-fn looping(body: impl Fn(&mut ModuleBuilder, &mut FunctionBuilder, Reg) + 'static) -> Arc<VerifiedModule> {
+/// constant `true`, so only gas ends it), with `below` registers below the ones it uses.
+fn looping(below: u16, body: impl Fn(&mut ModuleBuilder, &mut FunctionBuilder, Reg) + 'static) -> Arc<VerifiedModule> {
     expr_module(move |m, f| {
+        f.regs(below);
         let r = f.regs(4);
         let top = f.label();
         f.bind(top);
@@ -47,7 +54,13 @@ fn run_out_of_gas(module: Arc<VerifiedModule>) {
 
 #[test]
 fn scalar_instructions_loop_without_growing_the_stack() {
-    let module = looping(|m, f, r| {
+    for below in FRAMES {
+        run_out_of_gas(looping(below, scalar_loop));
+    }
+}
+
+fn scalar_loop(m: &mut ModuleBuilder, f: &mut FunctionBuilder, r: Reg) {
+    {
         let n = m.number(2.0);
         f.emit(Op::LoadConst { dst: r, k: n });
         f.emit(Op::Move { dst: r.offset(1).unwrap(), src: r });
@@ -64,13 +77,18 @@ fn scalar_instructions_loop_without_growing_the_stack() {
         let over = f.label();
         f.jump(over);
         f.bind(over);
-    });
-    run_out_of_gas(module);
+    }
 }
 
 #[test]
 fn slow_paths_loop_without_growing_the_stack() {
-    let module = looping(|m, f, r| {
+    for below in FRAMES {
+        run_out_of_gas(looping(below, slow_loop));
+    }
+}
+
+fn slow_loop(m: &mut ModuleBuilder, f: &mut FunctionBuilder, r: Reg) {
+    {
         let s = m.string_constant("a string");
         // A string loaded over a scalar, moved over a scalar and over itself, a boolean
         // written over a string, strings compared.
@@ -81,8 +99,44 @@ fn slow_paths_loop_without_growing_the_stack() {
         f.emit(Op::Ge { dst: r.offset(2).unwrap(), a: r, b: r.offset(1).unwrap() });
         f.emit(Op::Not { dst: r.offset(1).unwrap(), a: r });
         f.emit(Op::LoadBool { dst: r, value: w3_isa::Imm8(0) });
-    });
-    run_out_of_gas(module);
+        f.emit(Op::LoadConst { dst: r.offset(2).unwrap(), k: s });
+        let skip = f.label();
+        f.jump_if_false(r.offset(2).unwrap(), skip);
+        f.bind(skip);
+    }
+}
+
+#[test]
+fn small_and_large_frames_compute_the_same() {
+    let results: Vec<_> = FRAMES
+        .iter()
+        .map(|&below| {
+            let module = expr_module(move |m, f| {
+                f.regs(below);
+                let r = f.regs(8);
+                let at = |n| r.offset(n).unwrap();
+                let (text, two) = (m.string_constant("text"), m.number(2.0));
+                f.emit(Op::LoadConst { dst: at(0), k: text });
+                f.emit(Op::LoadConst { dst: at(1), k: two });
+                f.emit(Op::Move { dst: at(2), src: at(0) });
+                f.emit(Op::Lt { dst: at(3), a: at(0), b: at(2) });
+                f.emit(Op::Not { dst: at(4), a: at(2) });
+                f.emit(Op::TypeOf { dst: at(5), a: at(1) });
+                f.emit(Op::Eq { dst: at(6), a: at(5), b: at(1) });
+                let skip = f.label();
+                f.jump_if_false(at(6), skip);
+                f.emit(Op::LoadNull { dst: at(1) });
+                f.bind(skip);
+                f.emit(Op::Truthy { dst: at(7), a: at(0) });
+                f.emit(Op::MakeArray { dst: at(0), first: at(0), count: w3_isa::Imm16(8) });
+                at(0)
+            });
+            let compact = w3_value::JsonStyle { pretty: false, non_finite: w3_value::NonFinite::Null };
+            w3_value::to_json_text(&eval(&module, "{}"), compact).unwrap()
+        })
+        .collect();
+    assert_eq!(results[0], r#"["text",null,"text",false,false,2,true,true]"#);
+    assert_eq!(results[0], results[1]);
 }
 
 #[test]
