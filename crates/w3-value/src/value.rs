@@ -16,16 +16,17 @@ use std::sync::Arc;
 ///
 /// The layout is fixed (`repr(u8)`): a one-byte tag, then each variant's field placed as in
 /// C, so a null, a boolean or a number (a value that owns nothing) lies entirely in the first
-/// [`Value::SCALAR_BYTES`] bytes, which [`Value::copy_scalar`] relies on.
+/// [`Value::SCALAR_BYTES`] bytes, which [`Value::copy_scalar`] and the `put_` functions rely
+/// on.
 #[derive(Debug)]
 #[repr(u8)]
 pub enum Value {
     /// `null`.
-    Null,
+    Null = 0,
     /// `true` or `false`.
-    Bool(bool),
+    Bool(bool) = 1,
     /// An IEEE-754 double, including NaN, infinities and `-0`.
-    Number(f64),
+    Number(f64) = 2,
     /// A string.
     String(Arc<str>),
     /// An array.
@@ -125,12 +126,17 @@ impl Value {
     }
 
     /// The bytes that hold all of a value that owns nothing: its tag, and a boolean at byte 1
-    /// or a number at bytes 8 to 16 (see the layout on [`Value`]).
+    /// or a number at bytes 8 to 16 (see the layout on [`Value`]), as two 8-byte words.
     pub const SCALAR_BYTES: usize = 16;
 
     /// Copies the value at `from` over the value at `to`, when neither owns anything: just
-    /// the [`Value::SCALAR_BYTES`] bytes that hold such a value, so two plain moves. What is
-    /// left of `to` beyond them is padding of the variant copied in.
+    /// the two words of [`Value::SCALAR_BYTES`] that hold such a value. What is left of `to`
+    /// beyond them is padding of the variant copied in.
+    ///
+    /// The copy and the `put_` functions move whole words, each its own load or store, so a
+    /// value written by one and read by the other soon after is read from the store just
+    /// made (a processor forwards a store to a load of the same place and size, and stalls
+    /// a load that spans two smaller stores).
     ///
     /// # Safety
     ///
@@ -138,10 +144,54 @@ impl Value {
     /// ([`Value::owns_nothing`]): `to` is overwritten without being dropped.
     #[inline(always)]
     pub unsafe fn copy_scalar(from: *const Value, to: *mut Value) {
-        // SAFETY: both point at values of at least `SCALAR_BYTES` bytes; the bytes copied are
-        // the tag and field of a null, boolean or number (the layout on `Value`), which makes
-        // `to` that value; bytes copied as bytes may be padding. `to` owned nothing to leak.
-        unsafe { std::ptr::copy(from.cast::<u8>(), to.cast::<u8>(), Value::SCALAR_BYTES) }
+        type Word = std::mem::MaybeUninit<u64>;
+        let (from, to) = (from.cast::<Word>(), to.cast::<Word>());
+        // SAFETY: both point at values of at least `SCALAR_BYTES` bytes, aligned to 8; the
+        // words copied are the tag and field of a null, boolean or number (the layout on
+        // `Value`), which makes `to` that value; words copied as `MaybeUninit` may hold
+        // padding. Both words are read before either is written, so `from == to` is a no-op.
+        unsafe {
+            let (tag, field) = (std::ptr::read_volatile(from), std::ptr::read_volatile(from.add(1)));
+            std::ptr::write_volatile(to, tag);
+            std::ptr::write_volatile(to.add(1), field);
+        }
+    }
+
+    /// Writes `null` over the value at `to` as one word (see [`Value::copy_scalar`]).
+    ///
+    /// # Safety
+    ///
+    /// `to` points at a live value that owns nothing: it is overwritten without being dropped.
+    #[inline(always)]
+    pub unsafe fn put_null(to: *mut Value) {
+        // SAFETY: a tag word of `Null` makes `to` null; the caller vouches for the rest.
+        unsafe { std::ptr::write(to.cast::<u64>(), u64::from_ne_bytes([0, 0, 0, 0, 0, 0, 0, 0])) }
+    }
+
+    /// Writes boolean `b` over the value at `to` as one word: the tag, the boolean, padding.
+    ///
+    /// # Safety
+    ///
+    /// As for [`Value::put_null`].
+    #[inline(always)]
+    pub unsafe fn put_bool(to: *mut Value, b: bool) {
+        // SAFETY: the tag of `Bool`, then the boolean at byte 1, make `to` that boolean.
+        unsafe { std::ptr::write(to.cast::<u64>(), u64::from_ne_bytes([1, u8::from(b), 0, 0, 0, 0, 0, 0])) }
+    }
+
+    /// Writes number `n` over the value at `to` as two words: the tag, then the number.
+    ///
+    /// # Safety
+    ///
+    /// As for [`Value::put_null`].
+    #[inline(always)]
+    pub unsafe fn put_number(to: *mut Value, n: f64) {
+        let words = to.cast::<u64>();
+        // SAFETY: the tag of `Number`, then the number at bytes 8 to 16, make `to` that number.
+        unsafe {
+            std::ptr::write(words, u64::from_ne_bytes([2, 0, 0, 0, 0, 0, 0, 0]));
+            std::ptr::write(words.add(1), n.to_bits());
+        }
     }
 
     /// Returns whether the value is null, a boolean, a number or a string.
@@ -472,6 +522,22 @@ impl<K: Into<String>> FromIterator<(K, Value)> for Object {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn scalars_put_as_words_are_those_scalars() {
+        let mut v = Value::Number(1.0);
+        // SAFETY: `v` owns nothing, before and after each write.
+        unsafe {
+            Value::put_bool(&mut v, true);
+            assert!(matches!(v, Value::Bool(true)));
+            Value::put_bool(&mut v, false);
+            assert!(matches!(v, Value::Bool(false)));
+            Value::put_number(&mut v, -0.0);
+            assert!(matches!(v, Value::Number(n) if n.to_bits() == (-0.0f64).to_bits()));
+            Value::put_null(&mut v);
+            assert!(matches!(v, Value::Null));
+        }
+    }
 
     #[test]
     fn a_scalar_copied_by_its_first_bytes_is_the_same_scalar() {

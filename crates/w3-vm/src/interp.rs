@@ -294,7 +294,21 @@ pub(crate) fn interpret(p: &Program, st: &mut State, fid: u32, fiber: &mut Fiber
             | Inst::TypeOf { .. }
             | Inst::Jump { .. }
             | Inst::JumpIfTrue { .. }
-            | Inst::JumpIfFalse { .. } => {
+            | Inst::JumpIfFalse { .. }
+            | Inst::MoveScalar { .. }
+            | Inst::LoadScalar { .. }
+            | Inst::NotBool { .. }
+            | Inst::NotNumber { .. }
+            | Inst::EqNumbers { .. }
+            | Inst::NeNumbers { .. }
+            | Inst::LtNumbers { .. }
+            | Inst::LeNumbers { .. }
+            | Inst::GtNumbers { .. }
+            | Inst::GeNumbers { .. }
+            | Inst::JumpIfTrueBool { .. }
+            | Inst::JumpIfFalseBool { .. }
+            | Inst::JumpIfTrueNumber { .. }
+            | Inst::JumpIfFalseNumber { .. } => {
                 pc -= 1;
                 let regs = base..base + usize::from(code.registers);
                 let (Some(values), Some(metas)) = (fiber.values.get_mut(regs.clone()), fiber.metas.get_mut(regs))

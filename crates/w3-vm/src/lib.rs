@@ -26,6 +26,7 @@ mod interp;
 mod meta;
 mod ops;
 mod program;
+mod quicken;
 mod sched;
 mod simple;
 mod snapshot;

@@ -5,7 +5,7 @@
 
 use crate::error::{Location, SourcePos};
 use crate::meta::{clamp, Meta};
-use crate::simple;
+use crate::{quicken, simple};
 use std::sync::Arc;
 use w3_isa::{Constant, Op, Target, VerifiedFunction, VerifiedModule};
 use w3_value::text::fold;
@@ -33,6 +33,38 @@ macro_rules! define_inst {
             /// Charges the static gas of block `n` of the function (see
             /// [`Code::block_gas`]), for a block too costly for [`Inst::Charge`].
             ChargeBlock(u32),
+            // The quickened forms of simple instructions (see `quicken`): the same effect,
+            // for operands whose kinds are known when the code is prepared, so the handler
+            // tests nothing. Each stands for the ISA instruction in its name.
+            /// `Move` (or `Truthy` of a boolean) of a value that owns nothing into a register
+            /// that holds one.
+            MoveScalar { dst: w3_isa::Reg, src: w3_isa::Reg },
+            /// `LoadConst` of a null, boolean or number into a register that holds one.
+            LoadScalar { dst: w3_isa::Reg, k: w3_isa::ConstId },
+            /// `Not` of a boolean, into a register that holds a value owning nothing.
+            NotBool { dst: w3_isa::Reg, a: w3_isa::Reg },
+            /// `Not` of a number, into a register that holds a value owning nothing.
+            NotNumber { dst: w3_isa::Reg, a: w3_isa::Reg },
+            /// `Eq` of two numbers, into a register that holds a value owning nothing.
+            EqNumbers { dst: w3_isa::Reg, a: w3_isa::Reg, b: w3_isa::Reg },
+            /// `Ne` of two numbers (as `EqNumbers`).
+            NeNumbers { dst: w3_isa::Reg, a: w3_isa::Reg, b: w3_isa::Reg },
+            /// `Lt` of two numbers (as `EqNumbers`).
+            LtNumbers { dst: w3_isa::Reg, a: w3_isa::Reg, b: w3_isa::Reg },
+            /// `Le` of two numbers (as `EqNumbers`).
+            LeNumbers { dst: w3_isa::Reg, a: w3_isa::Reg, b: w3_isa::Reg },
+            /// `Gt` of two numbers (as `EqNumbers`).
+            GtNumbers { dst: w3_isa::Reg, a: w3_isa::Reg, b: w3_isa::Reg },
+            /// `Ge` of two numbers (as `EqNumbers`).
+            GeNumbers { dst: w3_isa::Reg, a: w3_isa::Reg, b: w3_isa::Reg },
+            /// `JumpIfTrue` on a boolean.
+            JumpIfTrueBool { cond: w3_isa::Reg, target: w3_isa::Target },
+            /// `JumpIfFalse` on a boolean.
+            JumpIfFalseBool { cond: w3_isa::Reg, target: w3_isa::Target },
+            /// `JumpIfTrue` on a number.
+            JumpIfTrueNumber { cond: w3_isa::Reg, target: w3_isa::Target },
+            /// `JumpIfFalse` on a number.
+            JumpIfFalseNumber { cond: w3_isa::Reg, target: w3_isa::Target },
             $(
                 $(#[doc = $doc])*
                 $name { $($field: w3_isa::$kind),* },
@@ -47,6 +79,20 @@ macro_rules! define_inst {
         pub(crate) enum InstKind {
             Charge,
             ChargeBlock,
+            MoveScalar,
+            LoadScalar,
+            NotBool,
+            NotNumber,
+            EqNumbers,
+            NeNumbers,
+            LtNumbers,
+            LeNumbers,
+            GtNumbers,
+            GeNumbers,
+            JumpIfTrueBool,
+            JumpIfFalseBool,
+            JumpIfTrueNumber,
+            JumpIfFalseNumber,
             $($name,)*
         }
 
@@ -57,6 +103,20 @@ macro_rules! define_inst {
                 vec![
                     (Inst::Charge(7), InstKind::Charge),
                     (Inst::ChargeBlock(7), InstKind::ChargeBlock),
+                    (Inst::MoveScalar { dst: Default::default(), src: Default::default() }, InstKind::MoveScalar),
+                    (Inst::LoadScalar { dst: Default::default(), k: Default::default() }, InstKind::LoadScalar),
+                    (Inst::NotBool { dst: Default::default(), a: Default::default() }, InstKind::NotBool),
+                    (Inst::NotNumber { dst: Default::default(), a: Default::default() }, InstKind::NotNumber),
+                    (Inst::EqNumbers { dst: Default::default(), a: Default::default(), b: Default::default() }, InstKind::EqNumbers),
+                    (Inst::NeNumbers { dst: Default::default(), a: Default::default(), b: Default::default() }, InstKind::NeNumbers),
+                    (Inst::LtNumbers { dst: Default::default(), a: Default::default(), b: Default::default() }, InstKind::LtNumbers),
+                    (Inst::LeNumbers { dst: Default::default(), a: Default::default(), b: Default::default() }, InstKind::LeNumbers),
+                    (Inst::GtNumbers { dst: Default::default(), a: Default::default(), b: Default::default() }, InstKind::GtNumbers),
+                    (Inst::GeNumbers { dst: Default::default(), a: Default::default(), b: Default::default() }, InstKind::GeNumbers),
+                    (Inst::JumpIfTrueBool { cond: Default::default(), target: Default::default() }, InstKind::JumpIfTrueBool),
+                    (Inst::JumpIfFalseBool { cond: Default::default(), target: Default::default() }, InstKind::JumpIfFalseBool),
+                    (Inst::JumpIfTrueNumber { cond: Default::default(), target: Default::default() }, InstKind::JumpIfTrueNumber),
+                    (Inst::JumpIfFalseNumber { cond: Default::default(), target: Default::default() }, InstKind::JumpIfFalseNumber),
                     $((Inst::$name { $($field: Default::default()),* }, InstKind::$name),)*
                 ]
             }
@@ -103,6 +163,9 @@ pub(crate) struct Code {
     /// Whether the simple instructions' register operands are byte offsets into the frame
     /// rather than register numbers (see `simple::scale`): when the frame is small enough.
     pub scaled: bool,
+    /// The instructions before which the quickened code assumes something of the registers
+    /// (see `quicken`), as a bit set: no frame may resume at one.
+    pub assumes: Vec<u64>,
 }
 
 impl Code {
@@ -115,6 +178,7 @@ impl Code {
             leaders: Vec::with_capacity(f.blocks().len()),
             registers: raw.registers,
             scaled: raw.registers <= simple::SCALED_REGISTERS,
+            assumes: Vec::new(),
         };
         let mut at = 0u32;
         for block in f.blocks() {
@@ -134,15 +198,21 @@ impl Code {
                 if let Some(t) = op.target() {
                     op.set_target(Target(leader(t.0)));
                 }
-                let mut inst = Inst::from(op);
-                if code.scaled {
-                    simple::scale(&mut inst);
-                }
-                code.insts.push(inst);
+                code.insts.push(Inst::from(op));
                 code.offsets.push(instr.offset);
             }
         }
+        code.assumes = quicken::quicken(&mut code.insts, &module.constants);
+        if code.scaled {
+            code.insts.iter_mut().for_each(simple::scale);
+        }
         code
+    }
+
+    /// Returns whether the quickened code assumes something of the registers before
+    /// instruction `pc` (see `quicken`).
+    pub fn assumes(&self, pc: usize) -> bool {
+        self.assumes.get(pc / 64).is_some_and(|bits| bits & (1 << (pc % 64)) != 0)
     }
 }
 
@@ -267,7 +337,7 @@ mod tests {
     #[test]
     fn an_instructions_first_byte_is_its_kind() {
         let samples = Inst::samples();
-        assert_eq!(samples.len(), 2 + w3_isa::OPS.len());
+        assert_eq!(samples.len(), 16 + w3_isa::OPS.len());
         for (inst, kind) in samples {
             assert_eq!(inst.tag(), kind as u8, "{inst:?}");
         }

@@ -53,8 +53,17 @@ pub(crate) fn scale(inst: &mut Inst) {
         r.0 *= NUMBERS as u16;
     };
     match inst {
-        Inst::LoadNull { dst } | Inst::LoadBool { dst, .. } | Inst::LoadConst { dst, .. } => scale(dst),
-        Inst::Move { dst, src: a } | Inst::Not { dst, a } | Inst::Truthy { dst, a } | Inst::TypeOf { dst, a } => {
+        Inst::LoadNull { dst }
+        | Inst::LoadBool { dst, .. }
+        | Inst::LoadConst { dst, .. }
+        | Inst::LoadScalar { dst, .. } => scale(dst),
+        Inst::Move { dst, src: a }
+        | Inst::MoveScalar { dst, src: a }
+        | Inst::Not { dst, a }
+        | Inst::NotBool { dst, a }
+        | Inst::NotNumber { dst, a }
+        | Inst::Truthy { dst, a }
+        | Inst::TypeOf { dst, a } => {
             scale(dst);
             scale(a);
         }
@@ -63,12 +72,23 @@ pub(crate) fn scale(inst: &mut Inst) {
         | Inst::Lt { dst, a, b }
         | Inst::Le { dst, a, b }
         | Inst::Gt { dst, a, b }
-        | Inst::Ge { dst, a, b } => {
+        | Inst::Ge { dst, a, b }
+        | Inst::EqNumbers { dst, a, b }
+        | Inst::NeNumbers { dst, a, b }
+        | Inst::LtNumbers { dst, a, b }
+        | Inst::LeNumbers { dst, a, b }
+        | Inst::GtNumbers { dst, a, b }
+        | Inst::GeNumbers { dst, a, b } => {
             scale(dst);
             scale(a);
             scale(b);
         }
-        Inst::JumpIfTrue { cond, .. } | Inst::JumpIfFalse { cond, .. } => scale(cond),
+        Inst::JumpIfTrue { cond, .. }
+        | Inst::JumpIfFalse { cond, .. }
+        | Inst::JumpIfTrueBool { cond, .. }
+        | Inst::JumpIfFalseBool { cond, .. }
+        | Inst::JumpIfTrueNumber { cond, .. }
+        | Inst::JumpIfFalseNumber { cond, .. } => scale(cond),
         _ => {}
     }
 }
@@ -249,6 +269,20 @@ impl<const UNIT: usize> Tables<UNIT> {
         table[InstKind::Jump as usize] = jump::<UNIT>;
         table[InstKind::JumpIfTrue as usize] = jump_if_true::<UNIT>;
         table[InstKind::JumpIfFalse as usize] = jump_if_false::<UNIT>;
+        table[InstKind::MoveScalar as usize] = move_scalar::<UNIT>;
+        table[InstKind::LoadScalar as usize] = load_scalar::<UNIT>;
+        table[InstKind::NotBool as usize] = not_bool::<UNIT>;
+        table[InstKind::NotNumber as usize] = not_number::<UNIT>;
+        table[InstKind::EqNumbers as usize] = eq_numbers::<UNIT>;
+        table[InstKind::NeNumbers as usize] = ne_numbers::<UNIT>;
+        table[InstKind::LtNumbers as usize] = lt_numbers::<UNIT>;
+        table[InstKind::LeNumbers as usize] = le_numbers::<UNIT>;
+        table[InstKind::GtNumbers as usize] = gt_numbers::<UNIT>;
+        table[InstKind::GeNumbers as usize] = ge_numbers::<UNIT>;
+        table[InstKind::JumpIfTrueBool as usize] = jump_if_true_bool::<UNIT>;
+        table[InstKind::JumpIfFalseBool as usize] = jump_if_false_bool::<UNIT>;
+        table[InstKind::JumpIfTrueNumber as usize] = jump_if_true_number::<UNIT>;
+        table[InstKind::JumpIfFalseNumber as usize] = jump_if_false_number::<UNIT>;
         Table(table)
     };
 }
@@ -383,6 +417,23 @@ impl Scalar {
         }
     }
 
+    /// Writes the scalar over the value at `to`, as whole words (see `Value::copy_scalar`).
+    ///
+    /// # Safety
+    ///
+    /// `to` points at a live value that owns nothing.
+    #[inline(always)]
+    unsafe fn put(self, to: *mut Value) {
+        // SAFETY: the caller vouches for `to`.
+        unsafe {
+            match self {
+                Scalar::Null => Value::put_null(to),
+                Scalar::Bool(b) => Value::put_bool(to, b),
+                Scalar::Number(n) => Value::put_number(to, n),
+            }
+        }
+    }
+
     #[inline(always)]
     fn value(self) -> Value {
         match self {
@@ -410,7 +461,7 @@ fn write<const UNIT: usize>(
     // SAFETY: `to` points at a live register.
     if unsafe { (*to).owns_nothing() } {
         // SAFETY: the old value owns nothing, so overwriting it without a drop leaks nothing.
-        unsafe { std::ptr::write(to, value.value()) };
+        unsafe { value.put(to) };
         next(after(ip), regs, cx, t)
     } else {
         let (tag, bits) = value.to_words();
@@ -659,10 +710,15 @@ fn jump_target(cx: &Cx<'_>, target: w3_isa::Target) -> *const Inst {
 fn truthy_at(value: &Value) -> Option<bool> {
     match value {
         Value::Bool(b) => Some(*b),
-        // Zero, negative zero and NaN are falsy.
-        Value::Number(n) => Some(!(*n == 0.0 || n.is_nan())),
+        Value::Number(n) => Some(number_truthy(*n)),
         _ => None,
     }
+}
+
+/// Returns whether number `n` is truthy: zero, negative zero and NaN are not.
+#[inline(always)]
+fn number_truthy(n: f64) -> bool {
+    !(n == 0.0 || n.is_nan())
 }
 
 /// Runs the instruction at `ip`, which tests the truthiness of a value that is neither a
@@ -741,6 +797,153 @@ fn jump_if_false<const UNIT: usize>(
     }
 }
 
+// The quickened instructions (see `quicken`): their operands' kinds were known when the code
+// was prepared, so they test nothing. Debug builds assert each assumption.
+
+/// Marks a register that does not hold what the quickened code assumed, which `quicken`
+/// rules out.
+#[inline(always)]
+fn assumed() -> ! {
+    debug_assert!(false, "a register does not hold what the quickened code assumes");
+    // SAFETY: `quicken` only quickens an instruction whose operands are known to hold what
+    // its handler reads, on every way into it.
+    unsafe { std::hint::unreachable_unchecked() }
+}
+
+/// Returns the boolean register `r` holds.
+#[inline(always)]
+fn bool_at<const UNIT: usize>(regs: *mut Value, r: Reg) -> bool {
+    match reg::<UNIT>(regs, r) {
+        Value::Bool(b) => *b,
+        _ => assumed(),
+    }
+}
+
+/// Returns the number register `r` holds.
+#[inline(always)]
+fn number_at<const UNIT: usize>(regs: *mut Value, r: Reg) -> f64 {
+    match reg::<UNIT>(regs, r) {
+        Value::Number(n) => *n,
+        _ => assumed(),
+    }
+}
+
+/// Writes `value` into register `dst`, which holds a value that owns nothing (accounted
+/// zero, as `value` is), then continues.
+#[inline(always)]
+fn put<const UNIT: usize>(
+    ip: *const Inst,
+    regs: *mut Value,
+    cx: &mut Cx<'_>,
+    t: &'static Table,
+    dst: Reg,
+    value: Scalar,
+) -> *const Inst {
+    let to = at::<UNIT>(regs, dst);
+    // SAFETY: `to` points at a live register.
+    if !unsafe { (*to).owns_nothing() } {
+        assumed();
+    }
+    // SAFETY: the old value owns nothing, so overwriting it without a drop leaks nothing.
+    unsafe { value.put(to) };
+    next(after(ip), regs, cx, t)
+}
+
+fn move_scalar<const UNIT: usize>(
+    ip: *const Inst,
+    regs: *mut Value,
+    cx: &mut Cx<'_>,
+    t: &'static Table,
+) -> *const Inst {
+    fields!(ip, MoveScalar { dst, src });
+    let (to, from) = (at::<UNIT>(regs, dst), at::<UNIT>(regs, src));
+    // SAFETY: `to` and `from` point at live registers.
+    if !unsafe { (*to).owns_nothing() && (*from).owns_nothing() } {
+        assumed();
+    }
+    // SAFETY: neither owns anything.
+    unsafe { Value::copy_scalar(from, to) };
+    next(after(ip), regs, cx, t)
+}
+
+fn load_scalar<const UNIT: usize>(
+    ip: *const Inst,
+    regs: *mut Value,
+    cx: &mut Cx<'_>,
+    t: &'static Table,
+) -> *const Inst {
+    fields!(ip, LoadScalar { dst, k });
+    let (from, to): (*const Value, _) = (&constant(cx, k).0, at::<UNIT>(regs, dst));
+    // SAFETY: both point at live values.
+    if !unsafe { (*to).owns_nothing() && (*from).owns_nothing() } {
+        assumed();
+    }
+    // SAFETY: neither owns anything.
+    unsafe { Value::copy_scalar(from, to) };
+    next(after(ip), regs, cx, t)
+}
+
+fn not_bool<const UNIT: usize>(ip: *const Inst, regs: *mut Value, cx: &mut Cx<'_>, t: &'static Table) -> *const Inst {
+    fields!(ip, NotBool { dst, a });
+    let b = !bool_at::<UNIT>(regs, a);
+    put::<UNIT>(ip, regs, cx, t, dst, Scalar::Bool(b))
+}
+
+fn not_number<const UNIT: usize>(ip: *const Inst, regs: *mut Value, cx: &mut Cx<'_>, t: &'static Table) -> *const Inst {
+    fields!(ip, NotNumber { dst, a });
+    let b = !number_truthy(number_at::<UNIT>(regs, a));
+    put::<UNIT>(ip, regs, cx, t, dst, Scalar::Bool(b))
+}
+
+macro_rules! number_comparisons {
+    ($($handler:ident: $variant:ident => $op:expr;)*) => {$(
+        fn $handler<const UNIT: usize>(
+            ip: *const Inst,
+            regs: *mut Value,
+            cx: &mut Cx<'_>,
+            t: &'static Table,
+        ) -> *const Inst {
+            fields!(ip, $variant { dst, a, b });
+            let result = compare_numbers($op, number_at::<UNIT>(regs, a), number_at::<UNIT>(regs, b));
+            put::<UNIT>(ip, regs, cx, t, dst, Scalar::Bool(result))
+        }
+    )*};
+}
+number_comparisons! {
+    eq_numbers: EqNumbers => CompareOp::Eq;
+    ne_numbers: NeNumbers => CompareOp::Ne;
+    lt_numbers: LtNumbers => CompareOp::Lt;
+    le_numbers: LeNumbers => CompareOp::Le;
+    gt_numbers: GtNumbers => CompareOp::Gt;
+    ge_numbers: GeNumbers => CompareOp::Ge;
+}
+
+macro_rules! quick_jumps {
+    ($($handler:ident: $variant:ident, $truthy:expr, $when:literal;)*) => {$(
+        fn $handler<const UNIT: usize>(
+            ip: *const Inst,
+            regs: *mut Value,
+            cx: &mut Cx<'_>,
+            t: &'static Table,
+        ) -> *const Inst {
+            fields!(ip, $variant { cond, target });
+            // Two continuations, not one with its target selected: a branch the processor
+            // predicts, where a selected target would make the next fetch wait for the test.
+            if $truthy(regs, cond) == $when {
+                land(jump_target(cx, target), regs, cx, t)
+            } else {
+                land(after(ip), regs, cx, t)
+            }
+        }
+    )*};
+}
+quick_jumps! {
+    jump_if_true_bool: JumpIfTrueBool, bool_at::<UNIT>, true;
+    jump_if_false_bool: JumpIfFalseBool, bool_at::<UNIT>, false;
+    jump_if_true_number: JumpIfTrueNumber, |regs, r| number_truthy(number_at::<UNIT>(regs, r)), true;
+    jump_if_false_number: JumpIfFalseNumber, |regs, r| number_truthy(number_at::<UNIT>(regs, r)), false;
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -767,6 +970,20 @@ mod tests {
             InstKind::Jump,
             InstKind::JumpIfTrue,
             InstKind::JumpIfFalse,
+            InstKind::MoveScalar,
+            InstKind::LoadScalar,
+            InstKind::NotBool,
+            InstKind::NotNumber,
+            InstKind::EqNumbers,
+            InstKind::NeNumbers,
+            InstKind::LtNumbers,
+            InstKind::LeNumbers,
+            InstKind::GtNumbers,
+            InstKind::GeNumbers,
+            InstKind::JumpIfTrueBool,
+            InstKind::JumpIfFalseBool,
+            InstKind::JumpIfTrueNumber,
+            InstKind::JumpIfFalseNumber,
         ];
         for table in [&BY_OFFSET, &BY_NUMBER] {
             for (tag, handler) in table.0.iter().enumerate() {

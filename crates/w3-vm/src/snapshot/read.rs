@@ -135,11 +135,18 @@ impl Decoder<'_> {
             return Err(r.invalid("offset"));
         }
         let charge = code.insts.get(at).is_some_and(Inst::is_charge);
-        match (charge, charged) {
-            (true, true) => Ok(at as u32 + 1),
-            (_, false) if !charge => Err(r.invalid("offset")),
-            _ => Ok(at as u32),
+        let pc = match (charge, charged) {
+            (true, true) => at + 1,
+            (_, false) if !charge => return Err(r.invalid("offset")),
+            _ => at,
+        };
+        // A frame resumes only where the prepared code assumes nothing of its registers
+        // (after a call, a host call or a join, or at its function's start): anywhere else
+        // the registers a snapshot brings could break what a quickened instruction assumes.
+        if code.assumes(pc) {
+            return Err(r.invalid("offset"));
         }
+        Ok(pc as u32)
     }
 
     fn fiber(&self, r: &mut Reader<'_>) -> Result<Fiber> {
@@ -261,5 +268,23 @@ mod tests {
         fiber.metas[1] = Meta { bytes: 8, depth: 0 };
         let refused = Vm::restore(module, &bad.snapshot()).err();
         assert!(matches!(refused, Some(SnapshotError::Invalid { what: "register accounting", .. })), "{refused:?}");
+    }
+
+    #[test]
+    fn a_frame_resuming_where_quickened_code_assumes_is_refused() {
+        // `move` loads a number, then moves it 4,096 times: from the second move on, the code
+        // assumes both registers hold scalars.
+        let module = bench::classes().swap_remove(0).1;
+        let vm = bench::start(&module, true);
+        let main = module.module().function_named("main").unwrap();
+        let code = &vm.p.code[main.0 as usize];
+        assert_eq!(vm.st.fibers[0].frames[0].func, main.0);
+        let assuming = (0..code.insts.len()).filter(|&pc| code.assumes(pc)).collect::<Vec<_>>();
+        assert!(assuming.len() > 4_000, "{}", assuming.len());
+        assert!(!code.assumes(0));
+        let mut bad = vm.clone();
+        bad.st.fibers[0].frames[0].pc = assuming[10] as u32;
+        let refused = Vm::restore(module, &bad.snapshot()).err();
+        assert!(matches!(refused, Some(SnapshotError::Invalid { what: "offset", .. })), "{refused:?}");
     }
 }
