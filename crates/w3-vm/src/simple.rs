@@ -15,8 +15,8 @@
 //! offsets into the frame, turned so when the code is prepared ([`scale`]), so an operand is
 //! one load and needs no multiplication before it addresses its register (`UNIT` below). A
 //! value that owns nothing is copied as the 16 bytes that hold it ([`Value::copy_scalar`]).
-//! And the gas left is counted down in the context, where a charge is one subtraction,
-//! and written back when the chain stops.
+//! And the gas left is passed from handler to handler in a machine register, where a
+//! charge is one subtraction, and written back when the chain stops.
 //!
 //! A call in tail position only becomes a jump when the build optimizes (the build script
 //! sets `w3_threaded` for optimization levels 2, 3, `s` and `z`; the workspace builds this
@@ -129,12 +129,13 @@ pub(crate) fn run(
     let regs = values.as_mut_ptr();
     let table = if code.scaled { &BY_OFFSET } else { &BY_NUMBER };
     #[cfg(w3_threaded)]
-    let end = dispatch(start, regs, &mut cx, table);
+    let end = dispatch(start, regs, &mut cx, table, left);
     #[cfg(not(w3_threaded))]
     let end = {
         let mut ip = start;
         while !cx.stop {
-            ip = dispatch(ip, regs, &mut cx, table);
+            let left = cx.left;
+            ip = dispatch(ip, regs, &mut cx, table, left);
         }
         ip
     };
@@ -160,7 +161,8 @@ pub(crate) struct Cx<'a> {
     constants: *const (Value, Meta),
     /// The frame's register accounting, as long as its registers.
     metas: *mut Meta,
-    /// The gas left: the run's, less what the chain charged so far.
+    /// The gas left when the chain stopped (until then, handlers pass it along), or when a
+    /// slow path with no room for it among its arguments was called.
     left: u64,
     /// The fault that stopped the chain, if one did.
     fault: Option<Fault>,
@@ -168,24 +170,10 @@ pub(crate) struct Cx<'a> {
     stop: bool,
 }
 
-impl Cx<'_> {
-    /// Charges `gas` and says whether it was left. When it was not, the handler stops with
-    /// `out_of_gas`, as [`State::charge`] does (no fault is built here: a handler that holds
-    /// one on its stack may not get its continuation compiled as a jump).
-    #[inline(always)]
-    fn charge(&mut self, gas: u64) -> bool {
-        match self.left.checked_sub(gas) {
-            Some(left) => {
-                self.left = left;
-                true
-            }
-            None => false,
-        }
-    }
-}
-
 /// Stops the chain because the instruction at `ip` needs more gas than is left, and counts
-/// all of it used.
+/// all of it used, as [`State::charge`] does. (A handler charges with `checked_sub` on the
+/// gas it was passed and calls this when that fails; no fault is built in a handler, since
+/// one that holds a fault on its stack may not get its continuation compiled as a jump.)
 #[cold]
 #[inline(never)]
 fn out_of_gas(ip: *const Inst, cx: &mut Cx<'_>) -> *const Inst {
@@ -196,7 +184,9 @@ fn out_of_gas(ip: *const Inst, cx: &mut Cx<'_>) -> *const Inst {
 
 /// Runs one instruction and, unless it stops the chain, the ones after it. Returns where the
 /// chain stopped: at an instruction that is not simple, or just past one that faulted.
-type Handler = for<'a> fn(*const Inst, *mut Value, &mut Cx<'a>, &'static Table) -> *const Inst;
+/// Its arguments: the instruction, the frame's registers, the context, the handler table, and
+/// the gas left; five, all passed in machine registers.
+type Handler = for<'a> fn(*const Inst, *mut Value, &mut Cx<'a>, &'static Table, u64) -> *const Inst;
 
 /// The handler of each instruction tag, for one `UNIT` (see [`OFFSETS`]): the simple
 /// instructions' handlers, `stop` for the others. Passed along the chain, so finding the
@@ -206,28 +196,30 @@ pub(crate) struct Table([Handler; 256]);
 /// Continues with the instruction at `ip`: calls its handler in tail position (threaded
 /// builds) or returns it to the loop in `run`.
 #[inline(always)]
-fn next(ip: *const Inst, regs: *mut Value, cx: &mut Cx<'_>, t: &'static Table) -> *const Inst {
+fn next(ip: *const Inst, regs: *mut Value, cx: &mut Cx<'_>, t: &'static Table, left: u64) -> *const Inst {
     #[cfg(w3_threaded)]
     {
-        dispatch(ip, regs, cx, t)
+        dispatch(ip, regs, cx, t, left)
     }
     #[cfg(not(w3_threaded))]
     {
-        let _ = (regs, cx, t);
+        let _ = (regs, t);
+        cx.left = left;
         ip
     }
 }
 
 /// Calls the handler of the instruction at `ip`.
 #[inline(always)]
-fn dispatch(ip: *const Inst, regs: *mut Value, cx: &mut Cx<'_>, t: &'static Table) -> *const Inst {
+fn dispatch(ip: *const Inst, regs: *mut Value, cx: &mut Cx<'_>, t: &'static Table, left: u64) -> *const Inst {
     // SAFETY: `ip` points at an instruction (see `run`).
     let tag = unsafe { (*ip).tag() };
-    t.0[usize::from(tag)](ip, regs, cx, t)
+    t.0[usize::from(tag)](ip, regs, cx, t, left)
 }
 
 /// Stops the chain at `ip`, an instruction the main loop runs.
-fn stop(ip: *const Inst, _: *mut Value, cx: &mut Cx<'_>, _: &'static Table) -> *const Inst {
+fn stop(ip: *const Inst, _: *mut Value, cx: &mut Cx<'_>, _: &'static Table, left: u64) -> *const Inst {
+    cx.left = left;
     cx.stop = true;
     ip
 }
@@ -238,6 +230,7 @@ fn stop(ip: *const Inst, _: *mut Value, cx: &mut Cx<'_>, _: &'static Table) -> *
 #[cold]
 #[inline(never)]
 fn fail(ip: *const Inst, cx: &mut Cx<'_>, fault: Fault) -> *const Inst {
+    // `cx.left` is the gas left: the cold function calling this saved it.
     cx.fault = Some(fault);
     cx.stop = true;
     // SAFETY: one past an instruction of the slice.
@@ -348,6 +341,7 @@ fn account<const UNIT: usize>(
     regs: *mut Value,
     cx: &mut Cx<'_>,
     t: &'static Table,
+    left: u64,
     dst: Reg,
     meta: Meta,
 ) -> *const Inst {
@@ -355,9 +349,11 @@ fn account<const UNIT: usize>(
     // SAFETY: `metas` is as long as the registers (see `run`).
     let old = std::mem::replace(unsafe { &mut *cx.metas.add(number::<UNIT>(dst)) }, meta).bytes;
     if meta.bytes != old {
+        // Seven arguments would not all fit in machine registers: the gas goes in `cx`.
+        cx.left = left;
         return hold(ip, regs, cx, t, u64::from(old), u64::from(meta.bytes));
     }
-    next(after(ip), regs, cx, t)
+    next(after(ip), regs, cx, t, left)
 }
 
 /// Replaces `old` bytes held with `new` (see `State::hold`), then continues; out of line,
@@ -365,7 +361,8 @@ fn account<const UNIT: usize>(
 #[inline(never)]
 fn hold(ip: *const Inst, regs: *mut Value, cx: &mut Cx<'_>, t: &'static Table, old: u64, new: u64) -> *const Inst {
     if cx.st.hold(old, new).is_ok() {
-        next(after(ip), regs, cx, t)
+        let left = cx.left;
+        next(after(ip), regs, cx, t, left)
     } else {
         memory_exceeded(ip, cx)
     }
@@ -383,7 +380,8 @@ fn memory_exceeded(ip: *const Inst, cx: &mut Cx<'_>) -> *const Inst {
 /// the tables rule out.
 #[cold]
 #[inline(never)]
-fn misrouted(ip: *const Inst, cx: &mut Cx<'_>) -> *const Inst {
+fn misrouted(ip: *const Inst, cx: &mut Cx<'_>, left: u64) -> *const Inst {
+    cx.left = left;
     fail(ip, cx, Fault::Internal("a handler ran an instruction of another kind".into()))
 }
 
@@ -454,6 +452,7 @@ fn write<const UNIT: usize>(
     regs: *mut Value,
     cx: &mut Cx<'_>,
     t: &'static Table,
+    left: u64,
     dst: Reg,
     value: Scalar,
 ) -> *const Inst {
@@ -462,10 +461,12 @@ fn write<const UNIT: usize>(
     if unsafe { (*to).owns_nothing() } {
         // SAFETY: the old value owns nothing, so overwriting it without a drop leaks nothing.
         unsafe { value.put(to) };
-        next(after(ip), regs, cx, t)
+        next(after(ip), regs, cx, t, left)
     } else {
         let (tag, bits) = value.to_words();
-        // Six arguments at most, all in machine registers, for the call to be a jump.
+        // Six arguments at most, all in machine registers, for the call to be a jump: the
+        // gas goes in `cx`.
+        cx.left = left;
         write_slow::<UNIT>(ip, regs, cx, t, u32::from(dst.0) | u32::from(tag) << 16, bits)
     }
 }
@@ -481,16 +482,22 @@ fn write_slow<const UNIT: usize>(
     dst_tag: u32,
     bits: u64,
 ) -> *const Inst {
-    let dst = Reg(dst_tag as u16);
+    let (dst, left) = (Reg(dst_tag as u16), cx.left);
     // SAFETY: `at` points at a live register.
     unsafe { *at::<UNIT>(regs, dst) = Scalar::from_words((dst_tag >> 16) as u8, bits).value() };
-    account::<UNIT>(ip, regs, cx, t, dst, Meta::ZERO)
+    account::<UNIT>(ip, regs, cx, t, left, dst, Meta::ZERO)
 }
 
-fn charge<const UNIT: usize>(ip: *const Inst, regs: *mut Value, cx: &mut Cx<'_>, t: &'static Table) -> *const Inst {
+fn charge<const UNIT: usize>(
+    ip: *const Inst,
+    regs: *mut Value,
+    cx: &mut Cx<'_>,
+    t: &'static Table,
+    left: u64,
+) -> *const Inst {
     fields!(ip, Charge, gas);
-    if cx.charge(u64::from(gas)) {
-        next(after(ip), regs, cx, t)
+    if let Some(left) = left.checked_sub(u64::from(gas)) {
+        next(after(ip), regs, cx, t, left)
     } else {
         out_of_gas(ip, cx)
     }
@@ -501,28 +508,47 @@ fn charge_block<const UNIT: usize>(
     regs: *mut Value,
     cx: &mut Cx<'_>,
     t: &'static Table,
+    left: u64,
 ) -> *const Inst {
     fields!(ip, ChargeBlock, block);
     let gas = cx.code.block_gas.get(block as usize).copied().unwrap_or(0);
-    if cx.charge(gas) {
-        next(after(ip), regs, cx, t)
+    if let Some(left) = left.checked_sub(gas) {
+        next(after(ip), regs, cx, t, left)
     } else {
         out_of_gas(ip, cx)
     }
 }
 
-fn nop<const UNIT: usize>(ip: *const Inst, regs: *mut Value, cx: &mut Cx<'_>, t: &'static Table) -> *const Inst {
-    next(after(ip), regs, cx, t)
+fn nop<const UNIT: usize>(
+    ip: *const Inst,
+    regs: *mut Value,
+    cx: &mut Cx<'_>,
+    t: &'static Table,
+    left: u64,
+) -> *const Inst {
+    next(after(ip), regs, cx, t, left)
 }
 
-fn load_null<const UNIT: usize>(ip: *const Inst, regs: *mut Value, cx: &mut Cx<'_>, t: &'static Table) -> *const Inst {
+fn load_null<const UNIT: usize>(
+    ip: *const Inst,
+    regs: *mut Value,
+    cx: &mut Cx<'_>,
+    t: &'static Table,
+    left: u64,
+) -> *const Inst {
     fields!(ip, LoadNull { dst });
-    write::<UNIT>(ip, regs, cx, t, dst, Scalar::Null)
+    write::<UNIT>(ip, regs, cx, t, left, dst, Scalar::Null)
 }
 
-fn load_bool<const UNIT: usize>(ip: *const Inst, regs: *mut Value, cx: &mut Cx<'_>, t: &'static Table) -> *const Inst {
+fn load_bool<const UNIT: usize>(
+    ip: *const Inst,
+    regs: *mut Value,
+    cx: &mut Cx<'_>,
+    t: &'static Table,
+    left: u64,
+) -> *const Inst {
     fields!(ip, LoadBool { dst, value });
-    write::<UNIT>(ip, regs, cx, t, dst, Scalar::Bool(value.0 == 1))
+    write::<UNIT>(ip, regs, cx, t, left, dst, Scalar::Bool(value.0 == 1))
 }
 
 /// Returns constant `k` of the program and its accounting.
@@ -533,7 +559,13 @@ fn constant<'c>(cx: &Cx<'c>, k: w3_isa::ConstId) -> &'c (Value, Meta) {
     unsafe { &*cx.constants.add(k.0 as usize) }
 }
 
-fn load_const<const UNIT: usize>(ip: *const Inst, regs: *mut Value, cx: &mut Cx<'_>, t: &'static Table) -> *const Inst {
+fn load_const<const UNIT: usize>(
+    ip: *const Inst,
+    regs: *mut Value,
+    cx: &mut Cx<'_>,
+    t: &'static Table,
+    left: u64,
+) -> *const Inst {
     fields!(ip, LoadConst { dst, k });
     let from: *const Value = &constant(cx, k).0;
     let to = at::<UNIT>(regs, dst);
@@ -542,9 +574,9 @@ fn load_const<const UNIT: usize>(ip: *const Inst, regs: *mut Value, cx: &mut Cx<
         // SAFETY: neither owns anything; a constant that owns nothing is accounted zero, as
         // the register is.
         unsafe { Value::copy_scalar(from, to) };
-        next(after(ip), regs, cx, t)
+        next(after(ip), regs, cx, t, left)
     } else {
-        load_const_slow::<UNIT>(ip, regs, cx, t)
+        load_const_slow::<UNIT>(ip, regs, cx, t, left)
     }
 }
 
@@ -555,15 +587,22 @@ fn load_const_slow<const UNIT: usize>(
     regs: *mut Value,
     cx: &mut Cx<'_>,
     t: &'static Table,
+    left: u64,
 ) -> *const Inst {
     fields!(ip, LoadConst { dst, k });
     let (value, meta) = constant(cx, k);
     // SAFETY: `at` points at a live register.
     unsafe { (*at::<UNIT>(regs, dst)).clone_from(value) };
-    account::<UNIT>(ip, regs, cx, t, dst, *meta)
+    account::<UNIT>(ip, regs, cx, t, left, dst, *meta)
 }
 
-fn move_<const UNIT: usize>(ip: *const Inst, regs: *mut Value, cx: &mut Cx<'_>, t: &'static Table) -> *const Inst {
+fn move_<const UNIT: usize>(
+    ip: *const Inst,
+    regs: *mut Value,
+    cx: &mut Cx<'_>,
+    t: &'static Table,
+    left: u64,
+) -> *const Inst {
     fields!(ip, Move { dst, src });
     // Only raw pointers are used while `dst` may equal `src`.
     let (to, from) = (at::<UNIT>(regs, dst), at::<UNIT>(regs, src));
@@ -572,43 +611,67 @@ fn move_<const UNIT: usize>(ip: *const Inst, regs: *mut Value, cx: &mut Cx<'_>, 
         // Both are accounted `Meta::ZERO`, so a copy of the value is the whole move.
         // SAFETY: neither owns anything.
         unsafe { Value::copy_scalar(from, to) };
-        next(after(ip), regs, cx, t)
+        next(after(ip), regs, cx, t, left)
     } else {
-        move_slow::<UNIT>(ip, regs, cx, t)
+        move_slow::<UNIT>(ip, regs, cx, t, left)
     }
 }
 
 /// Moves a value that owns something, or over one that does.
 #[inline(never)]
-fn move_slow<const UNIT: usize>(ip: *const Inst, regs: *mut Value, cx: &mut Cx<'_>, t: &'static Table) -> *const Inst {
+fn move_slow<const UNIT: usize>(
+    ip: *const Inst,
+    regs: *mut Value,
+    cx: &mut Cx<'_>,
+    t: &'static Table,
+    left: u64,
+) -> *const Inst {
     fields!(ip, Move { dst, src });
     if dst == src {
-        return next(after(ip), regs, cx, t);
+        return next(after(ip), regs, cx, t, left);
     }
     // SAFETY: `metas` is as long as the registers (see `run`).
     let meta = unsafe { *cx.metas.add(number::<UNIT>(src)) };
     // SAFETY: live registers, and different, so the references do not overlap.
     unsafe { (*at::<UNIT>(regs, dst)).clone_from(&*at::<UNIT>(regs, src)) };
-    account::<UNIT>(ip, regs, cx, t, dst, meta)
+    account::<UNIT>(ip, regs, cx, t, left, dst, meta)
 }
 
-fn not<const UNIT: usize>(ip: *const Inst, regs: *mut Value, cx: &mut Cx<'_>, t: &'static Table) -> *const Inst {
+fn not<const UNIT: usize>(
+    ip: *const Inst,
+    regs: *mut Value,
+    cx: &mut Cx<'_>,
+    t: &'static Table,
+    left: u64,
+) -> *const Inst {
     fields!(ip, Not { dst, a });
     match truthy_at(reg::<UNIT>(regs, a)) {
-        Some(b) => write::<UNIT>(ip, regs, cx, t, dst, Scalar::Bool(!b)),
-        None => truthy_slow::<UNIT>(ip, regs, cx, t),
+        Some(b) => write::<UNIT>(ip, regs, cx, t, left, dst, Scalar::Bool(!b)),
+        None => truthy_slow::<UNIT>(ip, regs, cx, t, left),
     }
 }
 
-fn truthy<const UNIT: usize>(ip: *const Inst, regs: *mut Value, cx: &mut Cx<'_>, t: &'static Table) -> *const Inst {
+fn truthy<const UNIT: usize>(
+    ip: *const Inst,
+    regs: *mut Value,
+    cx: &mut Cx<'_>,
+    t: &'static Table,
+    left: u64,
+) -> *const Inst {
     fields!(ip, Truthy { dst, a });
     match truthy_at(reg::<UNIT>(regs, a)) {
-        Some(b) => write::<UNIT>(ip, regs, cx, t, dst, Scalar::Bool(b)),
-        None => truthy_slow::<UNIT>(ip, regs, cx, t),
+        Some(b) => write::<UNIT>(ip, regs, cx, t, left, dst, Scalar::Bool(b)),
+        None => truthy_slow::<UNIT>(ip, regs, cx, t, left),
     }
 }
 
-fn type_of<const UNIT: usize>(ip: *const Inst, regs: *mut Value, cx: &mut Cx<'_>, t: &'static Table) -> *const Inst {
+fn type_of<const UNIT: usize>(
+    ip: *const Inst,
+    regs: *mut Value,
+    cx: &mut Cx<'_>,
+    t: &'static Table,
+    left: u64,
+) -> *const Inst {
     fields!(ip, TypeOf { dst, a });
     let kind = match reg::<UNIT>(regs, a) {
         Value::Null => 0.0,
@@ -618,7 +681,7 @@ fn type_of<const UNIT: usize>(ip: *const Inst, regs: *mut Value, cx: &mut Cx<'_>
         Value::Array(_) => 4.0,
         Value::Object(_) => 5.0,
     };
-    write::<UNIT>(ip, regs, cx, t, dst, Scalar::Number(kind))
+    write::<UNIT>(ip, regs, cx, t, left, dst, Scalar::Number(kind))
 }
 
 /// Runs comparison `op` of the instruction at `ip`. Two numbers compare in place; anything
@@ -630,6 +693,7 @@ fn cmp<const UNIT: usize>(
     regs: *mut Value,
     cx: &mut Cx<'_>,
     t: &'static Table,
+    left: u64,
     op: CompareOp,
     dst: Reg,
     a: Reg,
@@ -637,9 +701,9 @@ fn cmp<const UNIT: usize>(
 ) -> *const Inst {
     match (reg::<UNIT>(regs, a), reg::<UNIT>(regs, b)) {
         (Value::Number(x), Value::Number(y)) => {
-            write::<UNIT>(ip, regs, cx, t, dst, Scalar::Bool(compare_numbers(op, *x, *y)))
+            write::<UNIT>(ip, regs, cx, t, left, dst, Scalar::Bool(compare_numbers(op, *x, *y)))
         }
-        _ => compare_slow::<UNIT>(ip, regs, cx, t),
+        _ => compare_slow::<UNIT>(ip, regs, cx, t, left),
     }
 }
 
@@ -651,6 +715,7 @@ fn compare_slow<const UNIT: usize>(
     regs: *mut Value,
     cx: &mut Cx<'_>,
     t: &'static Table,
+    mut left: u64,
 ) -> *const Inst {
     // SAFETY: `ip` points at a comparison (only their handlers come here).
     let (op, dst, a, b) = match unsafe { *ip } {
@@ -660,17 +725,18 @@ fn compare_slow<const UNIT: usize>(
         Inst::Le { dst, a, b } => (CompareOp::Le, dst, a, b),
         Inst::Gt { dst, a, b } => (CompareOp::Gt, dst, a, b),
         Inst::Ge { dst, a, b } => (CompareOp::Ge, dst, a, b),
-        _ => return misrouted(ip, cx),
+        _ => return misrouted(ip, cx, left),
     };
     let (x, y) = (reg::<UNIT>(regs, a), reg::<UNIT>(regs, b));
     let result = compare(op, x, y);
     if cx.p.metering {
         let n = ops::compared_bytes(x, y);
-        if n != 0 && !cx.charge(n.saturating_mul(cx.p.per_byte)) {
-            return out_of_gas(ip, cx);
+        match left.checked_sub(n.saturating_mul(cx.p.per_byte)) {
+            Some(rest) => left = rest,
+            None => return out_of_gas(ip, cx),
         }
     }
-    write::<UNIT>(ip, regs, cx, t, dst, Scalar::Bool(result))
+    write::<UNIT>(ip, regs, cx, t, left, dst, Scalar::Bool(result))
 }
 
 macro_rules! comparisons {
@@ -680,9 +746,10 @@ macro_rules! comparisons {
             regs: *mut Value,
             cx: &mut Cx<'_>,
             t: &'static Table,
+    left: u64,
         ) -> *const Inst {
             fields!(ip, $variant { dst, a, b });
-            cmp::<UNIT>(ip, regs, cx, t, $op, dst, a, b)
+            cmp::<UNIT>(ip, regs, cx, t, left, $op, dst, a, b)
         }
     )*};
 }
@@ -729,21 +796,22 @@ fn truthy_slow<const UNIT: usize>(
     regs: *mut Value,
     cx: &mut Cx<'_>,
     t: &'static Table,
+    left: u64,
 ) -> *const Inst {
     let truthy = |r: Reg| reg::<UNIT>(regs, r).is_truthy();
     // SAFETY: `ip` points at an instruction (only the handlers below come here).
     match unsafe { *ip } {
-        Inst::Not { dst, a } => write::<UNIT>(ip, regs, cx, t, dst, Scalar::Bool(!truthy(a))),
-        Inst::Truthy { dst, a } => write::<UNIT>(ip, regs, cx, t, dst, Scalar::Bool(truthy(a))),
+        Inst::Not { dst, a } => write::<UNIT>(ip, regs, cx, t, left, dst, Scalar::Bool(!truthy(a))),
+        Inst::Truthy { dst, a } => write::<UNIT>(ip, regs, cx, t, left, dst, Scalar::Bool(truthy(a))),
         Inst::JumpIfTrue { cond, target } => {
             let to = if truthy(cond) { jump_target(cx, target) } else { after(ip) };
-            land(to, regs, cx, t)
+            land(to, regs, cx, t, left)
         }
         Inst::JumpIfFalse { cond, target } => {
             let to = if truthy(cond) { after(ip) } else { jump_target(cx, target) };
-            land(to, regs, cx, t)
+            land(to, regs, cx, t, left)
         }
-        _ => misrouted(ip, cx),
+        _ => misrouted(ip, cx, left),
     }
 }
 
@@ -751,22 +819,28 @@ fn truthy_slow<const UNIT: usize>(
 /// when a `Charge` heads it, instead of in a dispatch of its own. The same charge at the same
 /// point: the `Charge` is consumed, so a fault is located at it, the block's head.
 #[inline(always)]
-fn land(to: *const Inst, regs: *mut Value, cx: &mut Cx<'_>, t: &'static Table) -> *const Inst {
+fn land(to: *const Inst, regs: *mut Value, cx: &mut Cx<'_>, t: &'static Table, left: u64) -> *const Inst {
     // SAFETY: `to` is a jump target or the instruction after a conditional jump, inside the
     // function (see `run`).
     if let Inst::Charge(gas) = unsafe { *to } {
-        if !cx.charge(u64::from(gas)) {
-            return out_of_gas(to, cx);
-        }
-        return next(after(to), regs, cx, t);
+        return match left.checked_sub(u64::from(gas)) {
+            Some(left) => next(after(to), regs, cx, t, left),
+            None => out_of_gas(to, cx),
+        };
     }
-    next(to, regs, cx, t)
+    next(to, regs, cx, t, left)
 }
 
-fn jump<const UNIT: usize>(ip: *const Inst, regs: *mut Value, cx: &mut Cx<'_>, t: &'static Table) -> *const Inst {
+fn jump<const UNIT: usize>(
+    ip: *const Inst,
+    regs: *mut Value,
+    cx: &mut Cx<'_>,
+    t: &'static Table,
+    left: u64,
+) -> *const Inst {
     fields!(ip, Jump { target });
     let to = jump_target(cx, target);
-    land(to, regs, cx, t)
+    land(to, regs, cx, t, left)
 }
 
 fn jump_if_true<const UNIT: usize>(
@@ -774,12 +848,13 @@ fn jump_if_true<const UNIT: usize>(
     regs: *mut Value,
     cx: &mut Cx<'_>,
     t: &'static Table,
+    left: u64,
 ) -> *const Inst {
     fields!(ip, JumpIfTrue { cond, target });
     match truthy_at(reg::<UNIT>(regs, cond)) {
-        Some(true) => land(jump_target(cx, target), regs, cx, t),
-        Some(false) => land(after(ip), regs, cx, t),
-        None => truthy_slow::<UNIT>(ip, regs, cx, t),
+        Some(true) => land(jump_target(cx, target), regs, cx, t, left),
+        Some(false) => land(after(ip), regs, cx, t, left),
+        None => truthy_slow::<UNIT>(ip, regs, cx, t, left),
     }
 }
 
@@ -788,12 +863,13 @@ fn jump_if_false<const UNIT: usize>(
     regs: *mut Value,
     cx: &mut Cx<'_>,
     t: &'static Table,
+    left: u64,
 ) -> *const Inst {
     fields!(ip, JumpIfFalse { cond, target });
     match truthy_at(reg::<UNIT>(regs, cond)) {
-        Some(true) => land(after(ip), regs, cx, t),
-        Some(false) => land(jump_target(cx, target), regs, cx, t),
-        None => truthy_slow::<UNIT>(ip, regs, cx, t),
+        Some(true) => land(after(ip), regs, cx, t, left),
+        Some(false) => land(jump_target(cx, target), regs, cx, t, left),
+        None => truthy_slow::<UNIT>(ip, regs, cx, t, left),
     }
 }
 
@@ -836,6 +912,7 @@ fn put<const UNIT: usize>(
     regs: *mut Value,
     cx: &mut Cx<'_>,
     t: &'static Table,
+    left: u64,
     dst: Reg,
     value: Scalar,
 ) -> *const Inst {
@@ -846,7 +923,7 @@ fn put<const UNIT: usize>(
     }
     // SAFETY: the old value owns nothing, so overwriting it without a drop leaks nothing.
     unsafe { value.put(to) };
-    next(after(ip), regs, cx, t)
+    next(after(ip), regs, cx, t, left)
 }
 
 fn move_scalar<const UNIT: usize>(
@@ -854,6 +931,7 @@ fn move_scalar<const UNIT: usize>(
     regs: *mut Value,
     cx: &mut Cx<'_>,
     t: &'static Table,
+    left: u64,
 ) -> *const Inst {
     fields!(ip, MoveScalar { dst, src });
     let (to, from) = (at::<UNIT>(regs, dst), at::<UNIT>(regs, src));
@@ -863,7 +941,7 @@ fn move_scalar<const UNIT: usize>(
     }
     // SAFETY: neither owns anything.
     unsafe { Value::copy_scalar(from, to) };
-    next(after(ip), regs, cx, t)
+    next(after(ip), regs, cx, t, left)
 }
 
 fn load_scalar<const UNIT: usize>(
@@ -871,6 +949,7 @@ fn load_scalar<const UNIT: usize>(
     regs: *mut Value,
     cx: &mut Cx<'_>,
     t: &'static Table,
+    left: u64,
 ) -> *const Inst {
     fields!(ip, LoadScalar { dst, k });
     let (from, to): (*const Value, _) = (&constant(cx, k).0, at::<UNIT>(regs, dst));
@@ -880,19 +959,31 @@ fn load_scalar<const UNIT: usize>(
     }
     // SAFETY: neither owns anything.
     unsafe { Value::copy_scalar(from, to) };
-    next(after(ip), regs, cx, t)
+    next(after(ip), regs, cx, t, left)
 }
 
-fn not_bool<const UNIT: usize>(ip: *const Inst, regs: *mut Value, cx: &mut Cx<'_>, t: &'static Table) -> *const Inst {
+fn not_bool<const UNIT: usize>(
+    ip: *const Inst,
+    regs: *mut Value,
+    cx: &mut Cx<'_>,
+    t: &'static Table,
+    left: u64,
+) -> *const Inst {
     fields!(ip, NotBool { dst, a });
     let b = !bool_at::<UNIT>(regs, a);
-    put::<UNIT>(ip, regs, cx, t, dst, Scalar::Bool(b))
+    put::<UNIT>(ip, regs, cx, t, left, dst, Scalar::Bool(b))
 }
 
-fn not_number<const UNIT: usize>(ip: *const Inst, regs: *mut Value, cx: &mut Cx<'_>, t: &'static Table) -> *const Inst {
+fn not_number<const UNIT: usize>(
+    ip: *const Inst,
+    regs: *mut Value,
+    cx: &mut Cx<'_>,
+    t: &'static Table,
+    left: u64,
+) -> *const Inst {
     fields!(ip, NotNumber { dst, a });
     let b = !number_truthy(number_at::<UNIT>(regs, a));
-    put::<UNIT>(ip, regs, cx, t, dst, Scalar::Bool(b))
+    put::<UNIT>(ip, regs, cx, t, left, dst, Scalar::Bool(b))
 }
 
 macro_rules! number_comparisons {
@@ -902,10 +993,11 @@ macro_rules! number_comparisons {
             regs: *mut Value,
             cx: &mut Cx<'_>,
             t: &'static Table,
+    left: u64,
         ) -> *const Inst {
             fields!(ip, $variant { dst, a, b });
             let result = compare_numbers($op, number_at::<UNIT>(regs, a), number_at::<UNIT>(regs, b));
-            put::<UNIT>(ip, regs, cx, t, dst, Scalar::Bool(result))
+            put::<UNIT>(ip, regs, cx, t, left, dst, Scalar::Bool(result))
         }
     )*};
 }
@@ -925,14 +1017,15 @@ macro_rules! quick_jumps {
             regs: *mut Value,
             cx: &mut Cx<'_>,
             t: &'static Table,
+    left: u64,
         ) -> *const Inst {
             fields!(ip, $variant { cond, target });
             // Two continuations, not one with its target selected: a branch the processor
             // predicts, where a selected target would make the next fetch wait for the test.
             if $truthy(regs, cond) == $when {
-                land(jump_target(cx, target), regs, cx, t)
+                land(jump_target(cx, target), regs, cx, t, left)
             } else {
-                land(after(ip), regs, cx, t)
+                land(after(ip), regs, cx, t, left)
             }
         }
     )*};
