@@ -496,10 +496,15 @@ fn charge<const UNIT: usize>(
     left: u64,
 ) -> *const Inst {
     fields!(ip, Charge, gas);
-    if let Some(left) = left.checked_sub(u64::from(gas)) {
-        next(after(ip), regs, cx, t, left)
-    } else {
-        out_of_gas(ip, cx)
+    charged(ip, regs, cx, t, left, u64::from(gas))
+}
+
+/// Charges `gas` for the instruction at `ip`, then continues after it.
+#[inline(always)]
+fn charged(ip: *const Inst, regs: *mut Value, cx: &mut Cx<'_>, t: &'static Table, left: u64, gas: u64) -> *const Inst {
+    match left.checked_sub(gas) {
+        Some(left) => next(after(ip), regs, cx, t, left),
+        None => out_of_gas(ip, cx),
     }
 }
 
@@ -512,11 +517,7 @@ fn charge_block<const UNIT: usize>(
 ) -> *const Inst {
     fields!(ip, ChargeBlock, block);
     let gas = cx.code.block_gas.get(block as usize).copied().unwrap_or(0);
-    if let Some(left) = left.checked_sub(gas) {
-        next(after(ip), regs, cx, t, left)
-    } else {
-        out_of_gas(ip, cx)
-    }
+    charged(ip, regs, cx, t, left, gas)
 }
 
 fn nop<const UNIT: usize>(
@@ -823,10 +824,7 @@ fn land(to: *const Inst, regs: *mut Value, cx: &mut Cx<'_>, t: &'static Table, l
     // SAFETY: `to` is a jump target or the instruction after a conditional jump, inside the
     // function (see `run`).
     if let Inst::Charge(gas) = unsafe { *to } {
-        return match left.checked_sub(u64::from(gas)) {
-            Some(left) => next(after(to), regs, cx, t, left),
-            None => out_of_gas(to, cx),
-        };
+        return charged(to, regs, cx, t, left, u64::from(gas));
     }
     next(to, regs, cx, t, left)
 }

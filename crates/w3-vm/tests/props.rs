@@ -157,33 +157,7 @@ fn add_value(m: &mut ModuleBuilder, value: &Value) -> ConstId {
 /// Builds a module: constants and strings at fixed indices, `main` running `ops`, a helper and
 /// a job. Returns `None` when the random program does not verify.
 fn program(ops: &[Op]) -> Option<Arc<VerifiedModule>> {
-    let mut m = ModuleBuilder::new("props");
-    let pool: Vec<ConstId> = CONSTANTS.iter().map(|c| constant(&mut m, c)).collect();
-    let strings: Vec<StrId> = STRINGS.iter().map(|s| m.string(s)).collect();
-    // The builder interns, so the pool's ids are not 0..n: map the random ones.
-    let main_id = m.declare("main", FunctionKind::Job, 0);
-    let helper = m.declare("helper", FunctionKind::Expression, 1);
-    let job = m.declare("job", FunctionKind::Job, 1);
-    let mut f = FunctionBuilder::new(0);
-    f.regs(R);
-    for op in ops {
-        f.emit(remap(*op, &pool, &strings, helper, job));
-    }
-    f.emit(Op::Return { src: Reg(0) });
-    m.define(main_id, f).ok()?;
-    let mut h = FunctionBuilder::new(1);
-    let t = h.reg();
-    h.emit(Op::TypeOf { dst: t, a: Reg(0) });
-    h.emit(Op::ToStr { dst: Reg(0), src: Reg(0) });
-    h.emit(Op::CallBuiltin { dst: t, builtin: Builtin::FromJson.id(), first: Reg(0), argc: Imm8(1) });
-    h.emit(Op::Return { src: t });
-    m.define(helper, h).ok()?;
-    let mut j = FunctionBuilder::new(1);
-    let t = j.reg();
-    j.emit(Op::HostCall { dst: t, kind: HostKind::Shell.id(), arg: Reg(0) });
-    j.emit(Op::Return { src: t });
-    m.define(job, j).ok()?;
-    verify(&m.finish().ok()?).ok().map(Arc::new)
+    program_with_jumps(&ops.iter().map(|op| Step::Op(*op)).collect::<Vec<_>>())
 }
 
 fn remap(mut op: Op, pool: &[ConstId], strings: &[StrId], helper: FuncId, job: FuncId) -> Op {
@@ -273,8 +247,9 @@ fn step() -> impl Strategy<Value = Step> {
     ]
 }
 
-/// Builds a module like `program`, whose `main` runs `steps` (a label never placed is placed
-/// at the end; one placed twice, at its first place).
+/// Builds a module: constants and strings at fixed indices, `main` running `steps` (a label
+/// never placed is placed at the end; one placed twice, at its first place), a helper and a
+/// job. Returns `None` when the random program does not verify.
 fn program_with_jumps(steps: &[Step]) -> Option<Arc<VerifiedModule>> {
     let mut m = ModuleBuilder::new("props");
     let pool: Vec<ConstId> = CONSTANTS.iter().map(|c| constant(&mut m, c)).collect();
@@ -282,6 +257,7 @@ fn program_with_jumps(steps: &[Step]) -> Option<Arc<VerifiedModule>> {
     let main_id = m.declare("main", FunctionKind::Job, 0);
     let helper = m.declare("helper", FunctionKind::Expression, 1);
     let job = m.declare("job", FunctionKind::Job, 1);
+    // The builder interns, so the pool's ids are not 0..n: `remap` maps the random ones.
     let mut f = FunctionBuilder::new(0);
     f.regs(R);
     let labels: Vec<_> = (0..LABELS).map(|_| f.label()).collect();
@@ -315,7 +291,11 @@ fn program_with_jumps(steps: &[Step]) -> Option<Arc<VerifiedModule>> {
     f.emit(Op::Return { src: Reg(0) });
     m.define(main_id, f).ok()?;
     let mut h = FunctionBuilder::new(1);
-    h.emit(Op::Return { src: Reg(0) });
+    let t = h.reg();
+    h.emit(Op::TypeOf { dst: t, a: Reg(0) });
+    h.emit(Op::ToStr { dst: Reg(0), src: Reg(0) });
+    h.emit(Op::CallBuiltin { dst: t, builtin: Builtin::FromJson.id(), first: Reg(0), argc: Imm8(1) });
+    h.emit(Op::Return { src: t });
     m.define(helper, h).ok()?;
     let mut j = FunctionBuilder::new(1);
     let t = j.reg();
