@@ -12,6 +12,10 @@ pub const N: usize = 4_096;
 
 /// Returns a module whose `main` sets up registers, then runs `n` copies of `body`'s
 /// instructions (which may use the helper `f1` returning its argument) and returns.
+///
+/// The registers: 0 an object, 1 the number 1, 2 and 3 strings, 6 the number 1 read from the
+/// object (so, unlike register 1, of a kind not known before the run: simple instructions
+/// on it are not quickened, see `quicken`).
 pub fn program(n: usize, body: impl Fn(&mut ModuleBuilder, &mut FunctionBuilder, &[Reg])) -> Arc<VerifiedModule> {
     let mut m = ModuleBuilder::new("bench");
     let mut f = FunctionBuilder::new(0);
@@ -25,6 +29,7 @@ pub fn program(n: usize, body: impl Fn(&mut ModuleBuilder, &mut FunctionBuilder,
     f.emit(Op::LoadConst { dst: regs[1], k: one });
     f.emit(Op::LoadConst { dst: regs[2], k: text });
     f.emit(Op::LoadConst { dst: regs[3], k: m.string_constant("hay") });
+    f.emit(Op::GetProp { dst: regs[6], obj: regs[0], name: m.string("alpha") });
     let helper = m.declare("identity", FunctionKind::Expression, 1);
     for _ in 0..n {
         body(&mut m, &mut f, &regs);
@@ -38,7 +43,9 @@ pub fn program(n: usize, body: impl Fn(&mut ModuleBuilder, &mut FunctionBuilder,
 }
 
 /// Lists the measured classes: name and program (each runs [`N`] instructions of its class,
-/// `expression` runs `N / 8` compiled `if:` expressions of 8 instructions).
+/// `expression` runs `N / 8` compiled `if:` expressions of 8 instructions). The classes named
+/// `…_unknown` run the same instructions as the class before the `_`, on a register whose
+/// kind is not known before the run, so they measure the handlers that test it.
 pub fn classes() -> Vec<(&'static str, Arc<VerifiedModule>)> {
     let skip = |f: &mut FunctionBuilder, cond: Reg| {
         let next = f.label();
@@ -71,12 +78,31 @@ pub fn classes() -> Vec<(&'static str, Arc<VerifiedModule>)> {
             }),
         ),
         (
+            "move_unknown",
+            program(N, |_, f, r| {
+                f.emit(Op::Move { dst: r[4], src: r[6] });
+            }),
+        ),
+        (
+            "not_unknown",
+            program(N, |_, f, r| {
+                f.emit(Op::Not { dst: r[4], a: r[6] });
+            }),
+        ),
+        (
+            "eq_unknown",
+            program(N, |_, f, r| {
+                f.emit(Op::Eq { dst: r[4], a: r[6], b: r[6] });
+            }),
+        ),
+        (
             "lt_string",
             program(N, |_, f, r| {
                 f.emit(Op::Lt { dst: r[4], a: r[2], b: r[3] });
             }),
         ),
         ("branch", program(N, |_, f, r| skip(f, r[1]))),
+        ("branch_unknown", program(N, |_, f, r| skip(f, r[6]))),
         (
             "get_prop",
             program(N, |m, f, r| {
