@@ -15,9 +15,9 @@ use std::sync::Arc;
 /// Holds one value of the expression language.
 ///
 /// The layout is fixed (`repr(u8)`): a one-byte tag, then each variant's field placed as in
-/// C, so a null, a boolean or a number (a value that owns nothing) lies entirely in the first
-/// [`Value::SCALAR_BYTES`] bytes, which [`Value::copy_scalar`] and the `put_` functions rely
-/// on.
+/// C, so a null, a boolean or a number (a value that owns nothing) lies entirely in its first
+/// two 8-byte words: the tag, with a boolean at byte 1; a number at bytes 8 to 16. The
+/// functions that copy and write such values as words rely on it ([`Value::copy_scalar`]).
 #[derive(Debug)]
 #[repr(u8)]
 pub enum Value {
@@ -125,12 +125,8 @@ impl Value {
         matches!(self, Value::Null | Value::Bool(_) | Value::Number(_))
     }
 
-    /// The bytes that hold all of a value that owns nothing: its tag, and a boolean at byte 1
-    /// or a number at bytes 8 to 16 (see the layout on [`Value`]), as two 8-byte words.
-    pub const SCALAR_BYTES: usize = 16;
-
     /// Copies the value at `from` over the value at `to`, when neither owns anything: just
-    /// the two words of [`Value::SCALAR_BYTES`] that hold such a value. What is left of `to`
+    /// the two words that hold such a value (see the layout on [`Value`]). What is left of `to`
     /// beyond them is padding of the variant copied in.
     ///
     /// The copy and the `put_` functions move whole words, each its own load or store, so a
@@ -146,7 +142,7 @@ impl Value {
     pub unsafe fn copy_scalar(from: *const Value, to: *mut Value) {
         type Word = std::mem::MaybeUninit<u64>;
         let (from, to) = (from.cast::<Word>(), to.cast::<Word>());
-        // SAFETY: both point at values of at least `SCALAR_BYTES` bytes, aligned to 8; the
+        // SAFETY: both point at values of at least two words, aligned to 8; the
         // words copied are the tag and field of a null, boolean or number (the layout on
         // `Value`), which makes `to` that value; words copied as `MaybeUninit` may hold
         // padding. Both words are read before either is written, so `from == to` is a no-op.

@@ -122,6 +122,17 @@ macro_rules! define_inst {
             }
         }
 
+        impl Inst {
+            /// Returns whether control never goes on from the instruction to the next one
+            /// (the op table's terminators; a block charge and a quickened form never are).
+            pub(crate) fn is_terminator(&self) -> bool {
+                match self {
+                    $(Inst::$name { .. } => $term,)*
+                    _ => false,
+                }
+            }
+        }
+
         impl From<Op> for Inst {
             fn from(op: Op) -> Inst {
                 match op {
@@ -160,9 +171,6 @@ pub(crate) struct Code {
     pub leaders: Vec<(u32, u32)>,
     /// The registers of a frame.
     pub registers: u16,
-    /// Whether the simple instructions' register operands are byte offsets into the frame
-    /// rather than register numbers (see `simple::scale`): when the frame is small enough.
-    pub scaled: bool,
     /// The instructions before which the quickened code assumes something of the registers
     /// (see `quicken`), as a bit set: no frame may resume at one.
     pub assumes: Vec<u64>,
@@ -177,7 +185,6 @@ impl Code {
             block_gas: f.blocks().iter().map(|b| b.gas).collect(),
             leaders: Vec::with_capacity(f.blocks().len()),
             registers: raw.registers,
-            scaled: raw.registers <= simple::SCALED_REGISTERS,
             assumes: Vec::new(),
         };
         let mut at = 0u32;
@@ -203,10 +210,17 @@ impl Code {
             }
         }
         code.assumes = quicken::quicken(&mut code.insts, &module.constants);
-        if code.scaled {
+        if code.scaled() {
             code.insts.iter_mut().for_each(simple::scale);
         }
         code
+    }
+
+    /// Returns whether the simple instructions' register operands are byte offsets into the
+    /// frame rather than register numbers (see `simple::scale`): when the frame is small
+    /// enough for every offset to fit.
+    pub fn scaled(&self) -> bool {
+        self.registers <= simple::SCALED_REGISTERS
     }
 
     /// Returns whether the quickened code assumes something of the registers before

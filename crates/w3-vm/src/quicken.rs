@@ -100,11 +100,6 @@ fn target(inst: &Inst) -> Option<usize> {
     }
 }
 
-/// Returns whether control never continues after `inst` to the next instruction.
-fn ends(inst: &Inst) -> bool {
-    matches!(inst, Inst::Jump { .. } | Inst::Return { .. } | Inst::Halt {} | Inst::Fail { .. })
-}
-
 /// Quickens the instructions of one function (jump targets already instruction indices,
 /// register operands register numbers) and returns the instructions before which something
 /// is assumed, as a bit set.
@@ -154,7 +149,7 @@ pub(crate) fn quicken(insts: &mut [Inst], constants: &[Constant]) -> Vec<u64> {
                 }
             }
         }
-        falls = !ends(&insts[i]);
+        falls = !insts[i].is_terminator();
     }
     assumes
 }

@@ -11,12 +11,14 @@
 //! registers: the instruction pointer, the frame's registers, a context with the rest, and
 //! the handler table itself.
 //!
-//! Three things keep the common case a few machine instructions. Register operands are byte
+//! Four things keep the common case a few machine instructions. Register operands are byte
 //! offsets into the frame, turned so when the code is prepared ([`scale`]), so an operand is
-//! one load and needs no multiplication before it addresses its register (`UNIT` below). A
-//! value that owns nothing is copied as the 16 bytes that hold it ([`Value::copy_scalar`]).
-//! And the gas left is passed from handler to handler in a machine register, where a
-//! charge is one subtraction, and written back when the chain stops.
+//! one load and needs no multiplication before it addresses its register (`UNIT` below).
+//! Instructions whose operands' kinds are known then were quickened (`quicken`) into forms
+//! whose handlers test nothing. A value that owns nothing is written and copied as the two
+//! words that hold it ([`Value::copy_scalar`]). And the gas left is passed from handler to
+//! handler in a machine register, where a charge is one subtraction, and written back when
+//! the chain stops.
 //!
 //! A call in tail position only becomes a jump when the build optimizes (the build script
 //! sets `w3_threaded` for optimization levels 2, 3, `s` and `z`; the workspace builds this
@@ -114,7 +116,7 @@ pub(crate) fn run(
     metas: &mut [Meta],
 ) -> Result<(), Fault> {
     let n = usize::from(code.registers);
-    if values.len() != n || metas.len() != n || (code.scaled && code.registers > SCALED_REGISTERS) {
+    if values.len() != n || metas.len() != n {
         return Err(Fault::Internal("a frame's registers are missing".into()));
     }
     let insts = code.insts.as_ptr();
@@ -127,7 +129,7 @@ pub(crate) fn run(
     // SAFETY: `*pc` is inside the function (checked above).
     let start = unsafe { insts.add(*pc) };
     let regs = values.as_mut_ptr();
-    let table = if code.scaled { &BY_OFFSET } else { &BY_NUMBER };
+    let table = if code.scaled() { &BY_OFFSET } else { &BY_NUMBER };
     #[cfg(w3_threaded)]
     let end = dispatch(start, regs, &mut cx, table, left);
     #[cfg(not(w3_threaded))]
@@ -747,7 +749,7 @@ macro_rules! comparisons {
             regs: *mut Value,
             cx: &mut Cx<'_>,
             t: &'static Table,
-    left: u64,
+            left: u64,
         ) -> *const Inst {
             fields!(ip, $variant { dst, a, b });
             cmp::<UNIT>(ip, regs, cx, t, left, $op, dst, a, b)
@@ -932,8 +934,21 @@ fn move_scalar<const UNIT: usize>(
     left: u64,
 ) -> *const Inst {
     fields!(ip, MoveScalar { dst, src });
-    let (to, from) = (at::<UNIT>(regs, dst), at::<UNIT>(regs, src));
-    // SAFETY: `to` and `from` point at live registers.
+    copy(ip, regs, cx, t, left, at::<UNIT>(regs, src), at::<UNIT>(regs, dst))
+}
+
+/// Copies the value at `from` over register `to`, both known to own nothing, then continues.
+#[inline(always)]
+fn copy(
+    ip: *const Inst,
+    regs: *mut Value,
+    cx: &mut Cx<'_>,
+    t: &'static Table,
+    left: u64,
+    from: *const Value,
+    to: *mut Value,
+) -> *const Inst {
+    // SAFETY: both point at live values.
     if !unsafe { (*to).owns_nothing() && (*from).owns_nothing() } {
         assumed();
     }
@@ -950,14 +965,8 @@ fn load_scalar<const UNIT: usize>(
     left: u64,
 ) -> *const Inst {
     fields!(ip, LoadScalar { dst, k });
-    let (from, to): (*const Value, _) = (&constant(cx, k).0, at::<UNIT>(regs, dst));
-    // SAFETY: both point at live values.
-    if !unsafe { (*to).owns_nothing() && (*from).owns_nothing() } {
-        assumed();
-    }
-    // SAFETY: neither owns anything.
-    unsafe { Value::copy_scalar(from, to) };
-    next(after(ip), regs, cx, t, left)
+    let from: *const Value = &constant(cx, k).0;
+    copy(ip, regs, cx, t, left, from, at::<UNIT>(regs, dst))
 }
 
 fn not_bool<const UNIT: usize>(
@@ -991,7 +1000,7 @@ macro_rules! number_comparisons {
             regs: *mut Value,
             cx: &mut Cx<'_>,
             t: &'static Table,
-    left: u64,
+            left: u64,
         ) -> *const Inst {
             fields!(ip, $variant { dst, a, b });
             let result = compare_numbers($op, number_at::<UNIT>(regs, a), number_at::<UNIT>(regs, b));
@@ -1015,7 +1024,7 @@ macro_rules! quick_jumps {
             regs: *mut Value,
             cx: &mut Cx<'_>,
             t: &'static Table,
-    left: u64,
+            left: u64,
         ) -> *const Inst {
             fields!(ip, $variant { cond, target });
             // Two continuations, not one with its target selected: a branch the processor
